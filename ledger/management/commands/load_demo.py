@@ -1,0 +1,67 @@
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from departments.models import Unit, User
+from departments.services import person_upsert, registry_sync
+from ledger.importer.service import PlanImportError, plan_import
+
+DEMO_PLAN = settings.BASE_DIR / "data" / "plans" / "xingtai-quality-2023-2027.txt"
+DEMO_PASSWORD = "Xingtai-Demo-2023"
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the demo: the unit registry, the Xingtai plan and demo accounts "
+        "(a supervisor, a liaison and a leader per unit, a leadership reader). Idempotent."
+    )
+
+    def handle(self, *args, **options) -> None:
+        if settings.PRODUCTION:
+            raise CommandError(_("Demo accounts are never created in production."))
+        registry_sync(by=None)
+        try:
+            result = plan_import(data=DEMO_PLAN.read_bytes(), source_name=DEMO_PLAN.name, by=None)
+        except PlanImportError as exc:
+            raise CommandError(exc.message) from exc
+        plan_line = (
+            _("Plan already loaded: %(title)s") if result.existed else _("Plan loaded: %(title)s")
+        )
+        self.stdout.write(plan_line % {"title": result.plan.title})
+
+        people = self._create_people()
+        self.stdout.write("")
+        self.stdout.write(_("Demo accounts (password for all: %(password)s)") % {"password": DEMO_PASSWORD})
+        for username, role, unit_name in people:
+            self.stdout.write(f"  {username:<24} {role:<12} {unit_name}")
+        self.stdout.write("")
+
+    @transaction.atomic
+    def _create_people(self) -> list[tuple[str, str, str]]:
+        password_hash = make_password(DEMO_PASSWORD)
+        bureau = Unit.objects.get(code="shichang")
+        office = Unit.objects.get(code="zhengfuban")
+        people: list[tuple[str, str, Unit, str]] = [
+            ("supervisor", User.Role.SUPERVISOR, bureau, _("Working-group supervisor (demo)")),
+            ("leadership", User.Role.READER, office, _("City leadership reader (demo)")),
+        ]
+        for unit in Unit.objects.exclude(kind=Unit.Kind.GROUP).order_by("sort_order"):
+            people.append(
+                (f"{unit.code}.liaison", User.Role.LIAISON, unit, _("%(unit)s liaison") % {"unit": unit.name})
+            )
+            people.append(
+                (f"{unit.code}.leader", User.Role.LEADER, unit, _("%(unit)s leader") % {"unit": unit.name})
+            )
+        for username, role, unit, display_name in people:
+            person_upsert(
+                username=username,
+                role=role,
+                unit=unit,
+                display_name=display_name,
+                password_hash=password_hash,
+                by=None,
+                is_demo=True,
+            )
+        return [(username, str(User.Role(role).label), unit.name) for username, role, unit, _n in people]

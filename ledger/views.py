@@ -1,0 +1,72 @@
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from departments.access import get_visible_or_404
+from departments.models import Unit
+from ledger.models import Category, Plan, Task
+from ledger.selectors import (
+    plan_tasks,
+    plans_visible_to,
+    task_detail_queryset,
+    units_in_plan,
+)
+
+
+@login_required
+def plan_list(request: HttpRequest) -> HttpResponse:
+    plans = plans_visible_to(request.user).order_by("-issued_on", "title")
+    return render(request, "ledger/plan_list.html", {"plans": plans})
+
+
+def _int_param(request: HttpRequest, name: str) -> int | None:
+    value = request.GET.get(name, "")
+    return int(value) if value.isdigit() else None
+
+
+@login_required
+def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    plan = get_visible_or_404(request, Plan.objects.all(), plans_visible_to(user), pk=pk)
+    categories = list(plan.categories.all())
+    # Only people who see the whole city choose a unit; a liaison's view is
+    # their own unit's already.
+    unit_choices = list(units_in_plan(plan)) if user.sees_whole_city else []
+    unit = None
+    unit_id = _int_param(request, "unit")
+    if unit_choices and unit_id is not None:
+        unit = next((u for u in unit_choices if u.pk == unit_id), None)
+        if unit is None:
+            unit = get_object_or_404(Unit, pk=unit_id)
+    category_id = _int_param(request, "category")
+    category = next((c for c in categories if c.pk == category_id), None)
+    tasks = list(plan_tasks(plan=plan, user=user, unit=unit, category=category))
+    by_category: dict[int, list[Task]] = {}
+    for task in tasks:
+        by_category.setdefault(task.category_id, []).append(task)
+    sections = [(c, by_category[c.pk]) for c in categories if c.pk in by_category]
+    return render(
+        request,
+        "ledger/plan_detail.html",
+        {
+            "plan": plan,
+            "targets": plan.targets.all(),
+            "sections": sections,
+            "task_count": len(tasks),
+            "categories": categories,
+            "unit_choices": unit_choices,
+            "selected_unit": unit,
+            "selected_category": category,
+            "own_unit": None if user.sees_whole_city else user.unit,
+        },
+    )
+
+
+@login_required
+def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    task = get_visible_or_404(
+        request, Task.objects.all(), task_detail_queryset(request.user), pk=pk
+    )
+    return render(request, "ledger/task_detail.html", {"task": task, "plan": task.plan})
+
+
