@@ -6,7 +6,7 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from departments.audit import audit_record
+from audit.services import audit_record
 from departments.models import Unit, User
 from departments.names import normalize_unit_name
 from departments.selectors import unit_resolver
@@ -121,9 +121,7 @@ def plan_import(
                 return result
             if existing is not None and existing.work_started:
                 raise PlanImportError(
-                    _(
-                        "Plan %(doc_number)s cannot be replaced: work has already started on it."
-                    )
+                    _("Plan %(doc_number)s cannot be replaced: work has already started on it.")
                     % {"doc_number": parsed.doc_number}
                 )
             for name in unknown:
@@ -204,7 +202,9 @@ def _write_plan(
                 title=parsed_task.title,
                 lead_unit=units[parsed_task.lead_unit],
             )
-            task_units = [TaskUnit(task=task, unit=task.lead_unit, role=TaskUnit.Role.LEAD, order=0)]
+            task_units = [
+                TaskUnit(task=task, unit=task.lead_unit, role=TaskUnit.Role.LEAD, order=0)
+            ]
             task_units += [
                 TaskUnit(
                     task=task,
