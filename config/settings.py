@@ -5,10 +5,11 @@ to use PostgreSQL. Secrets may also come from a file named by `<NAME>_FILE`.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
-from django.utils.translation import gettext_lazy as _
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -38,19 +39,34 @@ def envlist(name: str, default: str = "") -> list[str]:
 
 # "production" makes every insecure default an error; "development" (the
 # default, used by `make run` and the tests) keeps the machine self-contained.
-DEPLOYMENT = envstr("DEPLOYMENT", "development")
-PRODUCTION = DEPLOYMENT == "production"
-DEBUG = envbool("DEBUG", False)
-SECRET_KEY = envstr("SECRET_KEY")
-if not SECRET_KEY:
+DJANGO_ENV = envstr("DJANGO_ENV", "development")
+PRODUCTION = DJANGO_ENV == "production"
+
+
+def envrequired(name: str, development_default: str) -> str:
+    """A value production must be given; development falls back to a local default.
+
+    A missing value in production stops the server instead of running on a
+    default that was only ever meant for a developer's machine.
+    """
+    value = envstr(name)
+    if value:
+        return value
     if PRODUCTION:
-        # A missing key in production must stop the server, not fall back silently.
-        from django.core.exceptions import ImproperlyConfigured
+        raise ImproperlyConfigured(f"{name} (or {name}_FILE) must be set in production.")
+    return development_default
 
-        raise ImproperlyConfigured("SECRET_KEY (or SECRET_KEY_FILE) must be set in production.")
-    SECRET_KEY = "development-only-key-never-used-in-production"
 
-ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost")
+DEBUG = envbool("DEBUG", False)
+if PRODUCTION and DEBUG:
+    raise ImproperlyConfigured("DEBUG must be off in production.")
+SECRET_KEY = envrequired("SECRET_KEY", "development-only-key-never-used-in-production")
+
+ALLOWED_HOSTS = [
+    host.strip()
+    for host in envrequired("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
+    if host.strip()
+]
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
@@ -63,9 +79,11 @@ INSTALLED_APPS = [
     "guardian",
     "viewflow",
     "viewflow.workflow",
+    "audit",
     "departments",
     "ledger",
     "workflow",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -76,7 +94,11 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "departments.middleware.SessionLifetimeMiddleware",
+    "departments.middleware.PasswordChangeRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -100,7 +122,7 @@ TEMPLATES = [
 
 DATABASES = {
     "default": dj_database_url.parse(
-        envstr("DATABASE_URL", f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}"),
+        envrequired("DATABASE_URL", f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}"),
         conn_max_age=envint("DB_CONN_MAX_AGE", 0),
     )
 }
@@ -112,6 +134,8 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "departments.User"
 AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out user name before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -119,13 +143,39 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
+# Passwords (等保 2.0 level 3, identification): 12 characters or more, three
+# of the four character classes, not a common password, not like the name.
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-     "OPTIONS": {"min_length": 12}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "departments.passwords.CharacterClassesValidator", "OPTIONS": {"min_classes": 3}},
 ]
+
+# Login failures: LOGIN_FAILURE_LIMIT failures for one user name within
+# LOGIN_FAILURE_WINDOW lock that name for LOGIN_LOCKOUT, counted from the
+# failure that reached the limit (departments/lockout.py).
+LOGIN_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", 5)
+LOGIN_FAILURE_WINDOW = timedelta(minutes=envint("LOGIN_FAILURE_WINDOW_MINUTES", 15))
+LOGIN_LOCKOUT = timedelta(minutes=envint("LOGIN_LOCKOUT_MINUTES", 30))
+AXES_HANDLER = "departments.lockout.WindowedLockoutHandler"
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = LOGIN_LOCKOUT
+# By the user name typed only, so a new client address does not unlock it (a
+# callable: see departments.lockout.lockout_parameters for why not a list).
+AXES_LOCKOUT_PARAMETERS = "departments.lockout.lockout_parameters"
+# Attempts refused during a lockout do not extend it.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_LOCKOUT_CALLABLE = "departments.lockout.lockout_response"
+AXES_VERBOSE = False
+# The name typed, cut to the longest user name an account can have: axes stores
+# it in a 255-character column, and nothing longer can name an account anyway.
+AXES_USERNAME_CALLABLE = "departments.lockout.typed_username"
 
 # Chinese is the default whatever the browser asks for; English is a choice
 # the person makes (kept in the language cookie).
@@ -148,10 +198,46 @@ GUARDIAN_RAISE_403 = False
 # The unit registry's group for the county-level governments, as plans write it.
 COUNTY_GROUP_NAME = "各县(市、区)政府"
 
+# Sessions: a new key at login (Django's login() does it), gone at logout, ended
+# after SESSION_IDLE_TIMEOUT_MINUTES without a request and, however busy,
+# SESSION_ABSOLUTE_HOURS after the login. The stored session expires
+# SESSION_COOKIE_AGE after its last save, and departments.middleware saves it
+# again on activity (at most once a minute, rather than on every request as
+# SESSION_SAVE_EVERY_REQUEST would).
+SESSION_IDLE_TIMEOUT_MINUTES = envint("SESSION_IDLE_TIMEOUT_MINUTES", 30)
+SESSION_COOKIE_AGE = SESSION_IDLE_TIMEOUT_MINUTES * 60
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_ABSOLUTE_HOURS = envint("SESSION_ABSOLUTE_HOURS", 12)
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", PRODUCTION)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+
+# Transport and browser protections; all on in production, where
+# `manage.py check --deploy --fail-level WARNING` must pass with nothing silenced.
+SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", PRODUCTION)
+# Behind a TLS-terminating proxy: "HTTP_X_FORWARDED_PROTO,https". Set it only
+# when the proxy overwrites that header, or clients can claim HTTPS themselves.
+_proxy_ssl_header = envlist("SECURE_PROXY_SSL_HEADER")
+if _proxy_ssl_header:
+    if len(_proxy_ssl_header) != 2:
+        raise ImproperlyConfigured(
+            "SECURE_PROXY_SSL_HEADER must name a header and a value: HTTP_X_FORWARDED_PROTO,https"
+        )
+    SECURE_PROXY_SSL_HEADER = (_proxy_ssl_header[0], _proxy_ssl_header[1])
+SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 31_536_000 if PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", PRODUCTION)
+SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", PRODUCTION)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
 
 LOGGING = {
     "version": 1,

@@ -4,3 +4,20 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 application = get_wsgi_application()
+
+
+def _refuse_demo_accounts() -> None:
+    # Demo accounts share a published password: a production server must not
+    # come up while any exists (the same rule as `manage.py check --deploy`).
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
+
+    from departments.checks import demo_accounts_exist
+
+    if settings.PRODUCTION and demo_accounts_exist():
+        raise ImproperlyConfigured(
+            "Demo accounts exist: delete them (User.is_demo) before starting in production."
+        )
+
+
+_refuse_demo_accounts()

@@ -5,8 +5,9 @@ from typing import TypeVar
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest
 
-from departments.audit import audit_record
-from departments.models import AuditEvent, Unit, User
+from audit.models import AuditEvent
+from audit.services import audit_record
+from departments.models import Unit, User
 
 
 def unit_scope(user: User) -> list[int] | None:

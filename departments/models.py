@@ -70,6 +70,10 @@ class User(AbstractUser):
         LIAISON = "liaison", _("Unit liaison")
         LEADER = "leader", _("Unit leader")
         READER = "reader", _("Leadership reader")
+        # 三员 separation: the administrator manages accounts and units and
+        # touches no ledger data; the auditor reads the audit trail only.
+        ADMIN = "admin", _("System administrator")
+        AUDITOR = "auditor", _("Security auditor")
 
     display_name = models.CharField(_("display name"), max_length=60, blank=True)
     unit = models.ForeignKey(
@@ -84,6 +88,10 @@ class User(AbstractUser):
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     # Demo accounts share a published password; production refuses to run with any.
     is_demo = models.BooleanField(_("demo account"), default=False)
+    # Set for a new account and when an administrator forces it: the person
+    # must choose a new password before anything else.
+    must_change_password = models.BooleanField(_("must change password"), default=True)
+    password_changed_at = models.DateTimeField(_("password changed at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("person")
@@ -96,43 +104,3 @@ class User(AbstractUser):
     def sees_whole_city(self) -> bool:
         """Supervisors and leadership readers see every unit's records."""
         return self.is_superuser or self.role in {self.Role.SUPERVISOR, self.Role.READER}
-
-
-class AuditEvent(models.Model):
-    """One row of the audit trail: who did what to which record, when, with what outcome.
-
-    Rows are only ever added (see departments.audit.audit_record), in the same
-    transaction as the change they describe.
-    """
-
-    class Outcome(models.TextChoices):
-        OK = "ok", _("Succeeded")
-        DENIED = "denied", _("Refused")
-        FAILED = "failed", _("Failed")
-
-    at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
-    user = models.ForeignKey(
-        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    # Copied, not joined: the trail must say what the person's unit and role
-    # were at the time, even after they move.
-    username = models.CharField(_("user name"), max_length=150, blank=True)
-    unit_name = models.CharField(_("unit"), max_length=100, blank=True)
-    role = models.CharField(_("role"), max_length=20, blank=True)
-    action = models.CharField(_("action"), max_length=60, db_index=True)
-    object_type = models.CharField(_("object type"), max_length=60, blank=True)
-    object_id = models.CharField(_("object id"), max_length=64, blank=True)
-    object_repr = models.CharField(_("object"), max_length=300, blank=True)
-    outcome = models.CharField(
-        _("outcome"), max_length=10, choices=Outcome.choices, default=Outcome.OK
-    )
-    client_ip = models.GenericIPAddressField(_("client address"), null=True, blank=True)
-    summary = models.JSONField(_("summary"), default=dict, blank=True)
-
-    class Meta:
-        ordering = ["id"]
-        verbose_name = _("audit event")
-        verbose_name_plural = _("audit events")
-
-    def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.username} {self.action}"

@@ -20,8 +20,12 @@ class UnitEntry(NamedTuple):
 
 
 MUNICIPAL = [
-    UnitEntry("市政府办公室", "邢台市人民政府办公室", "zhengfuban", ("市政府办", "邢台市政府办公室")),
-    UnitEntry("市发展改革委", "邢台市发展和改革委员会", "fagai", ("市发改委", "市发展和改革委员会")),
+    UnitEntry(
+        "市政府办公室", "邢台市人民政府办公室", "zhengfuban", ("市政府办", "邢台市政府办公室")
+    ),
+    UnitEntry(
+        "市发展改革委", "邢台市发展和改革委员会", "fagai", ("市发改委", "市发展和改革委员会")
+    ),
     UnitEntry("市教育局", "邢台市教育局", "jiaoyu"),
     UnitEntry("市科技局", "邢台市科学技术局", "keji", ("市科学技术局",)),
     UnitEntry("市工业和信息化局", "邢台市工业和信息化局", "gongxin", ("市工信局",)),
@@ -43,7 +47,9 @@ MUNICIPAL = [
         "zhujian",
         ("市住建局", "市住房和城乡建设局"),
     ),
-    UnitEntry("市城市管理综合行政执法局", "邢台市城市管理综合行政执法局", "chengguan", ("市城管局",)),
+    UnitEntry(
+        "市城市管理综合行政执法局", "邢台市城市管理综合行政执法局", "chengguan", ("市城管局",)
+    ),
     UnitEntry("市交通运输局", "邢台市交通运输局", "jiaotong", ("市交通局",)),
     UnitEntry("市水务局", "邢台市水务局", "shuili", ("市水利局",)),
     UnitEntry("市农业农村局", "邢台市农业农村局", "nongye", ("市农业局",)),

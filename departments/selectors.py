@@ -24,7 +24,9 @@ class UnitResolver:
 
 def unit_resolver() -> UnitResolver:
     """Two queries, whatever the size of the registry."""
-    return UnitResolver(Unit.objects.filter(is_active=True), UnitAlias.objects.filter(unit__is_active=True))
+    return UnitResolver(
+        Unit.objects.filter(is_active=True), UnitAlias.objects.filter(unit__is_active=True)
+    )
 
 
 def units_for_filter() -> list[Unit]:

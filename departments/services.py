@@ -5,9 +5,10 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
+from django.db.models import Q
 from guardian.shortcuts import assign_perm
 
-from departments.audit import audit_record
+from audit.services import audit_record
 from departments.models import Unit, UnitAlias, User
 from departments.names import normalize_unit_name
 from departments.registry import COUNTY_GROUP, REGISTRY
@@ -21,6 +22,21 @@ UNIT_ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
 CITY_ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     User.Role.SUPERVISOR: ("ledger.supervise_plan", "ledger.view_plan"),
     User.Role.READER: ("ledger.view_plan",),
+    # The administrator manages accounts and units, and nothing else: no
+    # ledger permission, no audit permission, no deleting people (they are
+    # deactivated, so the trail keeps pointing at them).
+    User.Role.ADMIN: (
+        "departments.view_user",
+        "departments.add_user",
+        "departments.change_user",
+        "departments.view_unit",
+        "departments.add_unit",
+        "departments.change_unit",
+        "departments.view_unitalias",
+        "departments.add_unitalias",
+        "departments.change_unitalias",
+        "departments.delete_unitalias",
+    ),
 }
 
 
@@ -31,23 +47,23 @@ class RegistrySyncResult:
     aliases_created: int = 0
 
 
-def unit_role_group(*, unit: Unit, role: str) -> Group:
+def _unit_role_group(*, unit: Unit, role: str) -> Group:
     """The auth group of one role in one unit, holding that role's object permissions."""
-    group, created = Group.objects.get_or_create(name=f"unit:{unit.code}:{role}")
-    if created:
-        for perm in UNIT_ROLE_PERMISSIONS.get(role, ()):
-            assign_perm(perm, group, unit)
+    group, _created = Group.objects.get_or_create(name=f"unit:{unit.code}:{role}")
+    # Granted every time (idempotent), so a permission added to the role later
+    # reaches the groups that already exist.
+    for perm in UNIT_ROLE_PERMISSIONS.get(role, ()):
+        assign_perm(perm, group, unit)
     return group
 
 
-def city_role_group(*, role: str) -> Group:
-    group, created = Group.objects.get_or_create(name=f"role:{role}")
-    if created:
-        for perm in CITY_ROLE_PERMISSIONS.get(role, ()):
-            app_label, codename = perm.split(".")
-            group.permissions.add(
-                Permission.objects.get(content_type__app_label=app_label, codename=codename)
-            )
+def _city_role_group(*, role: str) -> Group:
+    group, _created = Group.objects.get_or_create(name=f"role:{role}")
+    wanted = [perm.split(".") for perm in CITY_ROLE_PERMISSIONS.get(role, ())]
+    query = Q(pk__in=[])
+    for app_label, codename in wanted:
+        query |= Q(content_type__app_label=app_label, codename=codename)
+    group.permissions.set(Permission.objects.filter(query))
     return group
 
 
@@ -135,18 +151,27 @@ def person_upsert(
     password_hash: str,
     by: User | None,
     is_demo: bool = False,
+    must_change_password: bool = True,
 ) -> tuple[User, bool]:
-    """Create a person with a role in a unit, or bring an existing one in line; returns (user, created).
+    """Create a person with a role in a unit, or bring an existing one in line.
+
+    Returns (user, created).
 
     The password is given as a hash so that creating a hundred demo people
     costs one key derivation, not a hundred.
     """
     user, created = User.objects.get_or_create(
         username=username,
-        defaults={"role": role, "unit": unit, "display_name": display_name, "is_demo": is_demo},
+        defaults={
+            "role": role,
+            "unit": unit,
+            "display_name": display_name,
+            "is_demo": is_demo,
+            "must_change_password": must_change_password,
+        },
     )
     changed = created
-    if not created and (user.role, user.unit_id, user.display_name) != (
+    if (user.role, user.unit_id, user.display_name) != (
         role,
         unit.pk if unit else None,
         display_name,
@@ -157,14 +182,7 @@ def person_upsert(
     if created:
         user.password = password_hash
         user.save(update_fields=["password"])
-    wanted = {city_role_group(role=role)} if role in CITY_ROLE_PERMISSIONS else set()
-    if unit is not None and role in UNIT_ROLE_PERMISSIONS:
-        wanted.add(unit_role_group(unit=unit, role=role))
-    current = set(user.groups.filter(name__regex=r"^(unit|role):"))
-    if current != wanted:
-        user.groups.remove(*(current - wanted))
-        user.groups.add(*(wanted - current))
-        changed = True
+    changed = _sync_role_access(user) or changed
     if changed:
         audit_record(
             action="person.create" if created else "person.update",
@@ -173,3 +191,71 @@ def person_upsert(
             summary={"role": role, "unit": unit.name if unit else ""},
         )
     return user, created
+
+
+def _sync_role_access(user: User) -> bool:
+    """Give the person exactly the groups (and staff flag) of their role and unit.
+
+    Returns whether anything changed. Only the administrator reaches the admin
+    site; nobody gets superuser rights through a role.
+    """
+    changed = False
+    is_staff = user.role == User.Role.ADMIN
+    if user.is_staff != is_staff:
+        user.is_staff = is_staff
+        user.save(update_fields=["is_staff"])
+        changed = True
+    role, unit = user.role, user.unit
+    wanted = {_city_role_group(role=role)} if role in CITY_ROLE_PERMISSIONS else set()
+    if unit is not None and role in UNIT_ROLE_PERMISSIONS:
+        wanted.add(_unit_role_group(unit=unit, role=role))
+    current = set(user.groups.filter(name__regex=r"^(unit|role):"))
+    if current != wanted:
+        user.groups.remove(*(current - wanted))
+        user.groups.add(*(wanted - current))
+        changed = True
+    return changed
+
+
+@transaction.atomic
+def person_save(*, user: User, created: bool, changed_fields: list[str], by: User | None) -> User:
+    """Store a person edited by an administrator, with the access their role and unit give."""
+    user.save()
+    _sync_role_access(user)
+    audit_record(
+        action="person.create" if created else "person.update",
+        by=by,
+        obj=user,
+        summary={
+            "role": user.role,
+            "unit": user.unit.name if user.unit_id else "",
+            "active": user.is_active,
+            "fields": sorted(changed_fields),
+        },
+    )
+    return user
+
+
+@transaction.atomic
+def person_password_set(*, user: User, by: User | None) -> None:
+    """Store a password an administrator set on `user` (already hashed in memory).
+
+    The person must replace it at next login: nobody but them should know
+    the password they work with.
+    """
+    user.must_change_password = True
+    user.save(update_fields=["password", "must_change_password"])
+    audit_record(
+        action="person.password_set",
+        by=by,
+        obj=user,
+        summary={"usable": user.has_usable_password()},
+    )
+
+
+@transaction.atomic
+def person_force_password_change(*, user: User, by: User | None) -> None:
+    """Make the person choose a new password before anything else, at their next request."""
+    user.must_change_password = True
+    user.save(update_fields=["must_change_password"])
+    audit_record(action="person.force_password_change", by=by, obj=user)

@@ -1,8 +1,10 @@
 from django.test import TestCase
 
-from departments.models import AuditEvent, Unit, UnitAlias, User
+from audit.models import AuditEvent
+from departments.models import Unit, UnitAlias, User
 from departments.selectors import unit_resolver
-from departments.services import registry_sync
+from departments.services import person_upsert, registry_sync
+from tests.audit_coverage import audits
 from tests.base import make_person
 
 
@@ -29,6 +31,13 @@ class RegistryTests(TestCase):
         self.assertEqual(kinds["市邮政管理局"], Unit.Kind.EXTERNAL)
         self.assertEqual(kinds["市委宣传部"], Unit.Kind.PARTY)
         self.assertEqual(kinds["市工商联"], Unit.Kind.PARTY)
+
+    @audits(registry_sync)
+    def test_loading_the_registry_is_recorded_once_with_its_counts(self) -> None:
+        event = AuditEvent.objects.get(action="unit.registry_sync")
+        self.assertEqual(event.summary["created"], Unit.objects.count())
+        self.assertEqual(event.username, "")
+        self.assertEqual(event.outcome, AuditEvent.Outcome.OK)
 
     def test_loading_the_registry_twice_changes_nothing(self) -> None:
         units, aliases = Unit.objects.count(), UnitAlias.objects.count()
@@ -72,15 +81,17 @@ class UnitPermissionTests(TestCase):
         self.assertTrue(leader.has_perm("departments.act_for_unit", self.unit))
         self.assertFalse(leader.has_perm("departments.sign_for_unit", self.other))
 
+    @audits(person_upsert)
     def test_moving_a_person_to_another_unit_moves_their_permissions(self) -> None:
         make_person("p.mover", User.Role.LIAISON, self.unit)
         mover = make_person("p.mover", User.Role.LIAISON, self.other)
         mover = User.objects.get(pk=mover.pk)  # fresh permission cache
         self.assertTrue(mover.has_perm("departments.act_for_unit", self.other))
         self.assertFalse(mover.has_perm("departments.act_for_unit", self.unit))
-        self.assertTrue(
-            AuditEvent.objects.filter(action="person.update", object_id=str(mover.pk)).exists()
-        )
+        created = AuditEvent.objects.get(action="person.create", object_id=str(mover.pk))
+        self.assertEqual(created.summary, {"role": "liaison", "unit": "市工业和信息化局"})
+        updated = AuditEvent.objects.get(action="person.update", object_id=str(mover.pk))
+        self.assertEqual(updated.summary, {"role": "liaison", "unit": "市科技局"})
 
     def test_a_supervisor_holds_the_supervision_permission_and_a_liaison_does_not(self) -> None:
         supervisor = make_person("p.sup", User.Role.SUPERVISOR, Unit.objects.get(code="shichang"))

@@ -10,9 +10,10 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         result = registry_sync(by=None)
         self.stdout.write(
-            _(
-                "Unit registry: %(created)d created, %(updated)d updated, "
-                "%(aliases)d aliases added."
-            )
-            % {"created": result.created, "updated": result.updated, "aliases": result.aliases_created}
+            _("Unit registry: %(created)d created, %(updated)d updated, %(aliases)d aliases added.")
+            % {
+                "created": result.created,
+                "updated": result.updated,
+                "aliases": result.aliases_created,
+            }
         )

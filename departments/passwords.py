@@ -1,0 +1,91 @@
+"""Password rules and the change of one's own password."""
+
+import unicodedata
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.forms import PasswordChangeForm
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from audit.services import audit_record
+from departments.models import User
+
+
+def character_classes(password: str) -> int:
+    """How many of upper-case, lower-case, digits and symbols the password uses.
+
+    Letters without case (Chinese characters) and anything else count as symbols:
+    they are as hard to guess as punctuation.
+    """
+    classes = set()
+    for char in password:
+        if char.isupper():
+            classes.add("upper")
+        elif char.islower():
+            classes.add("lower")
+        elif unicodedata.category(char) == "Nd":
+            classes.add("digit")
+        else:
+            classes.add("symbol")
+    return len(classes)
+
+
+class CharacterClassesValidator:
+    """At least `min_classes` of upper-case letters, lower-case letters, digits, symbols."""
+
+    def __init__(self, min_classes: int = 3) -> None:
+        self.min_classes = min_classes
+
+    def validate(self, password: str, user: AbstractBaseUser | None = None) -> None:
+        if character_classes(password) < self.min_classes:
+            raise ValidationError(
+                _(
+                    "This password must use at least %(min_classes)d of these kinds of "
+                    "characters: upper-case letters, lower-case letters, digits, symbols."
+                ),
+                code="password_too_few_character_classes",
+                params={"min_classes": self.min_classes},
+            )
+
+    def get_help_text(self) -> str:
+        return _(
+            "Your password must use at least %(min_classes)d of these kinds of characters: "
+            "upper-case letters, lower-case letters, digits, symbols."
+        ) % {"min_classes": self.min_classes}
+
+
+@transaction.atomic
+def password_change(*, user: User, new_password: str, client_ip: str | None) -> None:
+    """The person sets a new password (already validated); the forced change is then done."""
+    user.set_password(new_password)
+    user.must_change_password = False
+    user.password_changed_at = timezone.now()
+    user.save(update_fields=["password", "must_change_password", "password_changed_at"])
+    audit_record(action="password.change", by=user, obj=user, client_ip=client_ip)
+
+
+class NewPasswordChangeForm(PasswordChangeForm):
+    """Django's form, refusing to "change" the password to the one it replaces.
+
+    Without this, the first-login change could keep the initial password that
+    an administrator chose and therefore knows.
+    """
+
+    def clean(self) -> dict:
+        cleaned_data = super().clean()
+        new_password = cleaned_data.get("new_password1")
+        if (
+            new_password
+            and "new_password2" not in self.errors
+            and self.user.check_password(new_password)
+        ):
+            self.add_error(
+                "new_password2",
+                ValidationError(
+                    _("The new password must differ from the current one."),
+                    code="password_unchanged",
+                ),
+            )
+        return cleaned_data
