@@ -218,6 +218,9 @@ class MeasureUnit(models.Model):
             models.UniqueConstraint(fields=["measure", "unit"], name="measure_unit_unique")
         ]
 
+    def __str__(self) -> str:
+        return str(self.unit)
+
 
 class TaskTarget(TargetFields):
     """A quantitative target stated inside a task's clause."""

@@ -43,24 +43,26 @@ def plan_tasks(
     """
     tasks = tasks_visible_to(user).filter(plan=plan)
     if unit is not None:
-        tasks = tasks.filter(
-            _responsible([unit.pk, *unit.member_of.values_list("pk", flat=True)])
-        )
+        tasks = tasks.filter(_responsible([unit.pk, *unit.member_of.values_list("pk", flat=True)]))
     if category is not None:
         tasks = tasks.filter(category=category)
     return _with_units(tasks).prefetch_related("targets").order_by("order")
 
 
 def task_detail_queryset(user: User) -> QuerySet[Task]:
-    return _with_units(tasks_visible_to(user)).select_related("plan").prefetch_related(
-        "targets",
-        Prefetch(
-            "measures",
-            queryset=Measure.objects.prefetch_related(
-                Prefetch("measure_units", queryset=MeasureUnit.objects.select_related("unit")),
-                "targets",
+    return (
+        _with_units(tasks_visible_to(user))
+        .select_related("plan")
+        .prefetch_related(
+            "targets",
+            Prefetch(
+                "measures",
+                queryset=Measure.objects.prefetch_related(
+                    Prefetch("measure_units", queryset=MeasureUnit.objects.select_related("unit")),
+                    "targets",
+                ),
             ),
-        ),
+        )
     )
 
 
@@ -69,5 +71,10 @@ def units_in_plan(plan: Plan) -> QuerySet[Unit]:
     named = Unit.objects.filter(task_units__task__plan=plan).distinct()
     members = Unit.objects.filter(member_of__in=named)
     return (
-        Unit.objects.filter(pk__in=named.values("pk")) | Unit.objects.filter(pk__in=members.values("pk"))
-    ).exclude(kind=Unit.Kind.GROUP).order_by("sort_order")
+        (
+            Unit.objects.filter(pk__in=named.values("pk"))
+            | Unit.objects.filter(pk__in=members.values("pk"))
+        )
+        .exclude(kind=Unit.Kind.GROUP)
+        .order_by("sort_order")
+    )

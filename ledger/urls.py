@@ -3,7 +3,8 @@ from django.urls import path
 from ledger import views
 
 urlpatterns = [
-    path("", views.plan_list, name="home"),
+    path("", views.home, name="home"),
+    path("plans/", views.plan_list, name="plan_list"),
     path("plans/<int:pk>/", views.plan_detail, name="plan_detail"),
     path("tasks/<int:pk>/", views.task_detail, name="task_detail"),
 ]

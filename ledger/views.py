@@ -1,16 +1,27 @@
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 
 from departments.access import get_visible_or_404
-from departments.models import Unit
-from ledger.models import Category, Plan, Task
+from departments.models import Unit, User
+from ledger.models import Plan, Task
 from ledger.selectors import (
     plan_tasks,
     plans_visible_to,
     task_detail_queryset,
     units_in_plan,
 )
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Each role starts where its work is: the auditor at the trail, the
+    administrator at the accounts, everyone else at the plans."""
+    if request.user.role == User.Role.AUDITOR:
+        return redirect("audit_events")
+    if request.user.role == User.Role.ADMIN:
+        return redirect("admin:index")
+    return plan_list(request)
 
 
 @login_required
@@ -68,5 +79,3 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
         request, Task.objects.all(), task_detail_queryset(request.user), pk=pk
     )
     return render(request, "ledger/task_detail.html", {"task": task, "plan": task.plan})
-
-

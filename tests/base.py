@@ -30,6 +30,7 @@ def make_person(username: str, role: str, unit: Unit | None) -> User:
         display_name=username,
         password_hash=password_hash(),
         by=None,
+        must_change_password=False,
     )
     return user
 

@@ -25,10 +25,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             f"REQUIRE_POSTGRES_TESTS is set but the database is {vendor}; set DATABASE_URL."
         )
     if vendor != "postgresql":
-        skip = pytest.mark.skip(reason=POSTGRES_ONLY_REASON)
         for item in items:
-            if item.get_closest_marker("postgres"):
-                item.add_marker(skip)
+            marker = item.get_closest_marker("postgres")
+            if marker:
+                reason = marker.kwargs.get("reason", POSTGRES_ONLY_REASON)
+                item.add_marker(pytest.mark.skip(reason=reason))
 
 
 _skipped_postgres_tests: list[str] = []

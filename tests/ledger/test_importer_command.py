@@ -12,10 +12,12 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test import TestCase, TransactionTestCase
 
-from departments.models import AuditEvent, Unit
-from departments.services import registry_sync
+from audit.models import AuditEvent
+from departments.models import Unit
+from departments.services import registry_sync, unit_create
 from ledger.importer.service import plan_import
 from ledger.models import Category, Measure, Plan, PlanTarget, Task, TaskTarget, TaskUnit
+from tests.audit_coverage import audits
 from tests.base import XINGTAI_PLAN
 
 SMALL_PLAN = """\
@@ -64,6 +66,7 @@ class ImportXingtaiTests(TestCase):
     def setUpTestData(cls) -> None:
         registry_sync(by=None)
 
+    @audits(plan_import)
     def test_it_imports_the_real_plan_with_its_categories_tasks_and_units(self) -> None:
         out, _err = run_import(str(XINGTAI_PLAN))
         self.assertIn("邢政办字〔2023〕25号", out)
@@ -163,6 +166,7 @@ def test_unknown_units_stop_the_import_listing_each_name_and_line(
     assert counts() == before
 
 
+@audits(unit_create)
 @pytest.mark.django_db
 def test_create_units_adds_the_unknown_units_and_imports(registry: None, tmp_path: Path) -> None:
     path = write(tmp_path, "unknown.txt", SMALL_PLAN.format(extra="市火星开发局"))
@@ -192,8 +196,9 @@ BAD_INPUTS = {
     "blank": b"   \n\n  \n",
     "binary": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4,
     "no-tasks": "今天天气很好。\n市场监管局召开会议,研究部署下一阶段工作。\n".encode(),
-    "truncated": XINGTAI_PLAN.read_bytes()[: XINGTAI_PLAN.read_bytes().index("14.提高".encode())
-    + 200],
+    "truncated": XINGTAI_PLAN.read_bytes()[
+        : XINGTAI_PLAN.read_bytes().index("14.提高".encode()) + 200
+    ],
 }
 
 
@@ -213,7 +218,7 @@ def test_bad_input_gets_one_clear_line_and_nothing_is_written(
 
 @pytest.mark.django_db
 def test_a_missing_file_is_a_clear_error(registry: None, tmp_path: Path) -> None:
-    with pytest.raises(CommandError, match="missing.txt"):
+    with pytest.raises(CommandError, match=r"missing\.txt"):
         run_import(str(tmp_path / "missing.txt"))
 
 

@@ -15,9 +15,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--dry-run", action="store_true", help="parse and check only; write nothing"
         )
-        parser.add_argument(
-            "--json", action="store_true", help="print the parsed plan as JSON"
-        )
+        parser.add_argument("--json", action="store_true", help="print the parsed plan as JSON")
         parser.add_argument(
             "--create-units",
             action="store_true",
@@ -55,7 +53,9 @@ class Command(BaseCommand):
             raise CommandError(exc.message) from exc
 
         if options["json"]:
-            self.stdout.write(json.dumps(result.parsed.to_json_dict(), ensure_ascii=False, indent=2))
+            self.stdout.write(
+                json.dumps(result.parsed.to_json_dict(), ensure_ascii=False, indent=2)
+            )
             if result.dry_run:
                 return
         parsed = result.parsed
@@ -85,7 +85,10 @@ class Command(BaseCommand):
             )
         else:
             message = (
-                _("Replaced «%(title)s» (%(doc_number)s): %(categories)d categories, %(tasks)d tasks.")
+                _(
+                    "Replaced «%(title)s» (%(doc_number)s): %(categories)d categories, "
+                    "%(tasks)d tasks."
+                )
                 if result.replaced
                 else _(
                     "Imported «%(title)s» (%(doc_number)s): %(categories)d categories, "
@@ -94,6 +97,4 @@ class Command(BaseCommand):
             )
             out.write(self.style.SUCCESS(message % counts))
         if result.new_units:
-            out.write(
-                _("New units: %(units)s") % {"units": "、".join(result.new_units)}
-            )
+            out.write(_("New units: %(units)s") % {"units": "、".join(result.new_units)})

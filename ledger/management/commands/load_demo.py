@@ -33,7 +33,9 @@ class Command(BaseCommand):
 
         people = self._create_people()
         self.stdout.write("")
-        self.stdout.write(_("Demo accounts (password for all: %(password)s)") % {"password": DEMO_PASSWORD})
+        self.stdout.write(
+            _("Demo accounts (password for all: %(password)s)") % {"password": DEMO_PASSWORD}
+        )
         for username, role, unit_name in people:
             self.stdout.write(f"  {username:<24} {role:<12} {unit_name}")
         self.stdout.write("")
@@ -46,13 +48,25 @@ class Command(BaseCommand):
         people: list[tuple[str, str, Unit, str]] = [
             ("supervisor", User.Role.SUPERVISOR, bureau, _("Working-group supervisor (demo)")),
             ("leadership", User.Role.READER, office, _("City leadership reader (demo)")),
+            ("sysadmin", User.Role.ADMIN, office, _("System administrator (demo)")),
+            ("auditor", User.Role.AUDITOR, office, _("Security auditor (demo)")),
         ]
         for unit in Unit.objects.exclude(kind=Unit.Kind.GROUP).order_by("sort_order"):
             people.append(
-                (f"{unit.code}.liaison", User.Role.LIAISON, unit, _("%(unit)s liaison") % {"unit": unit.name})
+                (
+                    f"{unit.code}.liaison",
+                    User.Role.LIAISON,
+                    unit,
+                    _("%(unit)s liaison") % {"unit": unit.name},
+                )
             )
             people.append(
-                (f"{unit.code}.leader", User.Role.LEADER, unit, _("%(unit)s leader") % {"unit": unit.name})
+                (
+                    f"{unit.code}.leader",
+                    User.Role.LEADER,
+                    unit,
+                    _("%(unit)s leader") % {"unit": unit.name},
+                )
             )
         for username, role, unit, display_name in people:
             person_upsert(
@@ -63,5 +77,9 @@ class Command(BaseCommand):
                 password_hash=password_hash,
                 by=None,
                 is_demo=True,
+                # The demo's published password is the point of a demo account.
+                must_change_password=False,
             )
-        return [(username, str(User.Role(role).label), unit.name) for username, role, unit, _n in people]
+        return [
+            (username, str(User.Role(role).label), unit.name) for username, role, unit, _n in people
+        ]
