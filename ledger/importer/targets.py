@@ -219,7 +219,9 @@ def _phrase_targets(
             stated = text[start : run[-1].span.end].strip(_PUNCTUATION)
             indicators = _indicators(text, prefix, verb, len(run))
             shared = next((q.comparator for q in reversed(run) if q.comparator), None)
-            default = _VERB_COMPARATORS[verb.group("verb")] if verb else "="
+            # A bare number in a plan ("每年新增…80家") is a quota to reach: the
+            # supervisors count 85 as met, so it reads as "at least".
+            default = _VERB_COMPARATORS[verb.group("verb")] if verb else ">="
             for quantity, indicator in zip(run, indicators, strict=True):
                 comparator = quantity.comparator or shared or default
                 targets.append(
