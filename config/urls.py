@@ -1,8 +1,14 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from departments import views as departments_views
+
+admin.site.site_header = _("Action plan supervision: accounts and units")
+admin.site.site_title = _("Action plan supervision")
+admin.site.index_title = _("Accounts and units")
+
 
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),

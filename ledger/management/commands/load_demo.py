@@ -37,7 +37,8 @@ class Command(BaseCommand):
             _("Demo accounts (password for all: %(password)s)") % {"password": DEMO_PASSWORD}
         )
         for username, role, unit_name in people:
-            self.stdout.write(f"  {username:<24} {role:<12} {unit_name}")
+            # Role and unit last: CJK text is two columns wide and would skew padding.
+            self.stdout.write(f"  {username:<24} {unit_name}  {role}")
         self.stdout.write("")
 
     @transaction.atomic
