@@ -5,12 +5,7 @@ import unicodedata
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.forms import PasswordChangeForm
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
-
-from audit.services import audit_record
-from departments.models import User
 
 
 def character_classes(password: str) -> int:
@@ -54,16 +49,6 @@ class CharacterClassesValidator:
             "Your password must use at least %(min_classes)d of these kinds of characters: "
             "upper-case letters, lower-case letters, digits, symbols."
         ) % {"min_classes": self.min_classes}
-
-
-@transaction.atomic
-def password_change(*, user: User, new_password: str, client_ip: str | None) -> None:
-    """The person sets a new password (already validated); the forced change is then done."""
-    user.set_password(new_password)
-    user.must_change_password = False
-    user.password_changed_at = timezone.now()
-    user.save(update_fields=["password", "must_change_password", "password_changed_at"])
-    audit_record(action="password.change", by=user, obj=user, client_ip=client_ip)
 
 
 class NewPasswordChangeForm(PasswordChangeForm):

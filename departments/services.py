@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
 from audit.services import audit_record
@@ -259,3 +260,13 @@ def person_force_password_change(*, user: User, by: User | None) -> None:
     user.must_change_password = True
     user.save(update_fields=["must_change_password"])
     audit_record(action="person.force_password_change", by=by, obj=user)
+
+
+@transaction.atomic
+def person_password_change(*, user: User, new_password: str, client_ip: str | None) -> None:
+    """The person sets a new password (already validated); a forced change is then done."""
+    user.set_password(new_password)
+    user.must_change_password = False
+    user.password_changed_at = timezone.now()
+    user.save(update_fields=["password", "must_change_password", "password_changed_at"])
+    audit_record(action="password.change", by=user, obj=user, client_ip=client_ip)

@@ -10,17 +10,18 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from departments.access import client_ip
-from departments.passwords import NewPasswordChangeForm, password_change
+from departments.passwords import NewPasswordChangeForm
+from departments.services import person_password_change
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
-    """Django's view, writing through password_change() so the forced change is cleared."""
+    """Django's view, writing through person_password_change() so the forced change is cleared."""
 
     form_class = NewPasswordChangeForm
     title = gettext_lazy("Change your password")
 
     def form_valid(self, form: NewPasswordChangeForm) -> HttpResponse:
-        password_change(
+        person_password_change(
             user=form.user,
             new_password=form.cleaned_data["new_password1"],
             client_ip=client_ip(self.request),

@@ -15,8 +15,10 @@ from openpyxl import load_workbook
 
 from audit.models import AuditEvent
 from audit.services import audit_record
+from audit.views import audit_export, auditor_required
 from departments.models import Unit, User
 from departments.services import person_upsert, registry_sync
+from tests.audit_coverage import audits
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 HEADERS_ZH = [
@@ -198,6 +200,7 @@ class AuditPageTests(TestCase):
         response = self.client.get(reverse("audit_events"), {"action": "plan.import", "page": 2})
         self.assertEqual(len(events_shown(response.content.decode())), 1)
 
+    @audits(auditor_required)
     def test_people_other_than_auditors_get_403_and_the_attempt_is_recorded(self) -> None:
         for person in (self.liaison, self.supervisor, self.admin):
             for url in (reverse("audit_events"), reverse("audit_export")):
@@ -250,6 +253,7 @@ class AuditPageTests(TestCase):
         self.assertEqual(sheet["A2"].number_format, "yyyy-mm-dd hh:mm:ss")
         self.assertEqual(sheet["K2"].value, '{"period":"2025-03"}')
 
+    @audits(audit_export)
     def test_exporting_is_recorded_with_the_filters_and_the_row_count(self) -> None:
         self.export(date_from="2025-03-10", date_to="2025-03-10", outcome="failed")
         event = AuditEvent.objects.order_by("-id").first()

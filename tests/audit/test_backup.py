@@ -22,10 +22,11 @@ from django.core.management.base import CommandError
 from django.db import connection
 from django.utils import translation
 
-from audit.backup import FORMAT_VERSION, backup_create
+from audit.backup import FORMAT_VERSION, backup_create, backup_restore
 from audit.models import AuditEvent
 from audit.services import audit_record
 from departments.services import registry_sync
+from tests.audit_coverage import audits
 
 BASE_DIR = Path(django_settings.BASE_DIR)
 AUDIT_TABLE = AuditEvent._meta.db_table
@@ -153,6 +154,7 @@ def site_data(settings, tmp_path: Path) -> bytes:
 # --------------------------------------------------------------------------- round trips
 
 
+@audits(backup_create, backup_restore)
 @pytest.mark.skipif(not ON_SQLITE, reason="backs up the SQLite test database in process")
 @pytest.mark.django_db(transaction=True)
 def test_a_sqlite_backup_restores_the_same_rows_files_and_trail_into_an_empty_database(

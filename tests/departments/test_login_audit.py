@@ -12,6 +12,8 @@ from django.urls import reverse
 from audit.models import AuditEvent
 from departments.models import Unit, User
 from departments.services import person_upsert, registry_sync
+from departments.signals import record_lockout, record_login, record_login_failed, record_logout
+from tests.audit_coverage import audits
 
 PASSWORD = "Quiet-Harbour-2024"
 WRONG = "Secret-Guess-7731"
@@ -67,6 +69,7 @@ class LoginAuditTests(TestCase):
             self.assertNotIn(WRONG, text)
             self.assertNotIn(PASSWORD, text)
 
+    @audits(record_login)
     def test_a_login_writes_a_row_with_the_person_their_unit_and_address(self) -> None:
         self.log_in(PASSWORD)
         (event,) = self.rows("auth.login")
@@ -74,12 +77,14 @@ class LoginAuditTests(TestCase):
         self.assertEqual(event.unit_name, "市工业和信息化局")
         self.assertEqual(event.role, User.Role.LIAISON)
 
+    @audits(record_logout)
     def test_a_logout_writes_a_row(self) -> None:
         self.log_in(PASSWORD)
         self.client.post(reverse("logout"), REMOTE_ADDR=ADDRESS)
         (event,) = self.rows("auth.logout")
         self.assert_row(event, outcome=AuditEvent.Outcome.OK, username="l.zhou", user=self.user)
 
+    @audits(record_login_failed)
     def test_a_wrong_password_writes_a_failed_row_without_the_password(self) -> None:
         self.log_in(WRONG)
         (event,) = self.rows("auth.login_failed")
@@ -99,6 +104,7 @@ class LoginAuditTests(TestCase):
         events = self.rows("auth.login_failed")
         self.assertEqual([len(e.username) for e in events], [149, 150])
 
+    @audits(record_lockout)
     def test_the_failure_that_locks_writes_a_failed_row_and_a_lockout_row(self) -> None:
         for minute in range(5):
             self.traveller.move_to(START + timedelta(minutes=minute))

@@ -15,7 +15,12 @@ from django.utils import translation
 from audit.models import AuditEvent
 from departments.models import Unit, User
 from departments.passwords import CharacterClassesValidator
-from departments.services import person_force_password_change, person_upsert, registry_sync
+from departments.services import (
+    person_force_password_change,
+    person_password_change,
+    person_upsert,
+    registry_sync,
+)
 from tests.audit_coverage import audits
 
 INITIAL_PASSWORD = "Initial-Secret-2024"
@@ -171,6 +176,7 @@ class ForcedPasswordChangeTests(TestCase):
         self.assertTrue(self.newcomer.check_password(NEW_PASSWORD))
         self.assertEqual(self.client.get(reverse("home")).status_code, 200)
 
+    @audits(person_password_change)
     def test_changing_the_password_writes_an_audit_row(self) -> None:
         self.change()
         event = AuditEvent.objects.get(action="password.change")
