@@ -1,7 +1,9 @@
 """Who may see what: every view starts with one of these."""
 
+import ipaddress
 from typing import TypeVar
 
+from django.conf import settings
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest
 
@@ -27,7 +29,26 @@ M = TypeVar("M", bound=Model)
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
+    """The address of the person's machine, for the audit trail.
+
+    Behind TRUSTED_PROXY_COUNT reverse proxies, each appends the address it
+    received from to X-Forwarded-For, so the client is that many entries from
+    the right; anything further left is whatever the client claimed and is
+    ignored. With no trusted proxy the header is ignored altogether.
+    """
+    remote = request.META.get("REMOTE_ADDR") or None
+    count = settings.TRUSTED_PROXY_COUNT
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if count <= 0 or not forwarded:
+        return remote
+    hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+    if len(hops) < count:
+        return remote
+    candidate = hops[-count]
+    try:
+        return str(ipaddress.ip_address(candidate))
+    except ValueError:
+        return remote
 
 
 def get_visible_or_404(
