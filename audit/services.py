@@ -37,7 +37,8 @@ def row_digest(event: AuditEvent) -> str:
 
 def _lock_chain() -> None:
     # Two transactions must not both read the same last hash. On PostgreSQL a
-    # transaction-scoped advisory lock orders them; SQLite has one writer at a time.
+    # transaction-scoped advisory lock orders them; SQLite transactions begin
+    # IMMEDIATE (config/settings.py), so there is one writer at a time.
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_KEY])
