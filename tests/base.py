@@ -17,20 +17,29 @@ PASSWORD = "Correct-Horse-2023"
 
 
 @cache
-def password_hash() -> str:
-    # One key derivation per test process, not one per person.
-    return make_password(PASSWORD)
+def _password_hash(password: str, hashers: tuple[str, ...]) -> str:
+    # One key derivation per password and hasher list per test process, not one
+    # per person (the hasher list is in the key: tests may swap in a fast one).
+    return make_password(password)
 
 
-def make_person(username: str, role: str, unit: Unit | None) -> User:
+def make_person(
+    username: str,
+    role: str,
+    unit: Unit | None,
+    *,
+    password: str = PASSWORD,
+    must_change_password: bool = False,
+    display_name: str = "",
+) -> User:
     user, _created = person_upsert(
         username=username,
         role=role,
         unit=unit,
-        display_name=username,
-        password_hash=password_hash(),
+        display_name=display_name or username,
+        password_hash=_password_hash(password, tuple(settings.PASSWORD_HASHERS)),
         by=None,
-        must_change_password=False,
+        must_change_password=must_change_password,
     )
     return user
 

@@ -6,7 +6,6 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib import admin
-from django.contrib.auth.hashers import make_password
 from django.db import connection
 from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
@@ -17,8 +16,9 @@ from audit.models import AuditEvent
 from audit.services import audit_record
 from audit.views import audit_export, auditor_required
 from departments.models import Unit, User
-from departments.services import person_upsert, registry_sync
+from departments.services import registry_sync
 from tests.audit_coverage import audits
+from tests.base import make_person
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 HEADERS_ZH = [
@@ -53,24 +53,10 @@ class AuditPageTests(TestCase):
         cls.bureau = Unit.objects.get(code="shichang")
         cls.gongxin = Unit.objects.get(code="gongxin")
         cls.shenji = Unit.objects.get(code="shenji")
-        password = make_password("x")
-
-        def person(username: str, role: str, unit: Unit) -> User:
-            user, _created = person_upsert(
-                username=username,
-                role=role,
-                unit=unit,
-                display_name=username,
-                password_hash=password,
-                by=None,
-                must_change_password=False,
-            )
-            return user
-
-        cls.auditor = person("a.auditor", User.Role.AUDITOR, cls.shenji)
-        cls.supervisor = person("a.supervisor", User.Role.SUPERVISOR, cls.bureau)
-        cls.liaison = person("a.gongxin", User.Role.LIAISON, cls.gongxin)
-        cls.admin = person("a.admin", User.Role.ADMIN, cls.shenji)
+        cls.auditor = make_person("a.auditor", User.Role.AUDITOR, cls.shenji)
+        cls.supervisor = make_person("a.supervisor", User.Role.SUPERVISOR, cls.bureau)
+        cls.liaison = make_person("a.gongxin", User.Role.LIAISON, cls.gongxin)
+        cls.admin = make_person("a.admin", User.Role.ADMIN, cls.shenji)
 
         cls.before_day = record_at(
             datetime(2025, 3, 9, 23, 59, 59), action="ledger.entry.submit", by=cls.liaison

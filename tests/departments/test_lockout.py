@@ -4,15 +4,15 @@ import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import time_machine
 from django.conf import settings
-from django.contrib.auth.hashers import make_password
 from django.core.management import call_command
 from django.test import TestCase, override_settings
 from django.urls import reverse
 
 from departments.models import Unit, User
-from departments.services import person_upsert, registry_sync
+from departments.services import registry_sync
+from tests.base import make_person
+from tests.clock import FrozenClockMixin
 
 PASSWORD = "Quiet-Harbour-2024"
 WRONG = "Quiet-Harbour-2023"
@@ -36,28 +36,23 @@ def alert(response) -> str:
 
 
 @override_settings(PASSWORD_HASHERS=FAST_HASHERS)
-class LockoutTests(TestCase):
+class LockoutTests(FrozenClockMixin, TestCase):
+    start = START
+
     @classmethod
     def setUpTestData(cls) -> None:
         registry_sync(by=None)
-        cls.user, _created = person_upsert(
-            username="l.wang",
-            role=User.Role.LIAISON,
-            unit=Unit.objects.get(code="shichang"),
+        cls.user = make_person(
+            "l.wang",
+            User.Role.LIAISON,
+            Unit.objects.get(code="shichang"),
+            password=PASSWORD,
             display_name="王丽",
-            password_hash=make_password(PASSWORD),
-            by=None,
-            must_change_password=False,
         )
 
     def setUp(self) -> None:
+        super().setUp()
         self.client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-        self.clock = time_machine.travel(START, tick=False)
-        self.traveller = self.clock.start()
-        self.addCleanup(self.clock.stop)
-
-    def at(self, offset: timedelta) -> None:
-        self.traveller.move_to(START + offset)
 
     def log_in(self, password: str, username: str = "l.wang", **extra: str):
         return self.client.post(

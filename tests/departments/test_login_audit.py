@@ -4,16 +4,16 @@ import itertools
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import time_machine
-from django.contrib.auth.hashers import make_password
 from django.test import TestCase, override_settings
 from django.urls import reverse
 
 from audit.models import AuditEvent
 from departments.models import Unit, User
-from departments.services import person_upsert, registry_sync
+from departments.services import registry_sync
 from departments.signals import record_lockout, record_login, record_login_failed, record_logout
 from tests.audit_coverage import audits
+from tests.base import make_person
+from tests.clock import FrozenClockMixin
 
 PASSWORD = "Quiet-Harbour-2024"
 WRONG = "Secret-Guess-7731"
@@ -23,24 +23,19 @@ ADDRESS = "10.12.0.8"
 
 
 @override_settings(PASSWORD_HASHERS=FAST_HASHERS)
-class LoginAuditTests(TestCase):
+class LoginAuditTests(FrozenClockMixin, TestCase):
+    start = START
+
     @classmethod
     def setUpTestData(cls) -> None:
         registry_sync(by=None)
-        cls.user, _created = person_upsert(
-            username="l.zhou",
-            role=User.Role.LIAISON,
-            unit=Unit.objects.get(code="gongxin"),
+        cls.user = make_person(
+            "l.zhou",
+            User.Role.LIAISON,
+            Unit.objects.get(code="gongxin"),
+            password=PASSWORD,
             display_name="周敏",
-            password_hash=make_password(PASSWORD),
-            by=None,
-            must_change_password=False,
         )
-
-    def setUp(self) -> None:
-        self.clock = time_machine.travel(START, tick=False)
-        self.traveller = self.clock.start()
-        self.addCleanup(self.clock.stop)
 
     def log_in(self, password: str, username: str = "l.zhou"):
         return self.client.post(
@@ -107,7 +102,7 @@ class LoginAuditTests(TestCase):
     @audits(record_lockout)
     def test_the_failure_that_locks_writes_a_failed_row_and_a_lockout_row(self) -> None:
         for minute in range(5):
-            self.traveller.move_to(START + timedelta(minutes=minute))
+            self.at(timedelta(minutes=minute))
             self.log_in(WRONG)
         failures = self.rows("auth.login_failed")
         self.assertEqual(len(failures), 5)
@@ -123,9 +118,9 @@ class LoginAuditTests(TestCase):
 
     def test_an_attempt_refused_during_the_lock_writes_a_failed_row_saying_so(self) -> None:
         for minute in range(5):
-            self.traveller.move_to(START + timedelta(minutes=minute))
+            self.at(timedelta(minutes=minute))
             self.log_in(WRONG)
-        self.traveller.move_to(START + timedelta(minutes=10))
+        self.at(timedelta(minutes=10))
         self.log_in(PASSWORD)
         refused = self.rows("auth.login_failed")[-1]
         self.assert_row(refused, outcome=AuditEvent.Outcome.FAILED, username="l.zhou", user=None)
@@ -136,9 +131,9 @@ class LoginAuditTests(TestCase):
     def test_the_end_of_a_session_at_its_absolute_limit_writes_a_row(self) -> None:
         self.log_in(PASSWORD)
         for minutes in range(20, 12 * 60, 20):
-            self.traveller.move_to(START + timedelta(minutes=minutes))
+            self.at(timedelta(minutes=minutes))
             self.client.get(reverse("home"), REMOTE_ADDR=ADDRESS)
-        self.traveller.move_to(START + timedelta(hours=12, seconds=1))
+        self.at(timedelta(hours=12, seconds=1))
         self.client.get(reverse("home"), REMOTE_ADDR=ADDRESS)
         (event,) = self.rows("auth.session_expired")
         self.assert_row(event, outcome=AuditEvent.Outcome.OK, username="l.zhou", user=self.user)

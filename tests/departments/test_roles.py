@@ -1,33 +1,16 @@
 """三员 separation: the administrator manages accounts and units only, the
 auditor only reads the trail, supervisors manage no accounts."""
 
-from django.contrib.auth.hashers import make_password
 from django.test import TestCase
 from django.urls import reverse
 
 from audit.models import AuditEvent
 from departments.models import Unit, User
-from departments.services import (
-    person_password_set,
-    person_save,
-    person_upsert,
-    registry_sync,
-)
+from departments.services import person_password_set, person_save, registry_sync
 from tests.audit_coverage import audits
+from tests.base import make_person
 
 NEW_PASSWORD = "Bright-Lantern-72"
-
-
-def person(username: str, role: str, unit: Unit) -> User:
-    return person_upsert(
-        username=username,
-        role=role,
-        unit=unit,
-        display_name=username,
-        password_hash=make_password("unused-Password-1"),
-        by=None,
-        must_change_password=False,
-    )[0]
 
 
 class RoleSeparationTests(TestCase):
@@ -36,12 +19,12 @@ class RoleSeparationTests(TestCase):
         registry_sync(by=None)
         office = Unit.objects.get(code="zhengfuban")
         cls.gongxin = Unit.objects.get(code="gongxin")
-        cls.admin = person("r.admin", User.Role.ADMIN, office)
-        cls.auditor = person("r.auditor", User.Role.AUDITOR, office)
-        cls.supervisor = person(
+        cls.admin = make_person("r.admin", User.Role.ADMIN, office)
+        cls.auditor = make_person("r.auditor", User.Role.AUDITOR, office)
+        cls.supervisor = make_person(
             "r.supervisor", User.Role.SUPERVISOR, Unit.objects.get(code="shichang")
         )
-        cls.liaison = person("r.liaison", User.Role.LIAISON, cls.gongxin)
+        cls.liaison = make_person("r.liaison", User.Role.LIAISON, cls.gongxin)
 
     def test_the_administrator_reaches_the_people_and_units_pages(self) -> None:
         self.client.force_login(self.admin)

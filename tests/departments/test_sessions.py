@@ -3,15 +3,15 @@
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import time_machine
 from django.conf import settings
-from django.contrib.auth.hashers import make_password
 from django.contrib.sessions.models import Session
 from django.test import TestCase, override_settings
 from django.urls import reverse
 
 from departments.models import Unit, User
-from departments.services import person_upsert, registry_sync
+from departments.services import registry_sync
+from tests.base import make_person
+from tests.clock import FrozenClockMixin
 
 PASSWORD = "Quiet-Harbour-2024"
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -19,28 +19,23 @@ START = datetime(2024, 5, 6, 8, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
 
 
 @override_settings(PASSWORD_HASHERS=FAST_HASHERS)
-class SessionTests(TestCase):
+class SessionTests(FrozenClockMixin, TestCase):
+    start = START
+
     @classmethod
     def setUpTestData(cls) -> None:
         registry_sync(by=None)
-        cls.user, _created = person_upsert(
-            username="s.chen",
-            role=User.Role.SUPERVISOR,
-            unit=Unit.objects.get(code="shichang"),
+        cls.user = make_person(
+            "s.chen",
+            User.Role.SUPERVISOR,
+            Unit.objects.get(code="shichang"),
+            password=PASSWORD,
             display_name="陈静",
-            password_hash=make_password(PASSWORD),
-            by=None,
-            must_change_password=False,
         )
 
     def setUp(self) -> None:
+        super().setUp()
         self.client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-        self.clock = time_machine.travel(START, tick=False)
-        self.traveller = self.clock.start()
-        self.addCleanup(self.clock.stop)
-
-    def at(self, offset: timedelta) -> None:
-        self.traveller.move_to(START + offset)
 
     def log_in(self):
         response = self.client.post(reverse("login"), {"username": "s.chen", "password": PASSWORD})
