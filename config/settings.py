@@ -88,6 +88,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files from each application machine itself: the deployment
+    # networks are closed and need no separate file server or CDN.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "departments.middleware.DefaultLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -196,8 +199,20 @@ TIME_ZONE = "Asia/Shanghai"
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(envstr("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Compressed copies, but not hashed names: viewflow 2.4's bundled Roboto
+    # CSS points at font files the wheel does not ship, which makes Django's
+    # manifest storage abort collectstatic. WhiteNoise then lets browsers cache
+    # each asset for WHITENOISE_MAX_AGE seconds (60 by default).
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"
+        if PRODUCTION
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
 MEDIA_ROOT = Path(envstr("MEDIA_ROOT", str(BASE_DIR / "media")))
 
 # django-guardian: no anonymous user row; every reader logs in.

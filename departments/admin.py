@@ -13,7 +13,12 @@ from django.utils.translation import ngettext
 from audit.services import audit_record
 from departments.access import client_ip
 from departments.models import Unit, UnitAlias, User
-from departments.services import person_force_password_change, person_password_set, person_save
+from departments.services import (
+    person_force_password_change,
+    person_password_set,
+    person_save,
+    person_unlock,
+)
 
 
 class UnitAliasInline(admin.TabularInline):
@@ -121,7 +126,7 @@ class PersonAdmin(UserAdmin):
             person_password_set(user=obj, by=request.user)
         return super().log_change(request, obj, message)
 
-    actions = ["force_password_change"]
+    actions = ["force_password_change", "unlock_login"]
 
     @admin.action(
         description=_("Make the selected people choose a new password"), permissions=["change"]
@@ -139,5 +144,22 @@ class PersonAdmin(UserAdmin):
                 count,
             )
             % {"count": count},
+            messages.SUCCESS,
+        )
+
+    @admin.action(
+        description=_("Lift the login lockout of the selected people"), permissions=["change"]
+    )
+    def unlock_login(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        for user in queryset:
+            person_unlock(user=user, by=request.user)
+        self.message_user(
+            request,
+            ngettext(
+                "The login of %(count)d person is open again.",
+                "The logins of %(count)d people are open again.",
+                queryset.count(),
+            )
+            % {"count": queryset.count()},
             messages.SUCCESS,
         )

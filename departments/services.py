@@ -270,3 +270,17 @@ def person_password_change(*, user: User, new_password: str, client_ip: str | No
     user.password_changed_at = timezone.now()
     user.save(update_fields=["password", "must_change_password", "password_changed_at"])
     audit_record(action="password.change", by=user, obj=user, client_ip=client_ip)
+
+
+@transaction.atomic
+def person_unlock(*, user: User, by: User | None) -> int:
+    """Lift a login lockout before it runs out (the person called the administrator).
+
+    The failures themselves stay in the audit trail; only the lockout's
+    counters are cleared. Returns the number of counter rows removed.
+    """
+    from axes.handlers.proxy import AxesProxyHandler
+
+    cleared = AxesProxyHandler.reset_attempts(username=user.username)
+    audit_record(action="person.unlock", by=by, obj=user, summary={"cleared": cleared})
+    return cleared
