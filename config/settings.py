@@ -88,9 +88,6 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    # Static files from each application machine itself: the deployment
-    # networks are closed and need no separate file server or CDN.
-    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "departments.middleware.DefaultLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -103,6 +100,12 @@ MIDDLEWARE = [
     # Last, as axes asks: it turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
+
+if PRODUCTION:
+    # Static files from each application machine itself: the deployment
+    # networks are closed and need no separate file server or CDN. In
+    # development `runserver` serves them.
+    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
