@@ -2,8 +2,10 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
+from viewflow.workflow.flow import FlowViewset
 
 from departments import views as departments_views
+from workflow.flows import TaskFlow
 
 admin.site.site_header = _("Action plan supervision: accounts and units")
 admin.site.site_title = _("Action plan supervision")
@@ -25,6 +27,8 @@ urlpatterns = [
     ),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("workflow/", FlowViewset(TaskFlow).urls),
     path("audit/", include("audit.urls")),
+    path("", include("workflow.urls")),
     path("", include("ledger.urls")),
 ]

@@ -51,6 +51,23 @@ def client_ip(request: HttpRequest) -> str | None:
         return remote
 
 
+def refuse_as_missing(request: HttpRequest, obj: Model) -> Http404:
+    """Answer as if `obj` did not exist, keeping a trace of the attempt.
+
+    The product's one rule for another unit's records, and for actions a
+    person's role does not allow on a record they can otherwise see.
+    """
+    audit_record(
+        action="access.denied",
+        by=request.user,
+        obj=obj,
+        outcome=AuditEvent.Outcome.DENIED,
+        client_ip=client_ip(request),
+        summary={"path": request.path},
+    )
+    return Http404()
+
+
 def get_visible_or_404(
     request: HttpRequest, queryset: QuerySet[M], visible: QuerySet[M], **lookup: object
 ) -> M:
@@ -60,14 +77,5 @@ def get_visible_or_404(
     except visible.model.DoesNotExist:
         target = queryset.filter(**lookup).first()
         if target is not None:
-            # Someone asked for another unit's record: answer as if it did not
-            # exist, and keep a trace of the attempt.
-            audit_record(
-                action="access.denied",
-                by=request.user,
-                obj=target,
-                outcome=AuditEvent.Outcome.DENIED,
-                client_ip=client_ip(request),
-                summary={"path": request.path},
-            )
+            raise refuse_as_missing(request, target) from None
         raise Http404 from None

@@ -11,6 +11,7 @@ from ledger.selectors import (
     task_detail_queryset,
     units_in_plan,
 )
+from workflow.selectors import process_panel
 
 
 @login_required
@@ -78,4 +79,7 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
     task = get_visible_or_404(
         request, Task.objects.all(), task_detail_queryset(request.user), pk=pk
     )
-    return render(request, "ledger/task_detail.html", {"task": task, "plan": task.plan})
+    panel = process_panel(plan_task=task, user=request.user)
+    return render(
+        request, "ledger/task_detail.html", {"task": task, "plan": task.plan, "panel": panel}
+    )

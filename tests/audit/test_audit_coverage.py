@@ -65,7 +65,7 @@ def test_every_state_changing_function_has_a_test_of_its_audit_rows() -> None:
     functions = state_changing_functions()
     # The discovery works: a service function and a signal receiver are found.
     assert "ledger.importer.service.plan_import" in functions
-    assert "departments.access.get_visible_or_404" in functions
+    assert "departments.access.refuse_as_missing" in functions
     missing = sorted(functions - AUDITED)
     assert not missing, (
         "These functions change state but no test checks their audit rows "

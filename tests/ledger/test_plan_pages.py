@@ -5,7 +5,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from audit.models import AuditEvent
-from departments.access import get_visible_or_404
+from departments.access import get_visible_or_404, refuse_as_missing
 from departments.models import Unit
 from ledger.models import Plan
 from tests.audit_coverage import audits
@@ -119,7 +119,7 @@ class TaskPageTests(PlanTestCase):
         self.assertContains(response, "全面落实研发费用加计扣除政策")
         self.assertContains(response, "加强知识产权保护")
 
-    @audits(get_visible_or_404)
+    @audits(get_visible_or_404, refuse_as_missing)
     def test_a_liaison_of_another_unit_gets_404_and_the_attempt_is_recorded(self) -> None:
         self.client.force_login(self.co_liaison)
         task = self.task(4)

@@ -1,0 +1,84 @@
+"""Two small nodes that viewflow 2.4's open-source package lacks.
+
+- UnitSplit: a parallel split with one branch per item (here: per unit),
+  each branch's task carrying its item in `task.data`. The PRO edition's
+  `Split.Next(task_data_source=...)` does this; the open-source Split
+  creates each next node once.
+- UnitView: a human step offered to one unit. Its permission object is the
+  unit named in the branch task's data, or the task's lead unit, so that
+  guardian's object permissions on units put the step in the queue of that
+  unit's people only.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+from viewflow import this
+from viewflow.workflow import flow
+from viewflow.workflow.activation import Activation
+from viewflow.workflow.nodes.split import SplitActivation
+from viewflow.workflow.token import Token
+
+from departments.models import Unit
+
+
+class UnitSplitActivation(SplitActivation):
+    @Activation.status.super()
+    def activate(self) -> None:
+        items = self.flow_task.items_source(self)
+        if not items:
+            raise ValueError(f"{self.flow_task.name}: no unit to branch to")
+        self.next_tasks = [(self.flow_task.branch_node, item) for item in items]
+
+    @Activation.status.super()
+    def create_next(self):  # type: ignore[no-untyped-def]
+        token_source = Token.split_token_source(self.task.token, self.task.pk)
+        for node, item in self.next_tasks:
+            yield node._create(prev_activation=self, token=next(token_source), data=item)
+
+
+class UnitSplit(flow.Split):
+    """Split into one `branch_node` task per item that `items` returns for the activation."""
+
+    activation_class = UnitSplitActivation
+
+    def __init__(self, items: Callable[[Activation], list[dict[str, Any]]], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._items = items
+        self._branch = None
+
+    def Branch(self, node: Any) -> "UnitSplit":
+        self._branch = node
+        return self.Next(node)
+
+    def _resolve(self, instance: Any) -> None:
+        super()._resolve(instance)
+        self._items = this.resolve(instance, self._items)
+        self._branch = this.resolve(instance, self._branch)
+
+    @property
+    def branch_node(self) -> Any:
+        return self._branch
+
+    def items_source(self, activation: Activation) -> list[dict[str, Any]]:
+        return self._items(activation)
+
+
+def task_unit(task: Any) -> Unit:
+    """The unit a step belongs to: the branch's unit, else the task's lead unit."""
+    unit_pk = (task.data or {}).get("unit")
+    if unit_pk:
+        return Unit.objects.get(pk=unit_pk)
+    return task.process.coerced.plan_task.lead_unit
+
+
+class UnitView(flow.View):
+    """A step that any person of the step's unit holding the permission may claim."""
+
+    def calc_owner_permission_obj(self, activation: Activation) -> Unit:
+        return task_unit(activation.task)
+
+    def can_assign(self, user: Any, task: Any) -> bool:
+        if task.owner_id is not None or not user.is_authenticated:
+            return False
+        return user.has_perm(task.owner_permission, obj=task_unit(task))
