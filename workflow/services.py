@@ -14,6 +14,7 @@ from django.db import transaction
 from django.http import FileResponse
 from django.utils.translation import gettext as _
 from viewflow.workflow.activation import Activation
+from viewflow.workflow.exceptions import FlowRuntimeError
 from viewflow.workflow.status import PROCESS
 
 from audit.services import audit_record
@@ -290,8 +291,6 @@ def task_resume(*, process: TaskProcess, by: User, reason: str) -> None:
 @transaction.atomic
 def task_terminate(*, process: TaskProcess, by: User, reason: str) -> None:
     """End a task for good (the plan dropped it): its open steps are cancelled."""
-    from viewflow.workflow.exceptions import FlowRuntimeError
-
     reason = _require_reason(reason)
     process = TaskProcess.objects.select_for_update().get(pk=process.pk)
     if process.status != PROCESS.NEW:
