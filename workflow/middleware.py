@@ -2,6 +2,10 @@ from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from viewflow.workflow.exceptions import FlowLockFailed
+from viewflow.workflow.models import Task as FlowTask
 
 from departments.access import refuse_as_missing
 from workflow.models import TaskProcess
@@ -31,8 +35,32 @@ class UnitScopeMiddleware:
         if process_pk is None or not request.user.is_authenticated:
             return None
         process = TaskProcess.objects.select_related("plan_task").filter(pk=process_pk).first()
-        if process is None or process.flow_class.instance.has_view_permission(
-            request.user, process
-        ):
+        if process is None:
             return None
-        raise refuse_as_missing(request, process.plan_task)
+        if not process.flow_class.instance.has_view_permission(request.user, process):
+            raise refuse_as_missing(request, process.plan_task)
+        task_pk = kwargs.get("task_pk")
+        if task_pk is not None and not self._task_matches_url(request, process, task_pk):
+            # viewflow loads a step by its id alone: a step of another process,
+            # or of another node, under this URL would run the wrong page on it.
+            raise refuse_as_missing(request, process.plan_task)
+        return None
+
+    @staticmethod
+    def _task_matches_url(request: HttpRequest, process: TaskProcess, task_pk: int) -> bool:
+        task = FlowTask.objects.filter(pk=task_pk).only("process_id", "flow_task").first()
+        if task is None or task.process_id != process.pk:
+            return False
+        namespaces = request.resolver_match.namespaces if request.resolver_match else []
+        return bool(namespaces) and task.flow_task.name == namespaces[-1]
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, FlowLockFailed):
+            return None
+        # A colleague's action on the same task holds it past viewflow's retries.
+        return render(
+            request,
+            "workflow/busy.html",
+            {"message": _("Someone is working on this task right now. Try again in a moment.")},
+            status=409,
+        )

@@ -1,0 +1,398 @@
+"""Every URL that names a record by id answers 404 to a person whose unit has nothing to
+do with the record, as if the record did not exist (departments/access.py's one rule).
+
+The test walks the whole URLconf, so a pattern added later without an entry in
+URL_IDS (how to fill its ids with another unit's records) fails the suite until
+someone decides what it must answer.
+"""
+
+import datetime
+import re
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client, override_settings
+from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
+from viewflow.workflow.models import Task as FlowTask
+from viewflow.workflow.status import STATUS
+
+from audit.models import AuditEvent
+from departments.models import Unit, User
+from tests.base import PlanTestCase, make_person
+from workflow.flows import TaskFlow
+from workflow.models import Evidence, TaskEvent, TaskProcess
+from workflow.services import task_dispatch
+
+TODAY = datetime.date(2024, 1, 8)
+MEDIA = tempfile.mkdtemp(prefix="url-walk-tests-")
+PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+# The last word of a pattern's name says it changes something: those are also POSTed.
+POST_ACTIONS = {
+    "assign",
+    "unassign",
+    "execute",
+    "cancel",
+    "undo",
+    "revive",
+    "suspend",
+    "resume",
+    "terminate",
+    "dispatch",
+}
+ADMIN_PREFIX = "admin/"
+# An id no fixture record has: what the project answers for a record that does not exist.
+MISSING_ID = 2_147_483_000
+_PARAMETER = re.compile(r"<(?:\w+:)?(\w+)>")
+
+
+@dataclass(frozen=True)
+class WalkedPattern:
+    route: str  # the full route, e.g. "workflow/<int:process_pk>/end/<int:task_pk>/"
+    name: str  # namespaced, e.g. "task:end:index"; "" for an unnamed pattern
+    parameters: frozenset[str]
+
+    @property
+    def key(self) -> str:
+        return self.name or self.route
+
+    @property
+    def action(self) -> str:
+        return re.split(r"[:_]", self.name)[-1] if self.name else ""
+
+    def path(self, kwargs: dict[str, Any]) -> str:
+        return "/" + _PARAMETER.sub(lambda match: str(kwargs[match.group(1)]), self.route)
+
+
+def walk(
+    patterns: list[Any],
+    prefix: str = "",
+    namespace: str = "",
+    parameters: frozenset[str] = frozenset(),
+) -> Iterator[WalkedPattern]:
+    """Every pattern of the URLconf, with its full route, namespaced name and parameters."""
+    for entry in patterns:
+        # RoutePattern and RegexPattern both compile to a regex with named groups.
+        found = parameters | frozenset(entry.pattern.regex.groupindex)
+        route = prefix + str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            inner = namespace
+            if entry.namespace:
+                inner = f"{namespace}:{entry.namespace}" if namespace else entry.namespace
+            yield from walk(entry.url_patterns, route, inner, found)
+        elif isinstance(entry, URLPattern):
+            name = f"{namespace}:{entry.name}" if namespace and entry.name else entry.name or ""
+            yield WalkedPattern(route=route, name=name, parameters=found)
+
+
+def patterns_with_ids() -> list[WalkedPattern]:
+    """The project's own patterns that name a record (any captured parameter counts)."""
+    return [
+        pattern
+        for pattern in walk(get_resolver().url_patterns)
+        if pattern.parameters and not pattern.route.startswith(ADMIN_PREFIX)
+    ]
+
+
+def admin_patterns_with_ids() -> list[WalkedPattern]:
+    # The admin's regex patterns capture an app label or the catch-all rest of
+    # the path, not a record's id.
+    return [
+        pattern
+        for pattern in walk(get_resolver().url_patterns)
+        if pattern.route.startswith(ADMIN_PREFIX)
+        and any(name == "id" or name.endswith("_id") for name in pattern.parameters)
+    ]
+
+
+KwargsFor = Callable[["OtherUnitsRecords", str], dict[str, Any]]
+
+
+def _step(node_name: str) -> KwargsFor:
+    def kwargs(case: "OtherUnitsRecords", action: str) -> dict[str, Any]:
+        task = case.step_for(node_name, action)
+        return {"process_pk": task.process_id, "task_pk": task.pk}
+
+    return kwargs
+
+
+def _node(node_name: str, *actions: str) -> dict[str, KwargsFor]:
+    return {f"task:{node_name}:{action}": _step(node_name) for action in actions}
+
+
+# Human steps (flow.View) have every task URL; gateways, the split, the join,
+# start and end have fewer. Listed by hand on purpose: see the module docstring.
+HUMAN = ("index", "detail", "execute", "assign", "unassign", "cancel", "undo", "revive")
+GATE = ("index", "detail", "cancel", "undo", "revive")
+
+URL_IDS: dict[str, KwargsFor] = {
+    # ledger and the dispatch page: the plan, and a task of another unit.
+    "plan_detail": lambda case, action: {"pk": case.plan.pk},
+    "plan_dispatch": lambda case, action: {"plan_pk": case.plan.pk},
+    "task_detail": lambda case, action: {"pk": case.working.plan_task_id},
+    "task_suspend": lambda case, action: {"pk": case.working.plan_task_id},
+    "task_resume": lambda case, action: {"pk": case.working.plan_task_id},
+    "task_terminate": lambda case, action: {"pk": case.working.plan_task_id},
+    "evidence_download": lambda case, action: {"pk": case.evidence.pk},
+    # viewflow's process pages.
+    "task:process_detail": lambda case, action: {"process_pk": case.working.pk},
+    "task:process_chart": lambda case, action: {"process_pk": case.working.pk},
+    "task:process_cancel": lambda case, action: {"process_pk": case.working.pk},
+    # viewflow's task pages, one set per node of TaskFlow.
+    **_node("start", "index", "detail", "undo"),
+    **_node("acknowledge", *HUMAN),
+    **_node("split_work_plan", "index", "detail", "undo", "revive"),
+    **_node("write_part", *HUMAN),
+    **_node("join_work_plan", *GATE),
+    **_node("sign_work_plan", *HUMAN),
+    **_node("review_work_plan", *HUMAN),
+    **_node("check_work_plan", *GATE),
+    **_node("apply_completion", *HUMAN),
+    **_node("sign_completion", *HUMAN),
+    **_node("verify_completion", *HUMAN),
+    **_node("check_completion", *GATE),
+    **_node("end", "index", "detail", "undo", "revive"),
+}
+
+OPEN = [STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED]
+# The step each action applies to, so that a missing check would let it act.
+PREFERRED_STATUS = {
+    "assign": [STATUS.NEW],
+    "unassign": [STATUS.ASSIGNED],
+    "execute": [STATUS.ASSIGNED],
+    "cancel": [STATUS.NEW, STATUS.ASSIGNED],
+    "undo": [STATUS.DONE],
+    "revive": [STATUS.CANCELED, STATUS.ERROR, STATUS.DONE],
+}
+
+
+@override_settings(MEDIA_ROOT=MEDIA)
+class OtherUnitsRecords(PlanTestCase):
+    """Three processes of tasks the 市审计局 liaison's unit is not in: one waiting for its
+    acknowledgement, one with its work-plan parts being written (one claimed), one
+    taken through every node to its end, with an evidence file."""
+
+    waiting: TaskProcess
+    working: TaskProcess
+    closed: TaskProcess
+    evidence: Evidence
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        super().setUpTestData()
+        reverse("home")  # viewflow's node URLs know their namespace once the URLconf loads
+        bureau_liaison = make_person("t.shichang", User.Role.LIAISON, cls.bureau)
+        client = Client()
+        tasks = cls.plan.tasks
+        # Task 4: lead 市工业和信息化局 alone; task 8: with 市发展改革委; task 6: with
+        # 市市场监管局. The counties are informed on each, not branched.
+        cls.waiting, cls.working, cls.closed = task_dispatch(
+            tasks=[tasks.get(number=4), tasks.get(number=8), tasks.get(number=6)],
+            by=cls.supervisor,
+            today=TODAY,
+        )
+        lead_part = {
+            "content": "推进工业企业质量提升。",
+            "milestones-TOTAL_FORMS": "1",
+            "milestones-INITIAL_FORMS": "0",
+            "milestones-0-title": "完成年度质量提升计划",
+            "milestones-0-due_on": "2024-06-30",
+        }
+        co_part = {"content": "配合开展质量提升行动。", "milestones-TOTAL_FORMS": "0"}
+        co_part["milestones-INITIAL_FORMS"] = "0"
+
+        def run(user: User, process: TaskProcess, node: Any, data: dict | None = None) -> None:
+            # The step waiting in the person's queue, as they would find it.
+            step = FlowTask.objects.user_queue(user).get(
+                process_id=process.pk, flow_task=node, status=STATUS.NEW
+            )
+            client.force_login(user)
+            args = [process.pk, step.pk]
+            assert client.post(node.reverse("assign", args=args)).status_code == 302
+            if data is not None:
+                response = client.post(node.reverse("execute", args=args), data)
+                assert response.status_code == 302, response.content[:800]
+
+        run(cls.lead_liaison, cls.working, TaskFlow.acknowledge, {})
+        run(cls.lead_liaison, cls.working, TaskFlow.write_part)  # claimed, not yet written
+
+        run(cls.lead_liaison, cls.closed, TaskFlow.acknowledge, {})
+        run(cls.lead_liaison, cls.closed, TaskFlow.write_part, lead_part)
+        run(bureau_liaison, cls.closed, TaskFlow.write_part, co_part)
+        run(cls.leader, cls.closed, TaskFlow.sign_work_plan, {})
+        run(cls.supervisor, cls.closed, TaskFlow.review_work_plan, {"decision": "approve"})
+        report = SimpleUploadedFile("完成报告.pdf", PDF, "application/pdf")
+        summary = {"summary": "质量提升计划已完成。", "files": [report]}
+        run(cls.lead_liaison, cls.closed, TaskFlow.apply_completion, summary)
+        run(cls.leader, cls.closed, TaskFlow.sign_completion, {})
+        run(cls.supervisor, cls.closed, TaskFlow.verify_completion, {"decision": "approve"})
+        cls.closed.refresh_from_db()
+        assert cls.closed.status == "DONE", cls.closed.status
+        cls.evidence = Evidence.objects.get(process=cls.closed)
+
+    @classmethod
+    def tearDownClass(cls) -> None:
+        super().tearDownClass()
+        shutil.rmtree(MEDIA, ignore_errors=True)
+
+    def setUp(self) -> None:
+        reverse("home")
+
+    def step_for(
+        self, node_name: str, action: str, processes: list[TaskProcess] | None = None
+    ) -> FlowTask:
+        """A task of the node in the fixture processes, in the status the action applies to."""
+        node = getattr(TaskFlow, node_name)
+        processes = processes or [self.waiting, self.working, self.closed]
+        tasks = list(
+            FlowTask.objects.filter(process_id__in=[p.pk for p in processes], flow_task=node)
+        )
+        if not tasks:
+            raise AssertionError(f"No {node_name} task in the fixture: drive a process there.")
+        preferred = PREFERRED_STATUS.get(action, OPEN)
+
+        def rank(task: FlowTask) -> tuple[int, int]:
+            place = preferred.index(task.status) if task.status in preferred else len(preferred)
+            return place, -task.pk
+
+        return min(tasks, key=rank)
+
+    def state(self) -> list[tuple]:
+        """What a request that slipped through could have changed."""
+        processes = [self.waiting.pk, self.working.pk, self.closed.pk]
+        return [
+            *FlowTask.objects.filter(process_id__in=processes)
+            .order_by("pk")
+            .values_list("pk", "status", "owner_id"),
+            *TaskProcess.objects.filter(pk__in=processes)
+            .order_by("pk")
+            .values_list("pk", "status", "suspended"),
+        ]
+
+
+class UrlWalkTests(OtherUnitsRecords):
+    def test_every_pattern_with_an_id_has_an_entry_in_the_table(self) -> None:
+        walked = {pattern.key for pattern in patterns_with_ids()}
+        self.assertEqual(
+            sorted(walked - URL_IDS.keys()),
+            [],
+            "URL patterns with ids and no 404 check: add them to URL_IDS",
+        )
+        self.assertEqual(sorted(URL_IDS.keys() - walked), [], "URL_IDS names gone patterns")
+
+    def test_the_audit_pages_name_no_record(self) -> None:
+        # The trail is the auditors' whole-city page; it has no ids to guess.
+        audit = [p.route for p in walk(get_resolver().url_patterns) if p.route.startswith("audit")]
+        self.assertEqual(sorted(audit), ["audit/", "audit/export.xlsx"])
+
+    def test_an_unrelated_units_liaison_gets_404_on_every_url_with_an_id(self) -> None:
+        visitor = self.unrelated_liaison  # 市审计局: in no task of the plan
+        self.client.force_login(visitor)
+        before = self.state()
+        denied = AuditEvent.objects.filter(action="access.denied", username=visitor.username)
+        walked = 0
+        for pattern in patterns_with_ids():
+            if pattern.key not in URL_IDS:
+                continue  # reported by the table test
+            kwargs = URL_IDS[pattern.key](self, pattern.action)
+            path = pattern.path(kwargs)
+            missing = pattern.path(dict.fromkeys(kwargs, MISSING_ID))
+            with self.subTest(pattern=pattern.key, path=path):
+                # The path reaches this pattern, not an earlier one shadowing it.
+                self.assertEqual(resolve(path).route, pattern.route)
+                methods = ["get", "post"] if pattern.action in POST_ACTIONS else ["get"]
+                for method in methods:
+                    walked += 1
+                    recorded = denied.filter(summary__path=path).count()
+                    response = getattr(self.client, method)(path, {"reason": "看看"})
+                    if method == "get" and response.status_code == 405:
+                        # A POST-only view: a GET learns nothing, the same for any id.
+                        self.assertEqual(self.client.get(missing).status_code, 405)
+                        continue
+                    self.assertEqual(response.status_code, 404, f"{method.upper()} {path}: not 404")
+                    # The refusal is kept in the audit trail (the record exists).
+                    self.assertEqual(
+                        denied.filter(summary__path=path).count(),
+                        recorded + 1,
+                        f"{method.upper()} {path}: 404 without an access.denied row",
+                    )
+        self.assertGreater(walked, len(URL_IDS))
+        self.assertEqual(self.state(), before, "a refused request changed a task")
+
+    def test_the_admin_sends_an_unrelated_liaison_to_its_login_page(self) -> None:
+        self.client.force_login(self.unrelated_liaison)
+        patterns = admin_patterns_with_ids()
+        self.assertTrue(patterns)
+        for pattern in patterns:
+            path = pattern.path(dict.fromkeys(pattern.parameters, self.supervisor.pk))
+            with self.subTest(pattern=pattern.key, path=path):
+                response = self.client.get(path)
+                login = redirect_to_login(path, reverse("admin:login"))["Location"]
+                self.assertRedirects(response, login, fetch_redirect_response=False)
+
+
+TASK_URL = re.compile(r"^task:(?P<node>\w+):(?P<action>\w+)$")
+
+
+class TaskUrlConsistencyTests(OtherUnitsRecords):
+    """A task URL names a process and a task of one node: the three must agree.
+
+    viewflow's task wrappers (viewflow/workflow/flow/utils.py) load the task by
+    its id alone; UnitScopeMiddleware checks that the task belongs to the URL's
+    process and node.
+    """
+
+    def test_a_task_of_another_process_under_a_visible_process_answers_404(self) -> None:
+        # 市发展改革委 writes a part of task 8 (`working`), and has nothing to do with
+        # task 6 (`closed`): its liaison sees the one process and not the other.
+        fagai = make_person("t.fagai", User.Role.LIAISON, Unit.objects.get(code="fagai"))
+        self.client.force_login(fagai)
+        answers = []
+        for key in sorted(URL_IDS):
+            match = TASK_URL.match(key)
+            if match is None:
+                continue
+            task = self.step_for(match["node"], match["action"], [self.closed])
+            path = reverse(key, kwargs={"process_pk": self.working.pk, "task_pk": task.pk})
+            methods = ["get", "post"] if match["action"] in POST_ACTIONS else ["get"]
+            for method in methods:
+                status = getattr(self.client, method)(path).status_code
+                if status != 404:
+                    answers.append(f"{method.upper()} {path}: {status}")
+        self.assertEqual(answers, [])
+
+    def test_a_step_under_another_nodes_url_answers_404(self) -> None:
+        # The lead liaison has claimed 工信局's work-plan branch of task 8.
+        branch = FlowTask.objects.get(
+            process_id=self.working.pk, flow_task=TaskFlow.write_part, status=STATUS.ASSIGNED
+        )
+        self.client.force_login(self.lead_liaison)
+        args = [self.working.pk, branch.pk]
+        answers = []
+        for node in (
+            TaskFlow.acknowledge,
+            TaskFlow.sign_work_plan,
+            TaskFlow.review_work_plan,
+            TaskFlow.apply_completion,
+            TaskFlow.sign_completion,
+            TaskFlow.verify_completion,
+        ):
+            status = self.client.get(node.reverse("execute", args=args)).status_code
+            if status != 404:
+                answers.append(f"GET {node.name} execute: {status}")
+        url = TaskFlow.review_work_plan.reverse("execute", args=args)
+        status = self.client.post(url, {"decision": "approve"}).status_code
+        if status != 404:
+            answers.append(f"POST review_work_plan execute: {status}")
+        events = TaskEvent.objects.filter(process=self.working, action="work_plan.approve")
+        if events.exists():
+            answers.append(f"work_plan.approve recorded by {events.get().by.username}")
+        branch.refresh_from_db()
+        if branch.status != STATUS.ASSIGNED:
+            answers.append(f"the branch is {branch.status} with no part written")
+        self.assertEqual(answers, [])
