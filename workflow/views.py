@@ -29,6 +29,7 @@ from workflow.forms import (
     WorkPlanPartForm,
 )
 from workflow.models import Evidence, TaskProcess
+from workflow.nodes import task_unit
 from workflow.selectors import latest_parts, my_steps
 
 
@@ -52,10 +53,7 @@ class StepView(FormView):
         )
 
     def step_unit(self) -> Unit:
-        unit_pk = (self.activation.task.data or {}).get("unit")
-        if unit_pk:
-            return Unit.objects.get(pk=unit_pk)
-        return self.activation.process.plan_task.lead_unit
+        return task_unit(self.activation.task)
 
     def form_valid(self, form: Form) -> HttpResponse:
         try:
