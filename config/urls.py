@@ -2,10 +2,10 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
-from viewflow.workflow.flow import FlowViewset
 
 from departments import views as departments_views
 from workflow.flows import TaskFlow
+from workflow.viewset import TaskFlowViewset
 
 admin.site.site_header = _("Action plan supervision: accounts and units")
 admin.site.site_title = _("Action plan supervision")
@@ -27,7 +27,7 @@ urlpatterns = [
     ),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
-    path("workflow/", FlowViewset(TaskFlow).urls),
+    path("workflow/", TaskFlowViewset(TaskFlow).urls),
     path("audit/", include("audit.urls")),
     path("", include("workflow.urls")),
     path("", include("ledger.urls")),

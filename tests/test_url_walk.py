@@ -141,8 +141,6 @@ URL_IDS: dict[str, KwargsFor] = {
     "evidence_download": lambda case, action: {"pk": case.evidence.pk},
     # viewflow's process pages.
     "task:process_detail": lambda case, action: {"process_pk": case.working.pk},
-    "task:process_chart": lambda case, action: {"process_pk": case.working.pk},
-    "task:process_cancel": lambda case, action: {"process_pk": case.working.pk},
     # viewflow's task pages, one set per node of TaskFlow.
     **_node("start", "index", "detail", "undo"),
     **_node("acknowledge", *HUMAN),

@@ -25,7 +25,11 @@ class TaskFlow(flow.Flow):
     # serialised, the second finding the step already done.
     lock_impl = lock.select_for_update_lock
 
-    start = flow.StartHandle(this.start_process).Next(this.acknowledge)
+    start = (
+        flow.StartHandle(this.start_process)
+        .Annotation(title=_("Dispatched"))
+        .Next(this.acknowledge)
+    )
 
     acknowledge = (
         UnitView(views.AcknowledgeView.as_view())

@@ -1,4 +1,6 @@
 import datetime
+import re
+from html.parser import HTMLParser
 
 from django.urls import reverse
 from viewflow.workflow.models import Task as FlowTask
@@ -13,6 +15,39 @@ from workflow.models import TaskEvent, TaskProcess
 from workflow.services import task_dispatch, task_resume, task_suspend, task_terminate
 
 TODAY = datetime.date(2024, 1, 8)
+
+
+class _VisibleText(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.texts: list[str] = []
+        self._hidden = 0
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag in ("script", "style"):
+            self._hidden += 1
+        for name, value in attrs:
+            if name in ("title", "placeholder", "aria-label", "alt") and value:
+                self.texts.append(value)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style"):
+            self._hidden -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self._hidden and data.strip():
+            self.texts.append(data.strip())
+
+
+def english_on_page(html: str, *names: str) -> list[str]:
+    """Visible text with a Latin word in it, but for the switch to English and
+    the given names (people's user names are Latin)."""
+    parser = _VisibleText()
+    parser.feed(html)
+    texts = parser.texts
+    for name in names:
+        texts = [t.replace(name, "") for t in texts]
+    return [t for t in texts if re.search(r"[A-Za-z]{2,}", t) and t != "English"]
 
 
 class WorkflowTestCase(PlanTestCase):
@@ -47,7 +82,6 @@ class VisibilityTests(WorkflowTestCase):
         self.client.force_login(self.co_liaison)  # 市税务局: nothing to do with task 4
         urls = [
             reverse("task:process_detail", args=[self.process.pk]),
-            reverse("task:process_chart", args=[self.process.pk]),
             TaskFlow.acknowledge.reverse("index", args=[self.process.pk, ack.pk]),
             TaskFlow.acknowledge.reverse("detail", args=[self.process.pk, ack.pk]),
             TaskFlow.acknowledge.reverse("assign", args=[self.process.pk, ack.pk]),
@@ -66,13 +100,52 @@ class VisibilityTests(WorkflowTestCase):
         )
         self.assertIsNone(FlowTask.objects.get(pk=ack.pk).owner)
 
-    def test_the_flow_dashboards_are_for_the_whole_city_readers_only(self) -> None:
-        for url in (reverse("task:index"), reverse("task:process_list"), reverse("task:task_list")):
+    def test_viewflows_dashboards_lead_to_the_products_scoped_pages(self) -> None:
+        # viewflow's own lists show every process to anyone with the model's
+        # view permission, in untranslated Material pages: they are not served.
+        targets = {
+            reverse("task:index"): reverse("my_tasks"),
+            reverse("task:process_list"): reverse("plan_list"),
+            reverse("task:task_list"): reverse("my_tasks"),
+            reverse("task:process_detail", args=[self.process.pk]): reverse(
+                "task_detail", args=[self.process.plan_task_id]
+            ),
+        }
+        for person in (self.lead_liaison, self.supervisor):
+            self.client.force_login(person)
+            for url, target in targets.items():
+                with self.subTest(url=url, person=person.username):
+                    self.assertRedirects(self.client.get(url), target)
+
+    def test_the_flow_chart_and_viewflows_cancel_page_are_not_served(self) -> None:
+        self.client.force_login(self.supervisor)
+        for url in ("/workflow/chart/", f"/workflow/{self.process.pk}/chart/"):
             with self.subTest(url=url):
-                self.client.force_login(self.lead_liaison)
-                self.assertEqual(self.client.get(url).status_code, 403)
-                self.client.force_login(self.supervisor)
-                self.assertEqual(self.client.get(url).status_code, 200)
+                self.assertEqual(self.client.get(url).status_code, 404)
+        url = f"/workflow/{self.process.pk}/cancel/"
+        self.assertEqual(self.client.post(url).status_code, 404)
+        self.process.refresh_from_db()
+        self.assertEqual(self.process.status, "NEW")
+
+    def test_the_step_pages_viewflow_serves_are_in_chinese(self) -> None:
+        ack = self.step(TaskFlow.acknowledge)
+        self.client.force_login(self.lead_liaison)
+        pages = [
+            TaskFlow.acknowledge.reverse("assign", args=[self.process.pk, ack.pk]),
+            TaskFlow.acknowledge.reverse("detail", args=[self.process.pk, ack.pk]),
+        ]
+        start = FlowTask.objects.get(process_id=self.process.pk, flow_task=TaskFlow.start)
+        pages.append(TaskFlow.start.reverse("detail", args=[self.process.pk, start.pk]))
+        for url in pages:
+            with self.subTest(url=url):
+                response = self.client.get(url)
+                self.assertEqual(response.status_code, 200)
+                self.assertEqual(
+                    english_on_page(response.content.decode(), self.lead_liaison.username), []
+                )
+        response = self.client.get(pages[0])
+        self.assertContains(response, "领取此环节由您本人办理")
+        self.assertContains(response, self.process.plan_task.title)
 
     def test_a_colleagues_claimed_step_is_refused_but_not_hidden(self) -> None:
         ack = self.claim(self.lead_liaison, TaskFlow.acknowledge)
