@@ -19,6 +19,8 @@ from viewflow.workflow.status import PROCESS
 
 from audit.services import audit_record
 from departments.models import Unit, User
+from files.checks import UploadRefused, check_uploads
+from files.responses import attachment_response
 from ledger.models import Plan, Task
 from workflow.models import Evidence, Milestone, TaskEvent, TaskProcess, WorkPlanPart
 from workflow.selectors import default_deadlines
@@ -195,20 +197,12 @@ def work_plan_review(
     activation.execute()
 
 
-EVIDENCE_SUFFIXES = {"pdf", "ofd", "jpg", "jpeg", "png", "doc", "docx", "xls", "xlsx", "wps", "et"}
-EVIDENCE_MAX_BYTES = 20 * 1024 * 1024
-
-
 def _check_evidence(files: Sequence[UploadedFile]) -> None:
-    for upload in files:
-        suffix = upload.name.rsplit(".", 1)[-1].lower() if "." in upload.name else ""
-        if suffix not in EVIDENCE_SUFFIXES:
-            raise WorkflowError(
-                _("%(name)s: only PDF, OFD, images, Word, Excel and WPS files are accepted.")
-                % {"name": upload.name}
-            )
-        if upload.size > EVIDENCE_MAX_BYTES:
-            raise WorkflowError(_("%(name)s is larger than 20 MB.") % {"name": upload.name})
+    # By content, size and settings (files.checks), before anything is saved.
+    try:
+        check_uploads(files)
+    except UploadRefused as exc:
+        raise WorkflowError(exc.message) from exc
 
 
 def completion_apply(
@@ -313,6 +307,4 @@ def evidence_download(*, evidence: Evidence, by: User, client_ip: str | None) ->
         client_ip=client_ip,
         summary={"task": evidence.process.plan_task_id, "name": evidence.original_name},
     )
-    return FileResponse(
-        evidence.file.open("rb"), as_attachment=True, filename=evidence.original_name
-    )
+    return attachment_response(evidence.file, evidence.original_name)

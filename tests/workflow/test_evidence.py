@@ -1,6 +1,7 @@
 import datetime
 import shutil
 import tempfile
+from pathlib import Path
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
@@ -17,6 +18,11 @@ from workflow.models import Evidence, TaskProcess
 
 MEDIA = tempfile.mkdtemp(prefix="evidence-tests-")
 PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + bytes(64)
+
+
+def stored_files() -> set[Path]:
+    return {path for path in Path(MEDIA).rglob("*") if path.is_file()}
 
 
 @override_settings(MEDIA_ROOT=MEDIA)
@@ -80,7 +86,12 @@ class EvidenceTests(PlanTestCase):
         response = self.client.get(reverse("evidence_download", args=[evidence.pk]))
         self.assertEqual(response.status_code, 200)
         self.assertEqual(b"".join(response.streaming_content), PDF)
-        self.assertIn("attachment", response["Content-Disposition"])
+        self.assertEqual(
+            response["Content-Disposition"],
+            "attachment; filename*=utf-8''%E5%8A%9E%E7%BB%93%E6%8A%A5%E5%91%8A.pdf",
+        )
+        self.assertEqual(response["X-Content-Type-Options"], "nosniff")
+        self.assertEqual(response["Content-Type"], "application/pdf")
         event = AuditEvent.objects.get(action="evidence.download")
         self.assertEqual((event.username, event.object_id), ("t.lincheng", str(evidence.pk)))
 
@@ -93,6 +104,7 @@ class EvidenceTests(PlanTestCase):
         )
 
     def test_a_file_of_the_wrong_kind_is_refused_and_nothing_is_written(self) -> None:
+        before = stored_files()
         response = self.run_step(
             self.bureau_liaison,
             TaskFlow.apply_completion,
@@ -107,3 +119,44 @@ class EvidenceTests(PlanTestCase):
         self.assertFalse(
             TaskProcess.objects.get(pk=self.process.pk).events.filter(action="completion.apply")
         )
+        self.assertEqual(stored_files(), before)
+
+    def test_a_program_renamed_as_a_pdf_is_refused_with_the_good_files_beside_it(self) -> None:
+        before = stored_files()
+        response = self.run_step(
+            self.bureau_liaison,
+            TaskFlow.apply_completion,
+            {
+                "summary": "已完成。",
+                "files": [
+                    SimpleUploadedFile("办结报告.pdf", PDF, "application/pdf"),
+                    SimpleUploadedFile("整改台账.pdf", EXE, "application/pdf"),
+                ],
+            },
+        )
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, "整改台账.pdf")
+        self.assertFalse(Evidence.objects.exists())
+        self.assertEqual(stored_files(), before)
+
+    def test_the_kind_comes_from_the_content_whatever_the_name(self) -> None:
+        response = self.run_step(
+            self.bureau_liaison,
+            TaskFlow.apply_completion,
+            {
+                "summary": "消费投诉按期办结率达到96%。",
+                "files": [SimpleUploadedFile("扫描件", PDF, "application/octet-stream")],
+            },
+        )
+        self.assertEqual(response.status_code, 302)
+        evidence = Evidence.objects.get()
+        self.assertRegex(evidence.file.name, rf"^evidence/{self.process.pk}/[0-9a-f]{{32}}\.pdf$")
+        self.assertIn(Path(MEDIA) / evidence.file.name, stored_files())
+
+        response = self.client.get(reverse("evidence_download", args=[evidence.pk]))
+        self.assertEqual(response["Content-Type"], "application/pdf")
+        self.assertEqual(
+            response["Content-Disposition"],
+            "attachment; filename*=utf-8''%E6%89%AB%E6%8F%8F%E4%BB%B6",
+        )
+        self.assertEqual(response["X-Content-Type-Options"], "nosniff")
