@@ -83,6 +83,8 @@ INSTALLED_APPS = [
     "departments",
     "ledger",
     "workflow",
+    "meetings",
+    "rounds",
     "axes",
 ]
 
@@ -219,6 +221,10 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = Path(envstr("MEDIA_ROOT", str(BASE_DIR / "media")))
+# Evidence files (佐证材料): the largest accepted, and whether archives (zip, rar,
+# 7z, gz, tar) are. The kind of file is judged by its content (files.checks).
+EVIDENCE_MAX_BYTES = envint("EVIDENCE_MAX_BYTES", 20 * 1024 * 1024)
+EVIDENCE_ALLOW_ARCHIVES = envbool("EVIDENCE_ALLOW_ARCHIVES", False)
 
 # django-guardian: no anonymous user row; every reader logs in.
 ANONYMOUS_USER_NAME = None

@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from departments import views as departments_views
+from rounds.flows import ReportFlow
 from workflow.flows import TaskFlow
 from workflow.viewset import TaskFlowViewset
 
@@ -27,8 +28,12 @@ urlpatterns = [
     ),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("workflow/reports/", TaskFlowViewset(ReportFlow).urls),
     path("workflow/", TaskFlowViewset(TaskFlow).urls),
     path("audit/", include("audit.urls")),
     path("", include("workflow.urls")),
+    path("", include("rounds.urls")),
+    path("", include("rounds.ledger_urls")),
     path("", include("ledger.urls")),
+    path("", include("meetings.urls")),
 ]

@@ -23,7 +23,11 @@ from viewflow.workflow.status import STATUS
 
 from audit.models import AuditEvent
 from departments.models import Unit, User
+from rounds.flows import ReportFlow
+from rounds.models import ReportFile, UnitReport
+from rounds.services import round_create
 from tests.base import PlanTestCase, make_person
+from tests.meetings.base import meeting_of_other_units
 from workflow.flows import TaskFlow
 from workflow.models import Evidence, TaskEvent, TaskProcess
 from workflow.services import task_dispatch
@@ -113,16 +117,16 @@ def admin_patterns_with_ids() -> list[WalkedPattern]:
 KwargsFor = Callable[["OtherUnitsRecords", str], dict[str, Any]]
 
 
-def _step(node_name: str) -> KwargsFor:
+def _step(node_name: str, flow: str) -> KwargsFor:
     def kwargs(case: "OtherUnitsRecords", action: str) -> dict[str, Any]:
-        task = case.step_for(node_name, action)
+        task = case.step_for(node_name, action, flow=flow)
         return {"process_pk": task.process_id, "task_pk": task.pk}
 
     return kwargs
 
 
-def _node(node_name: str, *actions: str) -> dict[str, KwargsFor]:
-    return {f"task:{node_name}:{action}": _step(node_name) for action in actions}
+def _node(node_name: str, *actions: str, flow: str = "task") -> dict[str, KwargsFor]:
+    return {f"{flow}:{node_name}:{action}": _step(node_name, flow) for action in actions}
 
 
 # Human steps (flow.View) have every task URL; gateways, the split, the join,
@@ -139,8 +143,29 @@ URL_IDS: dict[str, KwargsFor] = {
     "task_resume": lambda case, action: {"pk": case.working.plan_task_id},
     "task_terminate": lambda case, action: {"pk": case.working.plan_task_id},
     "evidence_download": lambda case, action: {"pk": case.evidence.pk},
+    # meetings: 市工业和信息化局 attended and owns the items (1 open, 2 closed).
+    "plan_meetings": lambda case, action: {"plan_pk": case.plan.pk},
+    "meeting_record": lambda case, action: {"plan_pk": case.plan.pk},
+    "meeting_detail": lambda case, action: {"pk": meeting_of_other_units(case).pk},
+    "decision_close": lambda case, action: {
+        "pk": meeting_of_other_units(case).decisions.get(number=1).pk
+    },
+    "decision_reopen": lambda case, action: {
+        "pk": meeting_of_other_units(case).decisions.get(number=2).pk
+    },
+    # reporting rounds: 市工业和信息化局's and 市发展改革委's reports on tasks 4 and 8.
+    "plan_rounds": lambda case, action: {"plan_pk": case.plan.pk},
+    "round_detail": lambda case, action: {"pk": case.round.pk},
+    "report_detail": lambda case, action: {"pk": case.report_done.pk},
+    "report_file_download": lambda case, action: {"pk": case.report_file.pk},
+    # the ledger and the round sheets: the plan, and the round of those reports.
+    "plan_ledger": lambda case, action: {"plan_pk": case.plan.pk},
+    "plan_ledger_xlsx": lambda case, action: {"plan_pk": case.plan.pk},
+    "round_excel": lambda case, action: {"pk": case.round.pk},
+    "round_excel_upload": lambda case, action: {"pk": case.round.pk},
     # viewflow's process pages.
     "task:process_detail": lambda case, action: {"process_pk": case.working.pk},
+    "report:process_detail": lambda case, action: {"process_pk": case.report_done.pk},
     # viewflow's task pages, one set per node of TaskFlow.
     **_node("start", "index", "detail", "undo"),
     **_node("acknowledge", *HUMAN),
@@ -155,6 +180,14 @@ URL_IDS: dict[str, KwargsFor] = {
     **_node("verify_completion", *HUMAN),
     **_node("check_completion", *GATE),
     **_node("end", "index", "detail", "undo", "revive"),
+    # viewflow's task pages of ReportFlow.
+    **_node("start", "index", "detail", "undo", flow="report"),
+    **_node("fill", *HUMAN, flow="report"),
+    **_node("sign", *HUMAN, flow="report"),
+    **_node("check_sign", *GATE, flow="report"),
+    **_node("review", *HUMAN, flow="report"),
+    **_node("check_review", *GATE, flow="report"),
+    **_node("end", "index", "detail", "undo", "revive", flow="report"),
 }
 
 OPEN = [STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED]
@@ -204,7 +237,7 @@ class OtherUnitsRecords(PlanTestCase):
         co_part = {"content": "配合开展质量提升行动。", "milestones-TOTAL_FORMS": "0"}
         co_part["milestones-INITIAL_FORMS"] = "0"
 
-        def run(user: User, process: TaskProcess, node: Any, data: dict | None = None) -> None:
+        def run(user: User, process: Any, node: Any, data: dict | None = None) -> None:
             # The step waiting in the person's queue, as they would find it.
             step = FlowTask.objects.user_queue(user).get(
                 process_id=process.pk, flow_task=node, status=STATUS.NEW
@@ -233,6 +266,30 @@ class OtherUnitsRecords(PlanTestCase):
         assert cls.closed.status == "DONE", cls.closed.status
         cls.evidence = Evidence.objects.get(process=cls.closed)
 
+        # A round on tasks 4 and 8: 市工业和信息化局's report taken to its end with a
+        # file, 市发展改革委's claimed and not yet filled.
+        cls.round = round_create(
+            plan=cls.plan, by=cls.supervisor, period="2024年1月", deadline=TODAY, today=TODAY
+        )
+        cls.report_done = UnitReport.objects.get(round=cls.round, unit=cls.gongxin)
+        filled = {"action": "submit"}
+        for task in cls.report_done.entries.values_list("task_id", flat=True):
+            filled |= {f"e{task}-progress": "按计划推进", f"e{task}-schedule": "on"}
+            filled[f"e{task}-files"] = SimpleUploadedFile("台账.pdf", PDF, "application/pdf")
+        run(cls.lead_liaison, cls.report_done, ReportFlow.fill, filled)
+        run(cls.leader, cls.report_done, ReportFlow.sign, {"decision": "sign"})
+        approve = {
+            f"e{task}-decision": "approve"
+            for task in cls.report_done.entries.values_list("task_id", flat=True)
+        }
+        run(cls.supervisor, cls.report_done, ReportFlow.review, approve)
+        cls.report_done.refresh_from_db()
+        assert cls.report_done.status == "DONE", cls.report_done.status
+        cls.report_file = ReportFile.objects.filter(entry__report=cls.report_done).first()
+        fagai = UnitReport.objects.get(round=cls.round, unit__code="fagai")
+        run(make_person("t.fagai", User.Role.LIAISON, fagai.unit), fagai, ReportFlow.fill)
+        cls.reports = [cls.report_done, fagai]
+
     @classmethod
     def tearDownClass(cls) -> None:
         super().tearDownClass()
@@ -242,11 +299,19 @@ class OtherUnitsRecords(PlanTestCase):
         reverse("home")
 
     def step_for(
-        self, node_name: str, action: str, processes: list[TaskProcess] | None = None
+        self,
+        node_name: str,
+        action: str,
+        processes: list[Any] | None = None,
+        flow: str = "task",
     ) -> FlowTask:
         """A task of the node in the fixture processes, in the status the action applies to."""
-        node = getattr(TaskFlow, node_name)
-        processes = processes or [self.waiting, self.working, self.closed]
+        if flow == "report":
+            node = getattr(ReportFlow, node_name)
+            processes = processes or self.reports
+        else:
+            node = getattr(TaskFlow, node_name)
+            processes = processes or [self.waiting, self.working, self.closed]
         tasks = list(
             FlowTask.objects.filter(process_id__in=[p.pk for p in processes], flow_task=node)
         )
@@ -263,6 +328,7 @@ class OtherUnitsRecords(PlanTestCase):
     def state(self) -> list[tuple]:
         """What a request that slipped through could have changed."""
         processes = [self.waiting.pk, self.working.pk, self.closed.pk]
+        processes += [report.pk for report in self.reports]
         return [
             *FlowTask.objects.filter(process_id__in=processes)
             .order_by("pk")

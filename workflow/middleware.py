@@ -5,10 +5,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from viewflow.workflow.exceptions import FlowLockFailed
+from viewflow.workflow.models import Process as FlowProcess
 from viewflow.workflow.models import Task as FlowTask
 
 from departments.access import refuse_as_missing
-from workflow.models import TaskProcess
 
 
 class UnitScopeMiddleware:
@@ -34,20 +34,21 @@ class UnitScopeMiddleware:
         process_pk = kwargs.get("process_pk")
         if process_pk is None or not request.user.is_authenticated:
             return None
-        process = TaskProcess.objects.select_related("plan_task").filter(pk=process_pk).first()
-        if process is None:
+        found = FlowProcess.objects.filter(pk=process_pk).first()
+        if found is None:
             return None
+        process = found.coerced
         if not process.flow_class.instance.has_view_permission(request.user, process):
-            raise refuse_as_missing(request, process.plan_task)
+            raise refuse_as_missing(request, process.audit_object())
         task_pk = kwargs.get("task_pk")
         if task_pk is not None and not self._task_matches_url(request, process, task_pk):
             # viewflow loads a step by its id alone: a step of another process,
             # or of another node, under this URL would run the wrong page on it.
-            raise refuse_as_missing(request, process.plan_task)
+            raise refuse_as_missing(request, process.audit_object())
         return None
 
     @staticmethod
-    def _task_matches_url(request: HttpRequest, process: TaskProcess, task_pk: int) -> bool:
+    def _task_matches_url(request: HttpRequest, process: FlowProcess, task_pk: int) -> bool:
         task = FlowTask.objects.filter(pk=task_pk).only("process_id", "flow_task").first()
         if task is None or task.process_id != process.pk:
             return False

@@ -1,11 +1,13 @@
-import uuid
-
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.models import Process
 
 from departments.models import Unit
+from files.checks import detect_content_type
+from files.kinds import OCTET_STREAM
+from files.storage import stored_name
 from ledger.models import Task
 
 
@@ -31,6 +33,16 @@ class TaskProcess(Process):
 
     def __str__(self) -> str:
         return str(self.plan_task)
+
+    def responsible_unit(self) -> Unit:
+        return self.plan_task.lead_unit
+
+    def get_absolute_url(self) -> str:
+        return reverse("task_detail", args=[self.plan_task_id])
+
+    def audit_object(self) -> Task:
+        """What a refused look at this process is recorded against."""
+        return self.plan_task
 
 
 class WorkPlanPart(models.Model):
@@ -119,9 +131,10 @@ class TaskEvent(models.Model):
 
 def _evidence_path(instance: "Evidence", filename: str) -> str:
     # Files live under the task's process; the stored name is not the user's
-    # (which is kept in original_name) so no upload can choose its own path.
-    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
-    return f"evidence/{instance.process_id}/{uuid.uuid4().hex}.{suffix}"
+    # (which is kept in original_name) so no upload can choose its own path, and
+    # the extension follows the kind the content was found to be.
+    content_type = detect_content_type(instance.file) or OCTET_STREAM
+    return stored_name(f"evidence/{instance.process_id}", filename, content_type)
 
 
 class Evidence(models.Model):

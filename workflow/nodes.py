@@ -65,11 +65,12 @@ class UnitSplit(flow.Split):
 
 
 def task_unit(task: Any) -> Unit:
-    """The unit a step belongs to: the branch's unit, else the task's lead unit."""
+    """The unit a step belongs to: the branch's unit, else the process's own
+    (a task's lead unit, a round report's unit)."""
     unit_pk = (task.data or {}).get("unit")
     if unit_pk:
         return Unit.objects.get(pk=unit_pk)
-    return task.process.coerced.plan_task.lead_unit
+    return task.process.coerced.responsible_unit()
 
 
 class UnitView(flow.View):

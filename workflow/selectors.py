@@ -3,6 +3,8 @@ import re
 from dataclasses import dataclass
 
 from django.db.models import Prefetch
+from django.urls import reverse
+from django.utils.translation import gettext as _
 from viewflow.workflow.models import Task as FlowTask
 from viewflow.workflow.status import STATUS
 
@@ -94,15 +96,37 @@ ARCHIVE_SIZE = 50
 @dataclass
 class MyStep:
     task: FlowTask
-    plan_task: Task
+    subject: str  # the plan task, or the round report, the step belongs to
+    subject_url: str
     title: str
     url: str
+
+
+def _step_subjects(process_ids: set[int]) -> dict[int, tuple[str, str]]:
+    """process pk -> (what it is about, its page), two queries whatever the count."""
+    from rounds.models import UnitReport
+
+    subjects = {}
+    for process in TaskProcess.objects.filter(pk__in=process_ids).select_related("plan_task"):
+        task = process.plan_task
+        subjects[process.pk] = (
+            f"{task.number}. {task.title}",
+            reverse("task_detail", args=[task.pk]),
+        )
+    for report in UnitReport.objects.filter(pk__in=process_ids).select_related("round", "unit"):
+        label = _("Round report %(period)s · %(unit)s") % {
+            "period": report.round.period,
+            "unit": report.unit.name,
+        }
+        subjects[report.pk] = (label, reverse("report_detail", args=[report.pk]))
+    return subjects
 
 
 def my_steps(user: User) -> tuple[list[MyStep], list[MyStep], list[MyStep]]:
     """The person's steps: assigned to them, claimable by them (their unit's
     steps, through guardian's object permissions on the unit), and the last
-    ones they finished. A fixed number of queries whatever the number of steps."""
+    ones they finished, from the task lifecycle and the round reports alike.
+    A fixed number of queries whatever the number of steps."""
     mine = list(
         FlowTask.objects.filter(
             flow_task_type="HUMAN", owner=user, status=STATUS.ASSIGNED
@@ -112,23 +136,19 @@ def my_steps(user: User) -> tuple[list[MyStep], list[MyStep], list[MyStep]]:
         FlowTask.objects.user_queue(user).filter(status=STATUS.NEW).order_by("created")
     )
     done = list(FlowTask.objects.user_archive(user).order_by("-finished")[:ARCHIVE_SIZE])
-    processes = {
-        process.pk: process
-        for process in TaskProcess.objects.filter(
-            pk__in={t.process_id for t in mine + claimable + done}
-        ).select_related("plan_task__plan")
-    }
+    subjects = _step_subjects({t.process_id for t in mine + claimable + done})
 
     def rows(tasks: list[FlowTask], view: str | None) -> list[MyStep]:
         return [
             MyStep(
                 task=task,
-                plan_task=processes[task.process_id].plan_task,
+                subject=subjects[task.process_id][0],
+                subject_url=subjects[task.process_id][1],
                 title=str(task.title),
                 url=task.flow_task.reverse(view, args=[task.process_id, task.pk]) if view else "",
             )
             for task in tasks
-            if task.process_id in processes
+            if task.process_id in subjects
         ]
 
     return rows(mine, "execute"), rows(claimable, "assign"), rows(done, None)

@@ -19,6 +19,7 @@ from departments.access import client_ip, get_visible_or_404, refuse_as_missing
 from departments.models import Unit
 from ledger.models import Task
 from ledger.selectors import tasks_visible_to
+from meetings.selectors import followups_context
 from workflow import services
 from workflow.forms import (
     CompletionForm,
@@ -202,7 +203,7 @@ def my_tasks(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "workflow/my_tasks.html",
-        {"mine": mine, "claimable": claimable, "done": done},
+        {"mine": mine, "claimable": claimable, "done": done, **followups_context(request.user)},
     )
 
 

@@ -11,17 +11,16 @@ our own.
 
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
-from django.urls import path, reverse
+from django.urls import path
 from django.views.generic import RedirectView
 from viewflow.workflow.flow import FlowViewset
-
-from workflow.models import TaskProcess
+from viewflow.workflow.models import Process
 
 
 def process_page(request: HttpRequest, process_pk: int) -> HttpResponse:
     # The unit rule was applied by UnitScopeMiddleware before this runs.
-    process = get_object_or_404(TaskProcess, pk=process_pk)
-    return HttpResponseRedirect(reverse("task_detail", args=[process.plan_task_id]))
+    process = get_object_or_404(Process, pk=process_pk).coerced
+    return HttpResponseRedirect(process.get_absolute_url())
 
 
 class TaskFlowViewset(FlowViewset):

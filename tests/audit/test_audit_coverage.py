@@ -10,7 +10,7 @@ from django.conf import settings
 import tests
 from tests.audit_coverage import AUDITED, qualified_name
 
-PROJECT_APPS = ["audit", "departments", "ledger", "workflow"]
+PROJECT_APPS = ["audit", "departments", "ledger", "workflow", "rounds", "meetings", "files"]
 # The trail itself, not a change of state.
 NOT_STATE_CHANGES = {"audit.services.audit_record", "audit.services.row_digest"}
 

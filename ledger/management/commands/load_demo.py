@@ -1,8 +1,12 @@
+import datetime
+
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from departments.models import Unit, User
 from departments.services import person_upsert, registry_sync
@@ -32,6 +36,7 @@ class Command(BaseCommand):
         self.stdout.write(plan_line % {"title": result.plan.title})
 
         people = self._create_people()
+        self._start_work(result.plan)
         self.stdout.write("")
         self.stdout.write(
             _("Demo accounts (password for all: %(password)s)") % {"password": DEMO_PASSWORD}
@@ -40,6 +45,39 @@ class Command(BaseCommand):
             # Role and unit last: CJK text is two columns wide and would skew padding.
             self.stdout.write(f"  {username:<24} {unit_name}  {role}")
         self.stdout.write("")
+
+    def _start_work(self, plan) -> None:  # type: ignore[no-untyped-def]
+        """Dispatch the plan and open a round for the current quarter, the first
+        time only, so that the demo has work in every inbox."""
+        from rounds.models import Round
+        from rounds.periods import period_label
+        from rounds.services import round_create
+        from workflow.models import TaskProcess
+        from workflow.services import task_dispatch
+
+        today = timezone.localdate()
+        if not TaskProcess.objects.filter(plan_task__plan=plan).exists():
+            started = task_dispatch(tasks=list(plan.tasks.order_by("order")), by=None, today=today)
+            count = len(started)
+            self.stdout.write(
+                ngettext("%(count)d task dispatched.", "%(count)d tasks dispatched.", count)
+                % {"count": count}
+            )
+        if not Round.objects.filter(plan=plan).exists():
+            quarter = (today.month - 1) // 3 + 1
+            deadline = today + datetime.timedelta(days=14)
+            rnd = round_create(
+                plan=plan,
+                by=None,
+                period=period_label(Round.Cadence.QUARTERLY, today.year, quarter),
+                cadence=Round.Cadence.QUARTERLY,
+                deadline=deadline,
+                today=today,
+            )
+            self.stdout.write(
+                _("Round %(period)s opened, due %(deadline)s.")
+                % {"period": rnd.period, "deadline": deadline.isoformat()}
+            )
 
     @transaction.atomic
     def _create_people(self) -> list[tuple[str, str, str]]:

@@ -1,0 +1,183 @@
+"""Read-side queries for rounds and reports, scoped by the unit rule; each
+runs a fixed number of queries whatever the number of tasks, units and rounds."""
+
+import datetime
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
+from viewflow.workflow.status import STATUS
+
+from departments.access import unit_scope
+from departments.models import User
+from ledger.models import Plan, Task
+from rounds.models import Entry, ReportFile, Round, TargetValue, UnitReport
+
+
+def rounds_visible_to(user: User) -> QuerySet[Round]:
+    scope = unit_scope(user)
+    rounds = Round.objects.select_related("plan")
+    if scope is None:
+        return rounds
+    return rounds.filter(reports__unit_id__in=scope).distinct()
+
+
+def reports_visible_to(user: User) -> QuerySet[UnitReport]:
+    reports = UnitReport.objects.select_related("round__plan", "unit")
+    if user.sees_whole_city:
+        return reports
+    return reports.filter(unit_id=user.unit_id) if user.unit_id else reports.none()
+
+
+def report_files_visible_to(user: User) -> QuerySet[ReportFile]:
+    from ledger.selectors import tasks_visible_to
+
+    files = ReportFile.objects.select_related("entry__report")
+    if user.sees_whole_city:
+        return files
+    return files.filter(entry__task__in=tasks_visible_to(user))
+
+
+def report_status(report: UnitReport, today: datetime.date) -> str:
+    """submitted / late / missing / returned / approved / pending, as the round page says it."""
+    if report.state == UnitReport.Status.APPROVED:
+        return "approved"
+    if report.state == UnitReport.Status.RETURNED:
+        return "returned"
+    if report.sent_at is not None:
+        return "late" if report.late_days else "submitted"
+    if today > report.round.deadline:
+        return "missing"
+    return "pending"
+
+
+@dataclass
+class RoundUnitRow:
+    report: UnitReport
+    status: str
+    entries: dict[int, Entry]
+    counts: Counter = field(default_factory=Counter)
+
+
+@dataclass
+class RoundPage:
+    round: Round
+    tasks: list[Task]  # the task-by-unit table's rows
+    rows: list[RoundUnitRow]
+    totals: list[tuple[str, int]]  # status -> reports, in a fixed order
+
+
+MATRIX_MAX_TASKS = 40
+
+
+def round_page(
+    *,
+    rnd: Round,
+    user: User,
+    today: datetime.date | None = None,
+    category: int | None = None,
+) -> RoundPage:
+    """Per unit and per task: submitted / late / missing / returned / approved.
+
+    The task-by-unit table covers one category when one is chosen; a round
+    of more than MATRIX_MAX_TASKS tasks shows it only per category.
+    """
+    today = today or timezone.localdate()
+    scope = unit_scope(user)
+    reports = UnitReport.objects.filter(round=rnd).select_related("unit", "round")
+    if scope is not None:
+        reports = reports.filter(unit_id__in=scope)
+    reports = reports.prefetch_related(
+        Prefetch(
+            "entries",
+            queryset=Entry.objects.only(
+                "id", "report_id", "task_id", "status", "is_lead", "times_returned"
+            ),
+        )
+    ).order_by("unit__sort_order", "unit_id")
+    rows = []
+    totals: Counter = Counter()
+    for report in reports:
+        status = report_status(report, today)
+        totals[status] += 1
+        entries = {e.task_id: e for e in report.entries.all()}
+        rows.append(
+            RoundUnitRow(
+                report=report,
+                status=status,
+                entries=entries,
+                counts=Counter(e.status for e in entries.values()),
+            )
+        )
+    task_ids = {task_id for row in rows for task_id in row.entries}
+    tasks = (
+        list(Task.objects.filter(pk__in=task_ids).order_by("order"))
+        if scope is not None
+        else list(rnd.tasks.order_by("order"))
+    )
+    order = ["approved", "submitted", "late", "returned", "missing", "pending"]
+    return RoundPage(
+        round=rnd, tasks=tasks, rows=rows, totals=[(s, totals[s]) for s in order if totals[s]]
+    )
+
+
+def plan_rounds(*, plan: Plan, user: User) -> list[Round]:
+    rounds = Round.objects.filter(plan=plan).annotate(
+        report_count=Count("reports", distinct=True),
+        sent_count=Count("reports", filter=Q(reports__sent_at__isnull=False), distinct=True),
+    )
+    scope = unit_scope(user)
+    if scope is not None:
+        rounds = rounds.filter(Q(status=Round.Status.OPEN, reports__unit_id__in=scope)).distinct()
+    return list(rounds.order_by("-opens_on", "-id"))
+
+
+def entries_with_details(report: UnitReport) -> list[Entry]:
+    return list(
+        report.entries.select_related("task__lead_unit", "task__category")
+        .prefetch_related(
+            "task__targets",
+            Prefetch("values", queryset=TargetValue.objects.select_related("target")),
+            "files",
+        )
+        .order_by("task__order")
+    )
+
+
+def co_parts(report: UnitReport) -> dict[int, list[Entry]]:
+    """For the lead unit's entries: the co-units' parts of the same tasks in the same round."""
+    lead_tasks = report.entries.filter(is_lead=True).values("task_id")
+    parts = (
+        Entry.objects.filter(
+            report__round_id=report.round_id, task_id__in=lead_tasks, is_lead=False
+        )
+        .select_related("report__unit")
+        .prefetch_related(
+            Prefetch("values", queryset=TargetValue.objects.select_related("target")), "files"
+        )
+        .order_by("report__unit__sort_order")
+    )
+    found: dict[int, list[Entry]] = {}
+    for part in parts:
+        found.setdefault(part.task_id, []).append(part)
+    return found
+
+
+def tasks_in_progress(plan: Plan) -> list[Task]:
+    """Dispatched tasks that are neither closed, terminated nor suspended."""
+    return list(
+        Task.objects.filter(
+            plan=plan,
+            process__status=STATUS.NEW,
+            process__suspended=False,
+        ).order_by("order")
+    )
+
+
+def editable_entries(report: UnitReport) -> list[Entry]:
+    return list(
+        report.entries.filter(status__in=[Entry.Status.DRAFT, Entry.Status.RETURNED])
+        .select_related("task")
+        .prefetch_related("task__targets")
+    )

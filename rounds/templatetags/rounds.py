@@ -1,0 +1,45 @@
+from typing import Any
+
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def get_item(mapping: Any, key: Any) -> Any:
+    """mapping[key], or None: for tables keyed by id."""
+    if not mapping:
+        return None
+    return mapping.get(key)
+
+
+@register.filter
+def get_post(post: Any, task_id: int) -> dict[str, str]:
+    """The fields posted for one task's entry (named e<task>-<field>), keyed by field."""
+    if not post:
+        return {}
+    prefix = f"e{task_id}-"
+    found: dict[Any, str] = {}
+    for key in post:
+        if key.startswith(prefix):
+            name = key[len(prefix) :]
+            found[name] = post.get(key)
+            if name.startswith("v") and name[1:].isdigit():
+                found[int(name[1:])] = post.get(key)
+    return found
+
+
+@register.filter
+def value_of(entry: Any, target: Any) -> str:
+    """The value an entry holds for a target, as typed (no trailing zeros)."""
+    for value in entry.values.all():
+        if value.target_id == target.pk:
+            return format(value.value.normalize(), "f")
+    return ""
+
+
+@register.filter
+def unwritten(parts: Any) -> str:
+    """The units of `parts` that have written nothing yet, joined for display."""
+    names = [p.report.unit.name for p in parts if not p.progress and p.status == "draft"]
+    return "、".join(names)

@@ -1,0 +1,442 @@
+"""A reporting round end to end, through the URLs as the people click."""
+
+import datetime
+from datetime import timedelta
+from io import StringIO
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.test import override_settings
+from django.urls import reverse
+from viewflow.workflow.models import Task as FlowTask
+from viewflow.workflow.status import STATUS
+
+from audit.models import AuditEvent
+from departments.models import Unit, User
+from rounds import services
+from rounds.flows import ReportFlow
+from rounds.models import Entry, ReportEvent, ReportFile, Round, TargetValue, UnitReport
+from rounds.selectors import editable_entries
+from tests.audit_coverage import audits
+from tests.base import PlanTestCase, make_person
+from tests.clock import FrozenClockMixin
+from workflow.services import task_dispatch
+
+START = datetime.datetime(2024, 3, 20, 9, 0, tzinfo=datetime.timezone(timedelta(hours=8)))
+TODAY = START.date()
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+class RoundTestCase(FrozenClockMixin, PlanTestCase):
+    start = START
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        super().setUpTestData()
+        unit = Unit.objects.get
+        cls.keji = unit(code="keji")
+        cls.fagai = unit(code="fagai")
+        cls.keji_liaison = make_person("t.keji", User.Role.LIAISON, cls.keji)
+        cls.keji_leader = make_person("t.keji.leader", User.Role.LEADER, cls.keji)
+        cls.tax_leader = make_person("t.shuiwu.leader", User.Role.LEADER, cls.tax)
+        # Task 5: lead 市科技局; co 市市场监管局, 市工业和信息化局, 市税务局, the counties.
+        # Task 8: lead 市工业和信息化局; co 市发展改革委, the counties.
+        cls.task5 = cls.plan.tasks.get(number=5)
+        cls.task8 = cls.plan.tasks.get(number=8)
+        task_dispatch(tasks=[cls.task5, cls.task8], by=None, today=TODAY)
+
+    def setUp(self) -> None:
+        super().setUp()
+        reverse("home")
+
+    def open_round(self, period: str = "2024年第一季度", deadline: str = "2024-04-05") -> Round:
+        self.client.force_login(self.supervisor)
+        response = self.client.post(
+            reverse("plan_rounds", args=[self.plan.pk]),
+            {"one-period": period, "one-deadline": deadline},
+        )
+        self.assertEqual(response.status_code, 302, response.content[:2000])
+        return Round.objects.get(plan=self.plan, period=period)
+
+    def report(self, rnd: Round, unit: Unit) -> UnitReport:
+        return UnitReport.objects.get(round=rnd, unit=unit)
+
+    def claim(self, user: User, report: UnitReport, node) -> FlowTask:  # type: ignore[no-untyped-def]
+        self.client.force_login(user)
+        task = FlowTask.objects.user_queue(user).get(
+            process_id=report.pk, flow_task=node, status=STATUS.NEW
+        )
+        response = self.client.post(
+            node.reverse("assign", args=[report.pk, task.pk]), {"_continue": 1}
+        )
+        self.assertEqual(response.status_code, 302)
+        return task
+
+    def fill(self, user: User, report: UnitReport, fields: dict, action: str = "submit"):  # type: ignore[no-untyped-def]
+        task = (
+            FlowTask.objects.filter(process_id=report.pk, flow_task=ReportFlow.fill)
+            .exclude(status=STATUS.DONE)
+            .first()
+        )
+        if task is None or task.owner_id != user.pk:
+            task = self.claim(user, report, ReportFlow.fill)
+        self.client.force_login(user)
+        url = ReportFlow.fill.reverse("execute", args=[report.pk, task.pk])
+        return self.client.post(url, {"action": action, **fields})
+
+    def step_url(self, user: User, report: UnitReport, node) -> str:  # type: ignore[no-untyped-def]
+        task = self.claim(user, report, node)
+        return node.reverse("execute", args=[report.pk, task.pk])
+
+    def entry_fields(self, task, progress: str, schedule: str = "on", **values: str) -> dict:  # type: ignore[no-untyped-def]
+        fields = {
+            f"e{task.pk}-progress": progress,
+            f"e{task.pk}-schedule": schedule,
+            f"e{task.pk}-problems": "",
+            f"e{task.pk}-next_steps": "继续推进",
+        }
+        for target_pk, value in values.items():
+            fields[f"e{task.pk}-v{target_pk}"] = value
+        return fields
+
+
+class RoundLifecycleTests(RoundTestCase):
+    @audits(services.round_create)
+    @audits(services.round_open)
+    def test_opening_a_round_gives_each_responsible_unit_one_report(self) -> None:
+        rnd = self.open_round()
+        self.assertEqual(rnd.status, Round.Status.OPEN)
+        self.assertEqual({t.number for t in rnd.tasks.all()}, {5, 8})
+        gongxin = self.report(rnd, self.gongxin)
+        entries = {e.task.number: e.is_lead for e in gongxin.entries.all()}
+        self.assertEqual(entries, {5: False, 8: True})  # one report for both of its tasks
+        self.assertEqual(self.report(rnd, self.keji).entries.get().is_lead, True)
+        # Every county government reports, on both tasks.
+        counties = Unit.objects.get(code="counties").members.count()
+        self.assertEqual(
+            UnitReport.objects.filter(round=rnd, unit__kind=Unit.Kind.COUNTY).count(), counties
+        )
+        self.assertEqual(UnitReport.objects.filter(round=rnd).count(), 5 + counties)
+        self.assertTrue(
+            AuditEvent.objects.filter(action="round.open", object_id=str(rnd.pk)).exists()
+        )
+        # The report's fill step waits in the unit's queue, not in other units'.
+        self.assertTrue(
+            FlowTask.objects.user_queue(self.lead_liaison).filter(process_id=gongxin.pk).exists()
+        )
+        self.assertFalse(
+            FlowTask.objects.user_queue(self.co_liaison).filter(process_id=gongxin.pk).exists()
+        )
+
+    @audits(services.report_submit)
+    @audits(services.report_sign)
+    @audits(services.report_review)
+    @audits(services.report_save)
+    def test_co_units_report_the_lead_consolidates_the_leader_signs_the_bureau_returns_and_approves(
+        self,
+    ) -> None:
+        rnd = self.open_round()
+        t5 = self.task5
+        targets = list(t5.targets.order_by("pk"))
+        # Two co-units write their parts of task 5.
+        tax = self.report(rnd, self.tax)
+        response = self.fill(
+            self.co_liaison, tax, self.entry_fields(t5, "税务部门落实研发费用加计扣除")
+        )
+        self.assertEqual(response.status_code, 302, response.content[:3000])
+        gongxin = self.report(rnd, self.gongxin)
+        fields = self.entry_fields(t5, "工信部门组织企业申报研发机构")
+        fields |= self.entry_fields(self.task8, "推进技改项目", "ahead")
+        fields[f"e{self.task5.pk}-files"] = SimpleUploadedFile("佐证.pdf", PDF)
+        self.assertEqual(self.fill(self.lead_liaison, gongxin, fields).status_code, 302)
+
+        # The lead unit sees the parts where it writes the task's report.
+        keji = self.report(rnd, self.keji)
+        task = self.claim(self.keji_liaison, keji, ReportFlow.fill)
+        page = self.client.get(ReportFlow.fill.reverse("execute", args=[keji.pk, task.pk]))
+        self.assertContains(page, "税务部门落实研发费用加计扣除")
+        self.assertContains(page, "工信部门组织企业申报研发机构")
+        self.assertContains(page, "佐证.pdf")
+        # A draft first, then a bad number is refused and nothing changes.
+        values = {str(targets[0].pk): "12"}
+        response = self.fill(
+            self.keji_liaison, keji, self.entry_fields(t5, "草稿", **values), action="save"
+        )
+        self.assertEqual(response.status_code, 302)
+        self.assertEqual(keji.entries.get().progress, "草稿")
+        bad = self.entry_fields(t5, "汇总进展", **{str(targets[0].pk): "十二"})
+        response = self.fill(self.keji_liaison, keji, bad)
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, "十二")
+        self.assertEqual(keji.entries.get().progress, "草稿")
+        self.assertEqual(TargetValue.objects.get(entry__report=keji).value, 12)
+        good = self.entry_fields(
+            t5, "汇总：研发机构新增，税收优惠落实", **{str(targets[0].pk): "15"}
+        )
+        self.assertEqual(self.fill(self.keji_liaison, keji, good).status_code, 302)
+        keji.refresh_from_db()
+        self.assertEqual(keji.state, UnitReport.Status.SIGNING)
+        # The co-units' originals are kept as they wrote them.
+        self.assertEqual(
+            Entry.objects.get(report=tax, task=t5).progress, "税务部门落实研发费用加计扣除"
+        )
+
+        # The unit leader signs off; the report goes to the bureau on time.
+        url = self.step_url(self.keji_leader, keji, ReportFlow.sign)
+        self.assertEqual(self.client.post(url, {"decision": "sign"}).status_code, 302)
+        keji.refresh_from_db()
+        self.assertEqual((keji.state, keji.late_days), (UnitReport.Status.SENT, 0))
+
+        # The supervisor returns task 5 with a reason.
+        url = self.step_url(self.supervisor, keji, ReportFlow.review)
+        response = self.client.post(url, {f"e{t5.pk}-decision": "return", f"e{t5.pk}-reason": ""})
+        self.assertEqual(response.status_code, 200)  # a return needs a reason
+        response = self.client.post(
+            url, {f"e{t5.pk}-decision": "return", f"e{t5.pk}-reason": "请补充研发机构名单"}
+        )
+        self.assertEqual(response.status_code, 302)
+        entry = keji.entries.get()
+        self.assertEqual((entry.status, entry.times_returned), (Entry.Status.RETURNED, 1))
+        # The liaison sees the reason where they fill it in, and resubmits.
+        task = self.claim(self.keji_liaison, keji, ReportFlow.fill)
+        page = self.client.get(ReportFlow.fill.reverse("execute", args=[keji.pk, task.pk]))
+        self.assertContains(page, "请补充研发机构名单")
+        fixed = self.entry_fields(
+            t5, "汇总：新增研发机构12家（名单附后）", **{str(targets[0].pk): "15"}
+        )
+        self.assertEqual(self.fill(self.keji_liaison, keji, fixed).status_code, 302)
+        url = self.step_url(self.keji_leader, keji, ReportFlow.sign)
+        self.client.post(url, {"decision": "sign"})
+        url = self.step_url(self.supervisor, keji, ReportFlow.review)
+        self.assertEqual(self.client.post(url, {f"e{t5.pk}-decision": "approve"}).status_code, 302)
+        keji.refresh_from_db()
+        self.assertEqual(keji.state, UnitReport.Status.APPROVED)
+        self.assertEqual(keji.status, STATUS.DONE)
+        actions = list(keji.events.values_list("action", flat=True))
+        self.assertIn(ReportEvent.Action.RETURN, actions)
+        self.assertEqual(actions[-1], ReportEvent.Action.APPROVE)
+
+    def test_only_the_returned_parts_reopen(self) -> None:
+        rnd = self.open_round()
+        gongxin = self.report(rnd, self.gongxin)
+        fields = self.entry_fields(self.task5, "配合") | self.entry_fields(self.task8, "牵头")
+        self.fill(self.lead_liaison, gongxin, fields)
+        gongxin_leader = self.leader
+        url = self.step_url(gongxin_leader, gongxin, ReportFlow.sign)
+        self.client.post(url, {"decision": "sign"})
+        url = self.step_url(self.supervisor, gongxin, ReportFlow.review)
+        self.client.post(
+            url,
+            {
+                f"e{self.task5.pk}-decision": "approve",
+                f"e{self.task8.pk}-decision": "return",
+                f"e{self.task8.pk}-reason": "数据不全",
+            },
+        )
+        editable = editable_entries(gongxin)
+        self.assertEqual([e.task.number for e in editable], [8])
+        # A post that tries to change the approved part is refused whole.
+        response = self.fill(
+            self.lead_liaison, gongxin, fields | self.entry_fields(self.task8, "补充")
+        )
+        self.assertEqual(response.status_code, 302)
+        self.assertEqual(Entry.objects.get(report=gongxin, task=self.task5).progress, "配合")
+        self.assertEqual(Entry.objects.get(report=gongxin, task=self.task8).progress, "补充")
+
+    def test_the_leader_can_send_the_report_back_to_the_liaison(self) -> None:
+        rnd = self.open_round()
+        tax = self.report(rnd, self.tax)
+        self.fill(self.co_liaison, tax, self.entry_fields(self.task5, "初稿"))
+        url = self.step_url(self.tax_leader, tax, ReportFlow.sign)
+        self.assertEqual(self.client.post(url, {"decision": "return"}).status_code, 200)
+        self.client.post(url, {"decision": "return", "reason": "表述不准确"})
+        tax.refresh_from_db()
+        self.assertEqual(tax.state, UnitReport.Status.DRAFT)
+        self.assertTrue(
+            FlowTask.objects.user_queue(self.co_liaison)
+            .filter(process_id=tax.pk, flow_task=ReportFlow.fill)
+            .exists()
+        )
+
+    def test_a_late_report_is_accepted_and_marked_with_its_delay(self) -> None:
+        rnd = self.open_round(deadline="2024-04-05")
+        tax = self.report(rnd, self.tax)
+        self.at(timedelta(days=18))  # 2024-04-07
+        self.client.force_login(self.supervisor)
+        page = self.client.get(reverse("round_detail", args=[rnd.pk]))
+        self.assertContains(page, 'data-unit="市税务局" data-status="missing"')
+        self.fill(self.co_liaison, tax, self.entry_fields(self.task5, "迟报"))
+        url = self.step_url(self.tax_leader, tax, ReportFlow.sign)
+        self.client.post(url, {"decision": "sign"})
+        tax.refresh_from_db()
+        self.assertEqual(tax.late_days, 2)
+        self.client.force_login(self.supervisor)
+        page = self.client.get(reverse("round_detail", args=[rnd.pk]))
+        self.assertContains(page, 'data-unit="市税务局" data-status="late"')
+
+    def test_the_next_round_is_prefilled_from_the_units_previous_one(self) -> None:
+        first = self.open_round("2024年第一季度", "2024-04-05")
+        tax = self.report(first, self.tax)
+        self.fill(self.co_liaison, tax, self.entry_fields(self.task5, "一季度进展", "behind"))
+        self.at(timedelta(days=90))
+        second = self.open_round("2024年第二季度", "2024-07-05")
+        entry = Entry.objects.get(report__round=second, report__unit=self.tax, task=self.task5)
+        self.assertEqual((entry.progress, entry.schedule), ("一季度进展", "behind"))
+        self.assertEqual(entry.status, Entry.Status.DRAFT)
+
+    def test_an_unrelated_unit_gets_404_on_the_round_the_reports_and_the_files(self) -> None:
+        rnd = self.open_round()
+        gongxin = self.report(rnd, self.gongxin)
+        fields = self.entry_fields(self.task5, "配合") | self.entry_fields(self.task8, "牵头")
+        fields[f"e{self.task5.pk}-files"] = SimpleUploadedFile("scan.pdf", PDF)
+        self.fill(self.lead_liaison, gongxin, fields, action="save")
+        record = ReportFile.objects.get()
+        fill = FlowTask.objects.get(process_id=gongxin.pk, flow_task=ReportFlow.fill)
+        self.client.force_login(self.unrelated_liaison)
+        for url in (
+            reverse("round_detail", args=[rnd.pk]),
+            reverse("report_detail", args=[gongxin.pk]),
+            reverse("report_file_download", args=[record.pk]),
+            ReportFlow.fill.reverse("assign", args=[gongxin.pk, fill.pk]),
+            ReportFlow.fill.reverse("detail", args=[gongxin.pk, fill.pk]),
+        ):
+            with self.subTest(url=url):
+                self.assertEqual(self.client.get(url).status_code, 404)
+        # Another unit of the same round sees the round but not gongxin's report.
+        self.client.force_login(self.co_liaison)
+        self.assertEqual(self.client.get(reverse("round_detail", args=[rnd.pk])).status_code, 200)
+        self.assertEqual(
+            self.client.get(reverse("report_detail", args=[gongxin.pk])).status_code, 404
+        )
+
+    @audits(services.report_file_download)
+    def test_evidence_is_downloaded_as_an_attachment_by_the_tasks_units(self) -> None:
+        rnd = self.open_round()
+        gongxin = self.report(rnd, self.gongxin)
+        fields = self.entry_fields(self.task5, "配合")
+        fields[f"e{self.task5.pk}-files"] = SimpleUploadedFile("佐证材料.pdf", PDF)
+        self.fill(self.lead_liaison, gongxin, fields, action="save")
+        record = ReportFile.objects.get()
+        self.assertNotIn("佐证", record.file.name)
+        self.client.force_login(self.keji_liaison)  # the lead unit of task 5
+        response = self.client.get(reverse("report_file_download", args=[record.pk]))
+        self.assertEqual(response.status_code, 200)
+        self.assertTrue(response["Content-Disposition"].startswith("attachment"))
+        self.assertEqual(response["X-Content-Type-Options"], "nosniff")
+        self.assertEqual(b"".join(response.streaming_content), PDF)
+
+    def test_a_refused_upload_writes_nothing(self) -> None:
+        rnd = self.open_round()
+        tax = self.report(rnd, self.tax)
+        fields = self.entry_fields(self.task5, "新内容")
+        fields[f"e{self.task5.pk}-files"] = SimpleUploadedFile("x.pdf", b"MZ\x90\x00 not a pdf")
+        with override_settings(MEDIA_ROOT=self.media):
+            response = self.fill(self.co_liaison, tax, fields, action="save")
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(Entry.objects.get(report=tax).progress, "")
+        self.assertFalse(ReportFile.objects.exists())
+        self.assertEqual(list(self.media.rglob("*.*")), [])
+
+    @property
+    def media(self):  # type: ignore[no-untyped-def]
+        import tempfile
+        from pathlib import Path
+
+        if not hasattr(self, "_media"):
+            self._media = Path(tempfile.mkdtemp())
+        return self._media
+
+
+class SchedulingTests(RoundTestCase):
+    @audits(services.rounds_schedule)
+    @audits(services.rounds_open_due)
+    def test_scheduled_rounds_open_by_themselves_on_their_day(self) -> None:
+        created = services.rounds_schedule(
+            plan=self.plan,
+            by=self.supervisor,
+            cadence=Round.Cadence.MONTHLY,
+            year=2024,
+            first=4,
+            count=3,
+            deadline_day=5,
+            today=TODAY,
+        )
+        self.assertEqual([r.period for r in created], ["2024年4月", "2024年5月", "2024年6月"])
+        self.assertEqual(created[0].deadline, datetime.date(2024, 5, 5))
+        self.assertEqual(created[0].opens_on, datetime.date(2024, 4, 20))
+        self.assertTrue(all(r.status == Round.Status.SCHEDULED for r in created))
+        self.assertEqual(services.rounds_open_due(today=datetime.date(2024, 4, 19)), [])
+        opened = services.rounds_open_due(today=datetime.date(2024, 4, 20))
+        self.assertEqual([r.period for r in opened], ["2024年4月"])
+        self.assertTrue(UnitReport.objects.filter(round=opened[0]).exists())
+
+    def test_quarterly_labels(self) -> None:
+        created = services.rounds_schedule(
+            plan=self.plan,
+            by=None,
+            cadence=Round.Cadence.QUARTERLY,
+            year=2024,
+            first=4,
+            count=2,
+            deadline_day=10,
+            today=TODAY,
+        )
+        self.assertEqual([r.period for r in created], ["2024年第四季度", "2025年第一季度"])
+        self.assertEqual(created[1].deadline, datetime.date(2025, 4, 10))
+
+    def test_a_liaison_cannot_open_a_round(self) -> None:
+        self.client.force_login(self.lead_liaison)
+        response = self.client.post(
+            reverse("plan_rounds", args=[self.plan.pk]),
+            {"one-period": "2024年3月", "one-deadline": "2024-04-05"},
+        )
+        self.assertEqual(response.status_code, 404)
+        self.assertFalse(Round.objects.exists())
+
+    def test_bad_input_is_refused_with_a_message_and_nothing_written(self) -> None:
+        self.client.force_login(self.supervisor)
+        url = reverse("plan_rounds", args=[self.plan.pk])
+        self.client.post(url, {"one-period": "2024年3月", "one-deadline": "2024-04-05"})
+        response = self.client.post(url, {"one-period": "2024年3月", "one-deadline": "2024-04-05"})
+        self.assertContains(response, "2024年3月")
+        response = self.client.post(url, {"one-period": "2024年4月", "one-deadline": "2024-03-01"})
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(Round.objects.count(), 1)
+
+    def test_open_round_command(self) -> None:
+        out = StringIO()
+        call_command(
+            "open_round",
+            "--plan",
+            self.plan.doc_number,
+            "--period",
+            "2024年3月",
+            "--deadline",
+            "2024-04-05",
+            stdout=out,
+        )
+        self.assertIn("2024年3月", out.getvalue())
+        self.assertEqual(Round.objects.get().status, Round.Status.OPEN)
+        with self.assertRaises(CommandError):
+            call_command(
+                "open_round",
+                "--plan",
+                self.plan.doc_number,
+                "--period",
+                "2024年3月",
+                "--deadline",
+                "2024-04-05",
+                stdout=out,
+            )
+        with self.assertRaises(CommandError):
+            call_command(
+                "open_round",
+                "--plan",
+                "nope",
+                "--period",
+                "x",
+                "--deadline",
+                "2024-04-05",
+                stdout=out,
+            )
