@@ -1,0 +1,178 @@
+"""Official documents (公文) as PDF: one renderer and the fields every document shares.
+
+The format of GB/T 9704-2012 lives in `documents/static/documents/official.css` and
+`templates/documents/official_base.html`; a document template extends the base and
+fills its blocks, its view or service builds the context with `official_context` and
+calls `render_official_pdf`.
+"""
+
+import datetime
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.template.loader import render_to_string
+
+STYLESHEET = Path(__file__).resolve().parent / "static" / "documents" / "official.css"
+
+# The text block is 156 mm wide: 442.2 pt.
+TEXT_BLOCK_WIDTH_PT = 156 / 25.4 * 72
+# The issuing body's mark: as large as 42 pt, smaller when the name is long.
+ISSUER_MAX_FONT_SIZE_PT = 42.0
+# The date (成文日期) stands four characters in from the right margin.
+DATE_RIGHT_INDENT_EM = 4.0
+
+
+def text_width_em(text: str) -> float:
+    """The width of `text` in ems as a CJK font sets it: full-width characters take
+    one em, Latin letters and digits about half."""
+    return sum(1.0 if unicodedata.east_asian_width(ch) in "WFA" else 0.5 for ch in text)
+
+
+def official_date(day: datetime.date | None) -> str:
+    """A date as official documents write it: Arabic numerals, no leading zeros."""
+    if day is None:
+        return ""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def doc_number(*, prefix: str, year: int, serial: int) -> str:
+    """The document number (发文字号): `督办〔2026〕3号`."""
+    return f"{prefix}〔{year}〕{serial}号"
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    text: str
+    kind: str = field(default="paragraph", init=False)
+
+
+@dataclass(frozen=True)
+class Heading:
+    """A heading inside the body: level 1 `一、` (黑体), 2 `（一）` (楷体), 3 `1.` (仿宋
+    bold), 4 `（1）` (仿宋). The text carries its own number."""
+
+    level: int
+    text: str
+    kind: str = field(default="heading", init=False)
+
+    def __post_init__(self) -> None:
+        if self.level not in (1, 2, 3, 4):
+            raise ValueError(f"A heading level is 1 to 4, not {self.level}.")
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table that breaks across pages with its header row repeated."""
+
+    columns: Sequence[str]
+    rows: Sequence[Sequence[Any]]
+    caption: str = ""
+    kind: str = field(default="table", init=False)
+
+
+Block = Paragraph | Heading | Table
+
+
+@dataclass(frozen=True)
+class OfficialDocument:
+    """The header (版头), title, addressees, signature and closing block (版记) of an
+    official document; `body` is what the base template prints when a document
+    template does not fill the body block itself."""
+
+    issuer: str
+    doc_number: str
+    title: str
+    addressees: Sequence[str] = ()
+    body: Sequence[Block | str] = ()
+    cc: Sequence[str] = ()
+    # 印发机关 and 印发日期; the issuer and the signature date when not given.
+    printed_by: str = ""
+    printed_on: datetime.date | None = None
+    # 发文机关署名 and 成文日期; the issuer and no signature when not given.
+    signed_by: str = ""
+    signed_on: datetime.date | None = None
+
+    @property
+    def blocks(self) -> list[Block]:
+        return [Paragraph(item) if isinstance(item, str) else item for item in self.body]
+
+    @property
+    def addressee_line(self) -> str:
+        """主送机关: the units separated by 、, ending in a full-width colon."""
+        return "、".join(self.addressees) + "：" if self.addressees else ""
+
+    @property
+    def cc_line(self) -> str:
+        """抄送机关: separated by full-width commas, a full stop after the last."""
+        return "，".join(self.cc) + "。" if self.cc else ""
+
+    @property
+    def signer(self) -> str:
+        return self.signed_by or self.issuer
+
+    @property
+    def signed_on_text(self) -> str:
+        return official_date(self.signed_on)
+
+    @property
+    def printer(self) -> str:
+        return self.printed_by or self.issuer
+
+    @property
+    def printed_on_text(self) -> str:
+        printed_on = self.printed_on or self.signed_on
+        return f"{official_date(printed_on)}印发" if printed_on else ""
+
+    @property
+    def issuer_font_size(self) -> float:
+        """The mark's size in points: the largest up to 42 pt that keeps the name on one
+        line of the text block."""
+        width = max(text_width_em(self.issuer), 1.0)
+        return round(min(ISSUER_MAX_FONT_SIZE_PT, 0.97 * TEXT_BLOCK_WIDTH_PT / width), 1)
+
+    @property
+    def signature_right_em(self) -> float:
+        """The signature block's right padding in ems: the date four characters in from
+        the right, the issuer centred above it; a long issuer pushes the date further
+        in rather than out of the text block."""
+        overhang = max(0.0, (text_width_em(self.signer) - text_width_em(self.signed_on_text)) / 2)
+        return max(0.0, DATE_RIGHT_INDENT_EM - overhang)
+
+
+def official_context(**fields: Any) -> dict[str, Any]:
+    """The template context of an official document: `{"doc": OfficialDocument(...)}`.
+
+    A document template adds its own keys: `{**official_context(...), "items": ...}`.
+    """
+    return {"doc": OfficialDocument(**fields)}
+
+
+def render_official_pdf(
+    *, template_name: str, context: dict[str, Any], base_url: str | None = None
+) -> bytes:
+    """Render a template that extends `documents/official_base.html` to PDF bytes.
+
+    Only local files and data: URLs are fetched (the deployment networks are closed);
+    relative URLs resolve against `base_url`, the project directory by default. Fonts
+    come from fontconfig by family name and are embedded as subsets.
+    """
+    # Imported here: WeasyPrint loads Pango and fontconfig, which the rest of the
+    # project (and every management command) has no need to wait for.
+    from weasyprint import CSS, HTML
+    from weasyprint.text.fonts import FontConfiguration
+    from weasyprint.urls import URLFetcher
+
+    html = render_to_string(template_name, context)
+    fetcher = URLFetcher(allowed_protocols={"file", "data"})
+    font_config = FontConfiguration()
+    document = HTML(
+        string=html,
+        base_url=base_url or f"{Path(settings.BASE_DIR).as_uri()}/",
+        url_fetcher=fetcher,
+    )
+    stylesheet = CSS(filename=str(STYLESHEET), url_fetcher=fetcher, font_config=font_config)
+    return document.write_pdf(stylesheets=[stylesheet], font_config=font_config)
