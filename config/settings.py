@@ -85,8 +85,14 @@ INSTALLED_APPS = [
     "workflow",
     "meetings",
     "rounds",
+    "notices",
+    "supervision",
+    "documents",
     "axes",
 ]
+
+# The issuing body of the working group's official documents (督办单, 通报).
+WORKING_GROUP_NAME = envstr("WORKING_GROUP_NAME", "邢台市质量强市建设工作专班")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -124,6 +130,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "notices.context.unread",
             ],
         },
     },
@@ -280,3 +287,59 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "WARNING")},
 }
+
+# Celery: the supervision sweep on a beat schedule (several machines) and work
+# off the request path. Small deployments run `manage.py supervise` from cron.
+CELERY_BROKER_URL = envstr("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULE = {
+    "supervise": {
+        "task": "supervision.sweep",
+        "schedule": float(envint("SUPERVISE_EVERY_SECONDS", 300)),
+    },
+}
+
+# The escalation ladder and the lights (days); all configurable.
+SUPERVISION = {
+    "YELLOW_DAYS": envint("SUPERVISION_YELLOW_DAYS", 3),
+    "REMIND_DAYS": [int(d) for d in envlist("SUPERVISION_REMIND_DAYS", "3,1")],
+    "NOTICE_AFTER_DAYS": envint("SUPERVISION_NOTICE_AFTER_DAYS", 5),
+    "NOTICE_ANSWER_DAYS": envint("SUPERVISION_NOTICE_ANSWER_DAYS", 10),
+    "RETURNS_FOR_YELLOW": envint("SUPERVISION_RETURNS_FOR_YELLOW", 2),
+}
+
+# Notices (notices/): in the application at once; e-mail and the units' work-chat
+# group robots (WeCom/DingTalk) sent off the request path by the delivery sweep.
+# Quiet hours ("22:00-07:00", local time; empty: none) hold e-mail and robot
+# messages until the window ends.
+NOTICE_QUIET_HOURS = envstr("NOTICE_QUIET_HOURS", "")
+NOTICE_WEBHOOK_TIMEOUT = envint("NOTICE_WEBHOOK_TIMEOUT", 5)  # seconds per robot request
+NOTICE_WEBHOOK_RETRIES = envint("NOTICE_WEBHOOK_RETRIES", 3)
+NOTICE_EMAIL_RETRIES = envint("NOTICE_EMAIL_RETRIES", 3)
+# The daily digest e-mail goes out at the first sweep from this local time on.
+NOTICE_DIGEST_AT = envstr("NOTICE_DIGEST_AT", "17:30")
+# Immediate e-mails per person per day; the rest wait for one digest e-mail (0: no limit).
+NOTICE_EMAIL_DAILY_LIMIT = envint("NOTICE_EMAIL_DAILY_LIMIT", 10)
+# Queue a delivery task after each notify() (needs a Celery worker); off: the sweep sends.
+NOTICE_ASYNC = envbool("NOTICE_ASYNC", False)
+# The address links in e-mails and robot messages start with.
+NOTICE_SITE_URL = envstr("NOTICE_SITE_URL", "http://127.0.0.1:8000")
+# E-mail: SMTP when EMAIL_HOST is set, else printed to the console (development).
+EMAIL_HOST = envstr("EMAIL_HOST", "")
+EMAIL_PORT = envint("EMAIL_PORT", 25)
+EMAIL_HOST_USER = envstr("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = envstr("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = envbool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 10)
+EMAIL_BACKEND = envstr(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend",
+)
+DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "noreply@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL

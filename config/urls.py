@@ -36,4 +36,6 @@ urlpatterns = [
     path("", include("rounds.ledger_urls")),
     path("", include("ledger.urls")),
     path("", include("meetings.urls")),
+    path("", include("notices.urls")),
+    path("", include("supervision.urls")),
 ]

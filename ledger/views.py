@@ -11,6 +11,7 @@ from ledger.selectors import (
     task_detail_queryset,
     units_in_plan,
 )
+from supervision.selectors import light_history, lights_for_plan
 from workflow.selectors import process_panel
 
 
@@ -70,6 +71,7 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "selected_unit": unit,
             "selected_category": category,
             "own_unit": None if user.sees_whole_city else user.unit,
+            "lights": lights_for_plan(plan, user, tasks=tasks),
         },
     )
 
@@ -80,6 +82,15 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
         request, Task.objects.all(), task_detail_queryset(request.user), pk=pk
     )
     panel = process_panel(plan_task=task, user=request.user)
+    lights = lights_for_plan(task.plan, request.user, tasks=[task])
     return render(
-        request, "ledger/task_detail.html", {"task": task, "plan": task.plan, "panel": panel}
+        request,
+        "ledger/task_detail.html",
+        {
+            "task": task,
+            "plan": task.plan,
+            "panel": panel,
+            "light": lights.get(task.pk),
+            "light_history": light_history(task=task),
+        },
     )

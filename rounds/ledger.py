@@ -9,6 +9,10 @@ the report pages. The page and the export run a fixed number of queries
 whatever the number of tasks, units and rounds: the page loads one page of
 entries and the details of the tasks on it; the export loads the plan's
 tasks once and streams the entries in chunks.
+
+Each row also shows the task's light (supervision): the light now for the
+plan's latest round, the stored one for an earlier round; the light filter
+reads the same.
 """
 
 import datetime
@@ -38,6 +42,13 @@ ENTRY_STATUSES = {value for value, _label in Entry.Status.choices}
 SCHEDULES = {value for value, _label in Entry.Schedule.choices}
 
 
+def light_choices() -> list[tuple[str, str]]:
+    """The lights the light filter understands, labelled in the active language."""
+    from supervision.models import Light
+
+    return [(value, str(label)) for value, label in Light.choices]
+
+
 def status_choices() -> list[tuple[str, str]]:
     """The values the status filter understands, labelled in the active language."""
     return [(v, str(label)) for v, label in Entry.Status.choices] + [
@@ -51,6 +62,7 @@ class LedgerFilters:
     category: Category | None = None
     unit: Unit | None = None
     status: str = ""
+    light: str = ""
 
 
 @dataclass
@@ -101,6 +113,7 @@ class LedgerRow:
     values: list[tuple[str, str]] = field(default_factory=list)  # (indicator, value as read)
     files: list[LedgerFile] = field(default_factory=list)
     remarks: list[str] = field(default_factory=list)
+    light: Any = None  # the task's light in the row's round (supervision.lights.LightInfo)
 
     @property
     def task(self) -> Task:
@@ -126,6 +139,54 @@ class LedgerRow:
 class LedgerPage:
     rows: list[LedgerRow]
     page: Page
+
+
+@dataclass
+class LedgerLights:
+    """The tasks' lights for the ledger: in the plan's latest round, the light now
+    (computed); in an earlier round, the light the sweep stored for it then."""
+
+    latest_round_id: int | None
+    live: dict[int, Any]  # task pk -> LightInfo
+
+    @classmethod
+    def load(cls, plan: Plan, today: datetime.date) -> "LedgerLights":
+        from supervision.lights import current_rounds
+        from supervision.selectors import plan_task_lights
+
+        rounds = current_rounds([plan.pk]).get(plan.pk) or []
+        return cls(
+            latest_round_id=rounds[0].pk if rounds else None,
+            live=plan_task_lights(plan, today),
+        )
+
+    def q(self, color: str) -> Q:
+        """Entries whose task had `color` in the entry's round."""
+        from supervision.models import LightRecord
+
+        stored = Exists(
+            LightRecord.objects.filter(
+                round_id=OuterRef("report__round_id"), task_id=OuterRef("task_id"), color=color
+            )
+        )
+        if self.latest_round_id is None:
+            return Q(stored)
+        now = [pk for pk, info in self.live.items() if info.color == color]
+        latest = Q(report__round_id=self.latest_round_id)
+        return (latest & Q(task_id__in=now)) | (~latest & Q(stored))
+
+    def attach(self, rows: Sequence[LedgerRow]) -> None:
+        """Set each row's light: one query for the stored ones, whatever the rows."""
+        from supervision.selectors import info_of, stored_task_lights
+
+        # The latest round's pairs are asked too, so the query runs whatever rounds
+        # the page shows (an empty question would skip it and change the count).
+        stored = stored_task_lights((row.round.pk, row.task.pk) for row in rows)
+        for row in rows:
+            if row.round.pk == self.latest_round_id:
+                row.light = self.live.get(row.task.pk)
+            else:
+                row.light = info_of(stored.get((row.round.pk, row.task.pk)))
 
 
 def _responsible(unit: Unit) -> Exists:
@@ -159,7 +220,9 @@ ENTRY_FIELDS = (
 )
 
 
-def ledger_entries(*, plan: Plan, user: User, filters: LedgerFilters) -> QuerySet[Entry]:
+def ledger_entries(
+    *, plan: Plan, user: User, filters: LedgerFilters, lights: LedgerLights | None = None
+) -> QuerySet[Entry]:
     """The lead units' entries of the plan's open rounds that the person sees,
     newest round first, then in the plan's task order."""
     entries = Entry.objects.filter(
@@ -177,6 +240,10 @@ def ledger_entries(*, plan: Plan, user: User, filters: LedgerFilters) -> QuerySe
         entries = entries.filter(status=filters.status)
     elif filters.status in SCHEDULES:
         entries = entries.filter(schedule=filters.status)
+    if filters.light:
+        if lights is None:
+            lights = LedgerLights.load(plan, timezone.localdate())
+        entries = entries.filter(lights.q(filters.light))
     return entries.order_by("-report__round__opens_on", "-report__round_id", "task__order", "pk")
 
 
@@ -364,16 +431,22 @@ def ledger_rows(
     category: Category | None = None,
     unit: Unit | None = None,
     status: str | None = None,
+    light: str | None = None,
     page: int | str = 1,
     per_page: int | None = None,
     today: datetime.date | None = None,
 ) -> LedgerPage:
     """One page of the ledger, for one round or across rounds (newest first)."""
     today = today or timezone.localdate()
-    filters = LedgerFilters(round=round, category=category, unit=unit, status=status or "")
+    filters = LedgerFilters(
+        round=round, category=category, unit=unit, status=status or "", light=light or ""
+    )
+    lights = LedgerLights.load(plan, today)
     # The page's ids first, then their rows: sorting narrow rows is much cheaper than
     # sorting every matching entry with its texts only to keep fifty.
-    ids = ledger_entries(plan=plan, user=user, filters=filters).values_list("id", flat=True)
+    ids = ledger_entries(plan=plan, user=user, filters=filters, lights=lights).values_list(
+        "id", flat=True
+    )
     current = Paginator(ids, per_page or PAGE_SIZE).get_page(page)
     page_ids = list(current.object_list)
     found = {e["id"]: e for e in Entry.objects.filter(pk__in=page_ids).values(*ENTRY_FIELDS)}
@@ -383,7 +456,9 @@ def ledger_rows(
         return LedgerPage(rows=[], page=current)
     facts = task_facts(Task.objects.filter(pk__in=task_ids))
     builder = _RowBuilder(facts, _follow_ups(plan, user, task_ids, today), today)
-    return LedgerPage(rows=builder.rows(batch), page=current)
+    rows = builder.rows(batch)
+    lights.attach(rows)
+    return LedgerPage(rows=rows, page=current)
 
 
 def ledger_rows_all(
@@ -399,7 +474,10 @@ def ledger_rows_all(
     today = today or timezone.localdate()
     facts = task_facts(tasks_visible_to(user).filter(plan=plan))
     builder = _RowBuilder(facts, _follow_ups(plan, user, None, today), today)
-    entries = ledger_entries(plan=plan, user=user, filters=filters).values(*ENTRY_FIELDS)
+    lights = LedgerLights.load(plan, today) if filters.light else None
+    entries = ledger_entries(plan=plan, user=user, filters=filters, lights=lights).values(
+        *ENTRY_FIELDS
+    )
     batch: list[dict[str, Any]] = []
     for entry in entries.iterator(chunk_size=chunk_size):
         batch.append(entry)

@@ -27,7 +27,13 @@ from rounds.excel import (
     report_import_xlsx,
     unit_sheet_xlsx,
 )
-from rounds.ledger import LedgerFilters, ledger_rows, ledger_rows_all, status_choices
+from rounds.ledger import (
+    LedgerFilters,
+    ledger_rows,
+    ledger_rows_all,
+    light_choices,
+    status_choices,
+)
 from rounds.models import Round, UnitReport
 from rounds.selectors import reports_visible_to, rounds_visible_to
 from workflow.flows import ACT_FOR_UNIT
@@ -39,6 +45,7 @@ class FilterChoices:
     categories: list[Category]
     units: list[Unit]
     statuses: list[tuple[str, str]]
+    lights: list[tuple[str, str]]
 
 
 def _int_param(request: HttpRequest, name: str) -> int | None:
@@ -71,9 +78,13 @@ def _filters(request: HttpRequest, plan: Plan) -> tuple[LedgerFilters, FilterCho
     status = request.GET.get("status", "")
     if status not in {value for value, _label in statuses}:
         status = ""
-    filters = LedgerFilters(round=rnd, category=category, unit=unit, status=status)
+    lights = light_choices()
+    light = request.GET.get("light", "")
+    if light not in {value for value, _label in lights}:
+        light = ""
+    filters = LedgerFilters(round=rnd, category=category, unit=unit, status=status, light=light)
     return filters, FilterChoices(
-        rounds=rounds, categories=categories, units=units, statuses=statuses
+        rounds=rounds, categories=categories, units=units, statuses=statuses, lights=lights
     )
 
 
@@ -95,6 +106,7 @@ def plan_ledger(request: HttpRequest, plan_pk: int) -> HttpResponse:
         category=filters.category,
         unit=filters.unit,
         status=filters.status,
+        light=filters.light,
         page=request.GET.get("page", 1),
     )
     user = request.user

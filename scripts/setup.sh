@@ -11,7 +11,8 @@ purpose=${1:-run}
 # WeasyPrint does not subset in Python, gettext for the translations.
 packages=(fonts-arphic-uming fonts-arphic-ukai fonts-wqy-zenhei libharfbuzz-subset0 gettext)
 if [ "$purpose" = test ]; then
-  packages+=(chromium)
+  # The Celery tests send the sweep through a real Redis broker.
+  packages+=(chromium redis-server)
 fi
 
 python=${PYTHON:-}
@@ -66,3 +67,16 @@ if [ ! -f "$stamp" ]; then
 fi
 
 .venv/bin/python manage.py compilemessages --ignore=.venv --verbosity 0
+
+# The test suite talks to Redis on 127.0.0.1:6379 (the Celery broker): start it
+# when it is not running (it keeps nothing on disk).
+if [ "$purpose" = test ] && ! (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null; then
+  echo "Starting Redis on 127.0.0.1:6379"
+  mkdir -p /var/lib/redis /var/log/redis 2>/dev/null || true
+  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no \
+    --dir "${TMPDIR:-/tmp}" --logfile "${TMPDIR:-/tmp}/redis-test.log"
+  for _ in $(seq 1 20); do
+    (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null && break
+    sleep 0.5
+  done
+fi

@@ -28,6 +28,8 @@ from rounds.models import ReportFile, UnitReport
 from rounds.services import round_create
 from tests.base import PlanTestCase, make_person
 from tests.meetings.base import meeting_of_other_units
+from tests.notices.base import notice_of_another_person
+from tests.supervision_ui.base import supervision_of_other_units
 from workflow.flows import TaskFlow
 from workflow.models import Evidence, TaskEvent, TaskProcess
 from workflow.services import task_dispatch
@@ -163,6 +165,27 @@ URL_IDS: dict[str, KwargsFor] = {
     "plan_ledger_xlsx": lambda case, action: {"plan_pk": case.plan.pk},
     "round_excel": lambda case, action: {"pk": case.round.pk},
     "round_excel_upload": lambda case, action: {"pk": case.round.pk},
+    # notices: one to 市工业和信息化局's liaison; only its recipient ever sees it.
+    "notice_read": lambda case, action: {"pk": notice_of_another_person(case).pk},
+    # supervision: 市工业和信息化局's 督办单, interview proposal, held interview (one
+    # commitment open, one reported) and its unit page.
+    "supervision_notice": lambda case, action: {"pk": supervision_of_other_units(case).notice.pk},
+    "supervision_notice_pdf": lambda case, action: {
+        "pk": supervision_of_other_units(case).notice.pk
+    },
+    "supervision_notice_answer": lambda case, action: {
+        "pk": supervision_of_other_units(case).notice.pk
+    },
+    "proposal_decide": lambda case, action: {"pk": supervision_of_other_units(case).proposal.pk},
+    "interview_detail": lambda case, action: {"pk": supervision_of_other_units(case).interview.pk},
+    "interview_record": lambda case, action: {"pk": supervision_of_other_units(case).interview.pk},
+    "commitment_report": lambda case, action: {
+        "pk": supervision_of_other_units(case).open_commitment.pk
+    },
+    "commitment_close": lambda case, action: {
+        "pk": supervision_of_other_units(case).reported_commitment.pk
+    },
+    "unit_detail": lambda case, action: {"pk": case.gongxin.pk},
     # viewflow's process pages.
     "task:process_detail": lambda case, action: {"process_pk": case.working.pk},
     "report:process_detail": lambda case, action: {"process_pk": case.report_done.pk},

@@ -20,6 +20,7 @@ from departments.models import Unit
 from ledger.models import Task
 from ledger.selectors import tasks_visible_to
 from meetings.selectors import followups_context
+from supervision.selectors import my_items_context
 from workflow import services
 from workflow.forms import (
     CompletionForm,
@@ -203,7 +204,13 @@ def my_tasks(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "workflow/my_tasks.html",
-        {"mine": mine, "claimable": claimable, "done": done, **followups_context(request.user)},
+        {
+            "mine": mine,
+            "claimable": claimable,
+            "done": done,
+            **followups_context(request.user),
+            **my_items_context(request.user),
+        },
     )
 
 

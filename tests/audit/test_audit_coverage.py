@@ -10,7 +10,17 @@ from django.conf import settings
 import tests
 from tests.audit_coverage import AUDITED, qualified_name
 
-PROJECT_APPS = ["audit", "departments", "ledger", "workflow", "rounds", "meetings", "files"]
+PROJECT_APPS = [
+    "audit",
+    "departments",
+    "ledger",
+    "workflow",
+    "rounds",
+    "meetings",
+    "files",
+    "notices",
+    "supervision",
+]
 # The trail itself, not a change of state.
 NOT_STATE_CHANGES = {"audit.services.audit_record", "audit.services.row_digest"}
 

@@ -1,0 +1,177 @@
+"""The open items with a deadline, from every source, in a fixed number of
+queries: what the lights are computed from and what the ladder climbs.
+
+An item is open while its cause lasts: a step not done, a report not sent, an
+agreed item or a commitment not closed, a supervision notice not answered.
+Once the cause is gone the item is no longer listed, and the ladder stops.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+from viewflow.workflow.models import Task as FlowTask
+from viewflow.workflow.status import STATUS
+
+from meetings.models import Decision
+from rounds.models import Round, UnitReport
+from supervision.models import Commitment, SupervisionNotice
+from workflow.models import TaskProcess
+
+
+@dataclass(frozen=True)
+class Item:
+    key: str  # stable across sweeps, e.g. "report:42"
+    kind: str  # ack / report / completion / decision / commitment / notice
+    unit_id: int
+    due: datetime.date
+    label: str  # what is due, in the person's words
+    plan_id: int | None = None
+    task_id: int | None = None
+    task_number: int | None = None
+    round_id: int | None = None
+    title: str = ""  # the task's title, where the item belongs to a task
+    url: str = ""
+
+    def days_late(self, today: datetime.date) -> int:
+        return (today - self.due).days
+
+    def reason(self, today: datetime.date) -> str:
+        days = (self.due - today).days
+        if days < 0:
+            return _("%(label)s overdue by %(days)d days") % {"label": self.label, "days": -days}
+        if days == 0:
+            return _("%(label)s due today") % {"label": self.label}
+        return _("%(label)s due in %(days)d days") % {"label": self.label, "days": days}
+
+
+# Items that climb the whole ladder; a supervision notice left unanswered only
+# leads to an interview proposal.
+CLIMBING = {"ack", "report", "completion", "decision", "commitment"}
+
+
+def conf(name: str):  # type: ignore[no-untyped-def]
+    return settings.SUPERVISION[name]
+
+
+def open_items(*, plan_ids: list[int] | None = None) -> list[Item]:
+    """Every open item with a deadline, in six queries whatever their number."""
+    from django.urls import reverse
+
+    items: list[Item] = []
+    processes = TaskProcess.objects.filter(status=STATUS.NEW, suspended=False).select_related(
+        "plan_task"
+    )
+    if plan_ids is not None:
+        processes = processes.filter(plan_task__plan_id__in=plan_ids)
+    processes = list(processes)
+    unacknowledged = set(
+        FlowTask.objects.filter(
+            process_id__in=[p.pk for p in processes],
+            flow_task_type="HUMAN",
+            status__in=[STATUS.NEW, STATUS.ASSIGNED],
+        )
+        .filter(flow_task__endswith=".acknowledge")
+        .values_list("process_id", flat=True)
+    )
+    for process in processes:
+        task = process.plan_task
+        common = {
+            "unit_id": task.lead_unit_id,
+            "plan_id": task.plan_id,
+            "task_id": task.pk,
+            "task_number": task.number,
+            "title": task.title,
+            "url": reverse("task_detail", args=[task.pk]),
+        }
+        if process.pk in unacknowledged:
+            items.append(
+                Item(
+                    key=f"ack:{process.pk}",
+                    kind="ack",
+                    due=process.acknowledge_by,
+                    label=_("Acknowledgement of task %(number)s") % {"number": task.number},
+                    **common,
+                )
+            )
+        else:
+            items.append(
+                Item(
+                    key=f"completion:{process.pk}",
+                    kind="completion",
+                    due=process.complete_by,
+                    label=_("Completion of task %(number)s") % {"number": task.number},
+                    **common,
+                )
+            )
+    reports = UnitReport.objects.filter(
+        round__status=Round.Status.OPEN, sent_at__isnull=True
+    ).select_related("round")
+    if plan_ids is not None:
+        reports = reports.filter(round__plan_id__in=plan_ids)
+    for report in reports:
+        items.append(
+            Item(
+                key=f"report:{report.pk}",
+                kind="report",
+                unit_id=report.unit_id,
+                plan_id=report.round.plan_id,
+                round_id=report.round_id,
+                due=report.round.deadline,
+                label=_("The %(period)s report") % {"period": report.round.period},
+                url=reverse("report_detail", args=[report.pk]),
+            )
+        )
+    decisions = Decision.objects.filter(status=Decision.Status.OPEN).select_related(
+        "meeting", "task"
+    )
+    if plan_ids is not None:
+        decisions = decisions.filter(meeting__plan_id__in=plan_ids)
+    for decision in decisions:
+        items.append(
+            Item(
+                key=f"decision:{decision.pk}",
+                kind="decision",
+                unit_id=decision.owner_unit_id,
+                plan_id=decision.meeting.plan_id,
+                task_id=decision.task_id,
+                task_number=decision.task.number if decision.task else None,
+                due=decision.due_on,
+                label=_("Agreed item of the meeting of %(held)s")
+                % {"held": decision.meeting.held_on.isoformat()},
+                url=reverse("meeting_detail", args=[decision.meeting_id]),
+            )
+        )
+    if plan_ids is None:
+        commitments = Commitment.objects.filter(status=Commitment.Status.OPEN).select_related(
+            "interview"
+        )
+        for commitment in commitments:
+            items.append(
+                Item(
+                    key=f"commitment:{commitment.pk}",
+                    kind="commitment",
+                    unit_id=commitment.interview.unit_id,
+                    due=commitment.due_on,
+                    label=_("Commitment %(number)s of the interview of %(held)s")
+                    % {
+                        "number": commitment.number,
+                        "held": commitment.interview.held_at.date().isoformat(),
+                    },
+                    url=reverse("interview_detail", args=[commitment.interview_id]),
+                )
+            )
+        for notice in SupervisionNotice.objects.filter(answered_at__isnull=True):
+            items.append(
+                Item(
+                    key=f"notice:{notice.pk}",
+                    kind="notice",
+                    unit_id=notice.unit_id,
+                    plan_id=notice.plan_id,
+                    due=notice.answer_by,
+                    label=_("The answer to %(number)s") % {"number": notice.doc_number},
+                    url=reverse("supervision_notice", args=[notice.pk]),
+                )
+            )
+    return items

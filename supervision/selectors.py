@@ -1,0 +1,394 @@
+"""Reads of the supervision mechanism that pages share: lights, the supervisors'
+board, a unit's page, 督办单, interviews and commitments, scoped by the unit rule.
+
+Lights shown as "now" are computed live by supervision.lights (a fixed number of
+queries): a stored LightRecord lags the sweep and exists only for the tasks of
+a round, while a task is lit from its dispatch on. Stored records are what a
+past round's light was; pages read them for history and for rounds other than
+the plan's latest.
+"""
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from departments.access import unit_scope
+from departments.models import Unit, User
+from ledger.models import Plan, Task, TaskUnit
+from ledger.selectors import tasks_visible_to
+from supervision.items import Item, open_items
+from supervision.lights import LightInfo, compute_lights
+from supervision.models import (
+    Commitment,
+    Interview,
+    InterviewProposal,
+    Light,
+    LightRecord,
+    SupervisionNotice,
+)
+from workflow.models import TaskProcess
+
+SUPERVISE = "ledger.supervise_plan"
+ACT_FOR_UNIT = "departments.act_for_unit"
+
+
+def _today(today: datetime.date | None) -> datetime.date:
+    return today or timezone.localdate()
+
+
+# --- Lights -----------------------------------------------------------------
+
+
+def plan_task_lights(plan: Plan, today: datetime.date | None = None) -> dict[int, LightInfo]:
+    """task pk -> its light now, for the plan's dispatched tasks (a task not yet
+    handed out has no light). An imported plan costs no query; any other eight."""
+    if not plan.work_started:
+        return {}
+    today = _today(today)
+    dispatched = set(
+        TaskProcess.objects.filter(plan_task__plan=plan).values_list("plan_task_id", flat=True)
+    )
+    if not dispatched:
+        return {}
+    task_lights, _units = compute_lights(
+        today=today, plans=[plan], items=open_items(plan_ids=[plan.pk])
+    )
+    return {pk: info for pk, info in task_lights.items() if pk in dispatched}
+
+
+def lights_for_plan(
+    plan: Plan,
+    user: User,
+    today: datetime.date | None = None,
+    tasks: Iterable[Task] | None = None,
+) -> dict[int, LightInfo]:
+    """task pk -> light now, for the plan's tasks the person sees. Pass the tasks a
+    page already loaded (they were scoped by the same rule) to save a query."""
+    lights = plan_task_lights(plan, today)
+    if not lights:
+        return {}
+    if tasks is not None:
+        visible = {task.pk for task in tasks}
+    elif user.sees_whole_city:
+        return lights
+    else:
+        visible = set(tasks_visible_to(user).filter(plan=plan).values_list("pk", flat=True))
+    return {pk: info for pk, info in lights.items() if pk in visible}
+
+
+def unit_lights(
+    user: User,
+    today: datetime.date | None = None,
+    units: Iterable[Unit] | None = None,
+    items: list[Item] | None = None,
+) -> dict[int, LightInfo]:
+    """unit pk -> light now (a unit with nothing due is green), for the units the
+    person sees, or those of `units` among them. A fixed number of queries."""
+    scope = unit_scope(user)
+    _tasks, lights = compute_lights(today=_today(today), items=items)
+    wanted = None if units is None else {unit.pk for unit in units}
+    found = {}
+    for pk, info in lights.items():
+        if scope is not None and pk not in scope:
+            continue
+        if wanted is not None and pk not in wanted:
+            continue
+        found[pk] = info
+    for pk in wanted or ():
+        if scope is None or pk in scope:
+            found.setdefault(pk, LightInfo())
+    return found
+
+
+def light_history(*, task: Task | None = None, unit: Unit | None = None) -> list[LightRecord]:
+    """A task's or a unit's light in each round that stored one, newest round first."""
+    records = LightRecord.objects.select_related("round", "round__plan")
+    if task is not None:
+        records = records.filter(subject=f"task:{task.pk}")
+    elif unit is not None:
+        records = records.filter(subject=f"unit:{unit.pk}")
+    else:
+        return []
+    return list(records.order_by("-round__opens_on", "-round_id"))
+
+
+def stored_task_lights(pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], LightRecord]:
+    """(round pk, task pk) -> the stored record, for the pairs asked, in one query."""
+    pairs = set(pairs)
+    if not pairs:
+        return {}
+    rounds = {round_id for round_id, _task in pairs}
+    subjects = {f"task:{task_id}" for _round, task_id in pairs}
+    records = LightRecord.objects.filter(round_id__in=rounds, subject__in=subjects).only(
+        "id", "round_id", "task_id", "color", "reasons"
+    )
+    return {(r.round_id, r.task_id): r for r in records if (r.round_id, r.task_id) in pairs}
+
+
+def info_of(record: LightRecord | None) -> LightInfo | None:
+    if record is None:
+        return None
+    return LightInfo(color=record.color, reasons=list(record.reasons or []))
+
+
+# --- Who sees what -----------------------------------------------------------
+
+
+def notices_visible_to(user: User) -> QuerySet[SupervisionNotice]:
+    """Every 督办单 for supervisors and leadership readers; a unit's own for anyone else."""
+    notices = SupervisionNotice.objects.select_related("unit", "plan", "answered_by")
+    scope = unit_scope(user)
+    return notices if scope is None else notices.filter(unit_id__in=scope)
+
+
+def interviews_visible_to(user: User) -> QuerySet[Interview]:
+    """Every interview for supervisors and leadership readers; a unit's own for anyone else."""
+    interviews = Interview.objects.select_related("unit", "proposal", "created_by")
+    scope = unit_scope(user)
+    return interviews if scope is None else interviews.filter(unit_id__in=scope)
+
+
+def commitments_visible_to(user: User) -> QuerySet[Commitment]:
+    commitments = Commitment.objects.select_related("interview__unit", "closed_by")
+    scope = unit_scope(user)
+    return commitments if scope is None else commitments.filter(interview__unit_id__in=scope)
+
+
+def proposals_visible_to(user: User) -> QuerySet[InterviewProposal]:
+    """Interview proposals are the working group's business alone."""
+    proposals = InterviewProposal.objects.select_related("unit", "decided_by")
+    return proposals if user.has_perm(SUPERVISE) else proposals.none()
+
+
+def units_visible_to(user: User) -> QuerySet[Unit]:
+    scope = unit_scope(user)
+    return Unit.objects.all() if scope is None else Unit.objects.filter(pk__in=scope)
+
+
+def interview_detail_queryset(user: User) -> QuerySet[Interview]:
+    return interviews_visible_to(user).prefetch_related(
+        Prefetch(
+            "tasks", queryset=Task.objects.select_related("plan").order_by("plan_id", "order")
+        ),
+        Prefetch("commitments", queryset=Commitment.objects.select_related("closed_by")),
+    )
+
+
+def may_answer(user: User, notice: SupervisionNotice) -> bool:
+    """The addressed unit's liaisons and leaders answer its 督办单 (once)."""
+    return (
+        notice.answered_at is None
+        and user.unit_id == notice.unit_id
+        and user.has_perm(ACT_FOR_UNIT, notice.unit)
+    )
+
+
+def may_report(user: User, commitment: Commitment) -> bool:
+    unit = commitment.interview.unit
+    return (
+        commitment.status != Commitment.Status.CLOSED
+        and user.unit_id == unit.pk
+        and user.has_perm(ACT_FOR_UNIT, unit)
+    )
+
+
+def mark_overdue(rows: Iterable[Any], due: str, today: datetime.date) -> list[Any]:
+    """Each row with `overdue` set from its date attribute `due`."""
+    rows = list(rows)
+    for row in rows:
+        row.overdue = getattr(row, due) < today
+    return rows
+
+
+# --- The board ---------------------------------------------------------------
+
+
+@dataclass
+class Board:
+    red_tasks: list[tuple[Task, LightInfo]] = field(default_factory=list)
+    yellow_tasks: list[tuple[Task, LightInfo]] = field(default_factory=list)
+    red_units: list[tuple[Unit, LightInfo]] = field(default_factory=list)
+    yellow_units: list[tuple[Unit, LightInfo]] = field(default_factory=list)
+    proposals: list[InterviewProposal] = field(default_factory=list)
+    notices: list[SupervisionNotice] = field(default_factory=list)  # awaiting an answer
+    interviews: list[Interview] = field(default_factory=list)  # scheduled, minutes not recorded
+    commitments: list[Commitment] = field(default_factory=list)  # open, by deadline
+    reported: list[Commitment] = field(default_factory=list)  # reported, to be checked
+
+
+def board(user: User, today: datetime.date | None = None) -> Board:
+    """The working group's board: red and yellow tasks and units with the reasons,
+    interview proposals to decide, 督办单 awaiting an answer, interviews scheduled,
+    commitments open and overdue. The same queries whatever the numbers."""
+    today = _today(today)
+    task_lights, lights_of_units = compute_lights(today=today)
+    lit = {pk: info for pk, info in task_lights.items() if info.color in (Light.RED, Light.YELLOW)}
+    tasks = Task.objects.filter(pk__in=list(lit)).select_related("plan", "lead_unit")
+    task_rows = [(task, lit[task.pk]) for task in tasks.order_by("plan_id", "order")]
+    lit_units = {
+        pk: info for pk, info in lights_of_units.items() if info.color in (Light.RED, Light.YELLOW)
+    }
+    unit_rows = [(unit, lit_units[unit.pk]) for unit in Unit.objects.filter(pk__in=list(lit_units))]
+    commitments = list(
+        Commitment.objects.filter(status__in=[Commitment.Status.OPEN, Commitment.Status.REPORTED])
+        .select_related("interview__unit")
+        .order_by("due_on", "interview_id", "number")
+    )
+    mark_overdue(commitments, "due_on", today)
+    return Board(
+        red_tasks=[row for row in task_rows if row[1].color == Light.RED],
+        yellow_tasks=[row for row in task_rows if row[1].color == Light.YELLOW],
+        red_units=[row for row in unit_rows if row[1].color == Light.RED],
+        yellow_units=[row for row in unit_rows if row[1].color == Light.YELLOW],
+        proposals=list(
+            InterviewProposal.objects.filter(status=InterviewProposal.Status.PROPOSED)
+            .select_related("unit")
+            .order_by("created_at", "pk")
+        ),
+        notices=mark_overdue(
+            SupervisionNotice.objects.filter(answered_at__isnull=True)
+            .select_related("unit", "plan")
+            .order_by("answer_by", "year", "number"),
+            "answer_by",
+            today,
+        ),
+        interviews=list(
+            Interview.objects.filter(status=Interview.Status.SCHEDULED)
+            .select_related("unit")
+            .order_by("held_at", "pk")
+        ),
+        commitments=[c for c in commitments if c.status == Commitment.Status.OPEN],
+        reported=[c for c in commitments if c.status == Commitment.Status.REPORTED],
+    )
+
+
+# --- A unit's page -----------------------------------------------------------
+
+
+@dataclass
+class UnitTaskRow:
+    task: Task
+    role: str
+    light: LightInfo | None
+
+
+@dataclass
+class UnitItem:
+    item: Item
+    reason: str  # "… overdue by 3 days", in the person's words
+    overdue: bool
+
+
+@dataclass
+class UnitPage:
+    unit: Unit
+    light: LightInfo
+    tasks: list[UnitTaskRow]
+    items: list[UnitItem]
+    notices: list[SupervisionNotice]
+    interviews: list[Interview]
+    commitments: list[Commitment]
+    history: list[LightRecord]
+
+
+def unit_page(*, unit: Unit, user: User, today: datetime.date | None = None) -> UnitPage:
+    """Everything the supervision says of one unit: its light and the reasons, its
+    tasks with theirs, its open items, its 督办单, interviews and commitments, and its
+    light round by round. The same queries whatever the unit's load."""
+    today = _today(today)
+    # A county government answers for what falls on the county group too.
+    answering = [unit.pk, *unit.member_of.values_list("pk", flat=True)]
+    links = (
+        TaskUnit.objects.filter(unit_id__in=answering)
+        .filter(task__in=tasks_visible_to(user))
+        .select_related("task__plan", "task__category", "task__lead_unit")
+        .order_by("task__plan_id", "task__order", "order")
+    )
+    roles: dict[int, tuple[Task, str]] = {}
+    for link in links:
+        task = link.task
+        # The unit's own link says its part; a group's tells only that it helps.
+        if task.pk not in roles or link.unit_id == unit.pk:
+            roles[task.pk] = (task, link.get_role_display())
+    plans = list(Plan.objects.filter(pk__in={task.plan_id for task, _role in roles.values()}))
+    items = open_items()
+    task_lights, lights_of_units = compute_lights(today=today, plans=plans, items=items)
+    dispatched = set(
+        TaskProcess.objects.filter(plan_task_id__in=list(roles)).values_list(
+            "plan_task_id", flat=True
+        )
+    )
+    rows = [
+        UnitTaskRow(task=task, role=role, light=task_lights.get(pk) if pk in dispatched else None)
+        for pk, (task, role) in roles.items()
+    ]
+    interviews = list(
+        Interview.objects.filter(unit=unit)
+        .prefetch_related(Prefetch("commitments", queryset=Commitment.objects.order_by("number")))
+        .order_by("-held_at", "-pk")
+    )
+    commitments = [c for interview in interviews for c in interview.commitments.all()]
+    for commitment in commitments:
+        commitment.overdue = (
+            commitment.status == Commitment.Status.OPEN and commitment.due_on < today
+        )
+    return UnitPage(
+        unit=unit,
+        light=lights_of_units.get(unit.pk) or LightInfo(),
+        tasks=rows,
+        items=[
+            UnitItem(item=item, reason=item.reason(today), overdue=item.due < today)
+            for item in sorted(
+                (i for i in items if i.unit_id == unit.pk), key=lambda i: (i.due, i.key)
+            )
+        ],
+        notices=mark_overdue(
+            SupervisionNotice.objects.filter(unit=unit).select_related("plan", "answered_by"),
+            "answer_by",
+            today,
+        ),
+        interviews=interviews,
+        commitments=commitments,
+        history=light_history(unit=unit),
+    )
+
+
+# --- The unit's inbox --------------------------------------------------------
+
+
+def my_items_context(user: User, today: datetime.date | None = None) -> dict[str, Any]:
+    """What templates/supervision/_my_items.html needs: the person's unit's open
+    commitments and unanswered 督办单, the overdue first. Two queries."""
+    if user.unit_id is None or user.sees_whole_city:
+        return {"my_notices": [], "my_commitments": [], "shows_supervision_items": False}
+    today = _today(today)
+    notices = SupervisionNotice.objects.filter(
+        unit_id=user.unit_id, answered_at__isnull=True
+    ).order_by("answer_by", "year", "number")
+    commitments = (
+        Commitment.objects.filter(interview__unit_id=user.unit_id, status=Commitment.Status.OPEN)
+        .select_related("interview")
+        .order_by("due_on", "interview_id", "number")
+    )
+    return {
+        "my_notices": mark_overdue(notices, "answer_by", today),
+        "my_commitments": mark_overdue(commitments, "due_on", today),
+        "shows_supervision_items": True,
+    }
+
+
+def unit_tasks_for_interview(unit: Unit) -> QuerySet[Task]:
+    """The tasks an interview of the unit may name: those it answers for in plans
+    still under way."""
+    answering = Q(task_units__unit=unit) | Q(task_units__unit__members=unit)
+    return (
+        Task.objects.filter(answering)
+        .exclude(plan__status=Plan.Status.CLOSED)
+        .select_related("plan")
+        .distinct()
+        .order_by("plan_id", "order")
+    )

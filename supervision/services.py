@@ -1,0 +1,257 @@
+"""State changes of the supervision mechanism: supervision notices (督办单),
+interview proposals, interviews and commitments. Each validates first, writes
+in one transaction and leaves an audit row."""
+
+import datetime
+from collections.abc import Sequence
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from audit.services import audit_record
+from departments.models import Unit, User
+from ledger.models import Plan, Task
+from supervision.models import (
+    Commitment,
+    Interview,
+    InterviewProposal,
+    NumberSeries,
+    SupervisionNotice,
+)
+
+TEXT_MAX = 4000
+
+
+class SupervisionError(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _supervisor(by: User) -> None:
+    if not by.has_perm("ledger.supervise_plan"):
+        raise SupervisionError(_("Only the working group's supervisors can do this."))
+
+
+def _text(value: str, message: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise SupervisionError(message)
+    if len(value) > TEXT_MAX:
+        raise SupervisionError(_("The text is longer than %(max)d characters.") % {"max": TEXT_MAX})
+    return value
+
+
+def next_number(series: str, year: int) -> int:
+    """The next number of a yearly series, under a row lock: no gaps, no repeats."""
+    NumberSeries.objects.get_or_create(series=series, year=year)
+    row = NumberSeries.objects.select_for_update().get(series=series, year=year)
+    row.last += 1
+    row.save(update_fields=["last"])
+    return row.last
+
+
+@transaction.atomic
+def notice_issue(
+    *,
+    unit: Unit,
+    items: list[dict],
+    now: datetime.datetime,
+    plan: Plan | None = None,
+    by: User | None = None,
+) -> SupervisionNotice:
+    """Issue a numbered 督办单 to a unit for its overdue items (the ladder's third rung)."""
+    from django.conf import settings
+
+    today = timezone.localtime(now).date()
+    notice = SupervisionNotice.objects.create(
+        year=today.year,
+        number=next_number("supervision_notice", today.year),
+        plan=plan,
+        unit=unit,
+        items=items,
+        issued_at=now,
+        answer_by=today + datetime.timedelta(days=settings.SUPERVISION["NOTICE_ANSWER_DAYS"]),
+    )
+    audit_record(
+        action="supervision.notice_issue",
+        by=by,
+        obj=notice,
+        summary={
+            "number": notice.doc_number,
+            "unit": unit.name,
+            "items": [i["item"] for i in items],
+        },
+    )
+    return notice
+
+
+@transaction.atomic
+def notice_answer(*, notice: SupervisionNotice, by: User, answer: str) -> SupervisionNotice:
+    """The unit answers a 督办单 with what it has done."""
+    notice = SupervisionNotice.objects.select_for_update().get(pk=notice.pk)
+    if by.unit_id != notice.unit_id or not by.has_perm("departments.act_for_unit", notice.unit):
+        raise SupervisionError(_("Only the unit the notice is addressed to can answer it."))
+    if notice.answered_at is not None:
+        raise SupervisionError(_("This notice has already been answered."))
+    notice.answer = _text(answer, _("Say what the unit has done."))
+    notice.answered_at = timezone.now()
+    notice.answered_by = by
+    notice.save(update_fields=["answer", "answered_at", "answered_by"])
+    audit_record(
+        action="supervision.notice_answer", by=by, obj=notice, summary={"number": notice.doc_number}
+    )
+    return notice
+
+
+@transaction.atomic
+def proposal_decide(
+    *, proposal: InterviewProposal, by: User, accept: bool, note: str = ""
+) -> InterviewProposal:
+    """A supervisor accepts or dismisses the system's interview proposal."""
+    _supervisor(by)
+    proposal = InterviewProposal.objects.select_for_update().get(pk=proposal.pk)
+    if proposal.status != InterviewProposal.Status.PROPOSED:
+        raise SupervisionError(_("This proposal has already been decided."))
+    if not accept:
+        note = _text(note, _("Say why the proposal is dismissed."))
+    proposal.status = (
+        InterviewProposal.Status.ACCEPTED if accept else InterviewProposal.Status.DISMISSED
+    )
+    proposal.decided_at = timezone.now()
+    proposal.decided_by = by
+    proposal.decision_note = note.strip()
+    proposal.save(update_fields=["status", "decided_at", "decided_by", "decision_note"])
+    audit_record(
+        action="supervision.proposal_accept" if accept else "supervision.proposal_dismiss",
+        by=by,
+        obj=proposal,
+        summary={"unit": proposal.unit.name, "note": proposal.decision_note},
+    )
+    return proposal
+
+
+@transaction.atomic
+def interview_schedule(
+    *,
+    by: User,
+    unit: Unit,
+    interviewee: str,
+    held_at: datetime.datetime,
+    place: str,
+    reason: str,
+    tasks: Sequence[Task] = (),
+    proposal: InterviewProposal | None = None,
+) -> Interview:
+    """Schedule an interview (约谈) of a unit's leader, by hand or from an accepted proposal."""
+    _supervisor(by)
+    if unit.kind == Unit.Kind.GROUP:
+        raise SupervisionError(_("Interview one unit, not a group of units."))
+    if proposal is not None:
+        if proposal.unit_id != unit.pk or proposal.status != InterviewProposal.Status.ACCEPTED:
+            raise SupervisionError(_("The proposal must be accepted and about this unit."))
+        if Interview.objects.filter(proposal=proposal).exists():
+            raise SupervisionError(_("An interview is already scheduled for this proposal."))
+    interview = Interview.objects.create(
+        unit=unit,
+        proposal=proposal,
+        interviewee=_text(interviewee, _("Name the person interviewed."))[:100],
+        held_at=held_at,
+        place=_text(place, _("Give the place."))[:200],
+        reason=_text(reason, _("Say why the unit is interviewed.")),
+        created_by=by,
+    )
+    interview.tasks.set(tasks)
+    audit_record(
+        action="supervision.interview_schedule",
+        by=by,
+        obj=interview,
+        summary={"unit": unit.name, "at": held_at.isoformat(), "tasks": [t.number for t in tasks]},
+    )
+    return interview
+
+
+@transaction.atomic
+def interview_record(
+    *,
+    interview: Interview,
+    by: User,
+    minutes: str,
+    problems: str,
+    commitments: Sequence[tuple[str, datetime.date]],
+) -> Interview:
+    """After the interview: the minutes, the problems found, the unit's commitments."""
+    _supervisor(by)
+    interview = Interview.objects.select_for_update().get(pk=interview.pk)
+    if interview.status == Interview.Status.HELD:
+        raise SupervisionError(_("The minutes of this interview are already recorded."))
+    minutes = _text(minutes, _("Write the minutes."))
+    problems = (problems or "").strip()
+    rows = []
+    for number, (text, due_on) in enumerate(commitments, start=1):
+        text = _text(text, _("Write each commitment."))
+        if due_on is None:
+            raise SupervisionError(_("Give each commitment a deadline."))
+        if due_on < timezone.localtime(interview.held_at).date():
+            raise SupervisionError(_("A commitment's deadline cannot be before the interview."))
+        rows.append(Commitment(interview=interview, number=number, text=text, due_on=due_on))
+    if not rows:
+        raise SupervisionError(_("Record at least one commitment."))
+    interview.minutes, interview.problems = minutes, problems
+    interview.status = Interview.Status.HELD
+    interview.save(update_fields=["minutes", "problems", "status"])
+    Commitment.objects.bulk_create(rows)
+    audit_record(
+        action="supervision.interview_record",
+        by=by,
+        obj=interview,
+        summary={"commitments": len(rows)},
+    )
+    return interview
+
+
+@transaction.atomic
+def commitment_report(*, commitment: Commitment, by: User, report: str) -> Commitment:
+    """The unit reports what it did on a commitment."""
+    commitment = (
+        Commitment.objects.select_for_update().select_related("interview").get(pk=commitment.pk)
+    )
+    unit = commitment.interview.unit
+    if by.unit_id != unit.pk or not by.has_perm("departments.act_for_unit", unit):
+        raise SupervisionError(_("Only the interviewed unit reports on its commitments."))
+    if commitment.status == Commitment.Status.CLOSED:
+        raise SupervisionError(_("This commitment is closed."))
+    commitment.report = _text(report, _("Say what the unit did."))
+    commitment.reported_at = timezone.now()
+    commitment.status = Commitment.Status.REPORTED
+    commitment.save(update_fields=["report", "reported_at", "status"])
+    audit_record(action="supervision.commitment_report", by=by, obj=commitment, summary={})
+    return commitment
+
+
+@transaction.atomic
+def commitment_close(
+    *, commitment: Commitment, by: User, note: str, closed: bool = True
+) -> Commitment:
+    """A supervisor closes a reported commitment, or sends it back open with a note."""
+    _supervisor(by)
+    commitment = Commitment.objects.select_for_update().get(pk=commitment.pk)
+    if commitment.status == Commitment.Status.CLOSED:
+        raise SupervisionError(_("This commitment is closed."))
+    note = _text(note, _("Write a note."))
+    if closed:
+        commitment.status = Commitment.Status.CLOSED
+        commitment.closed_at = timezone.now()
+        commitment.closed_by = by
+    else:
+        commitment.status = Commitment.Status.OPEN
+    commitment.close_note = note
+    commitment.save(update_fields=["status", "closed_at", "closed_by", "close_note"])
+    audit_record(
+        action="supervision.commitment_close" if closed else "supervision.commitment_reopen",
+        by=by,
+        obj=commitment,
+        summary={"note": note},
+    )
+    return commitment

@@ -1,0 +1,285 @@
+"""One sweep does it all: open the rounds whose day has come, fire viewflow's
+due timers, climb the escalation ladder for every open item, refresh the
+lights, and deliver the notices. Run it from cron (`manage.py supervise`) or
+as the Celery beat task `supervision.sweep`; two sweeps at the same moment
+act once (each rung is a unique row, and only the sweep that stored it acts).
+"""
+
+import datetime
+import uuid
+from collections import Counter, defaultdict
+
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from departments.models import Unit, User
+from notices.services import Message, deliver_due, notify_many, send_digests
+from rounds.models import Round, UnitReport
+from rounds.services import rounds_open_due
+from supervision.items import CLIMBING, Item, conf, open_items
+from supervision.lights import compute_lights, current_rounds
+from supervision.models import InterviewProposal, LadderStep, Light, LightRecord
+from supervision.services import notice_issue
+
+
+def _fire_viewflow_timers(now: datetime.datetime) -> int:
+    """viewflow 2.4's timers (none in today's flows; kept so a Timer node works)."""
+    try:
+        from viewflow.workflow import timers
+    except ImportError:  # pragma: no cover - depends on the installed viewflow
+        return 0
+    fired = 0
+    for name in ("fire_due_timers", "fire_due_start_timers"):
+        function = getattr(timers, name, None)
+        if function is not None:
+            result = function()
+            fired += len(result) if hasattr(result, "__len__") else int(bool(result))
+    return fired
+
+
+def _planned_steps(items: list[Item], today: datetime.date) -> list[tuple[Item, str, str, bool]]:
+    """(item, step, kind, acts): every rung due for each item; `acts` marks the
+    one rung per item that sends a notice (a late first sweep takes the
+    earlier reminders silently)."""
+    planned = []
+    remind_days = sorted(conf("REMIND_DAYS"))
+    for item in items:
+        days = (item.due - today).days
+        if item.kind in CLIMBING:
+            if days >= 0:
+                due = [d for d in remind_days if days <= d]
+                for d in due:
+                    planned.append((item, f"remind-{d}", LadderStep.Kind.REMIND, d == due[0]))
+            else:
+                planned.append((item, "urge", LadderStep.Kind.URGE, True))
+                if -days > conf("NOTICE_AFTER_DAYS"):
+                    planned.append((item, "notice", LadderStep.Kind.NOTICE, True))
+        elif item.kind == "notice" and days < 0:
+            planned.append((item, "propose", LadderStep.Kind.PROPOSE, True))
+    return planned
+
+
+def _take(
+    planned: list[tuple[Item, str, str, bool]], now: datetime.datetime
+) -> set[tuple[str, str]]:
+    """Store the rungs; return those this sweep stored (the others were taken before)."""
+    token = uuid.uuid4()
+    rows = [
+        LadderStep(item=item.key, step=step, kind=kind, unit_id=item.unit_id, at=now, sweep=token)
+        for item, step, kind, _acts in planned
+    ]
+    for start in range(0, len(rows), 1000):
+        LadderStep.objects.bulk_create(rows[start : start + 1000], ignore_conflicts=True)
+    return set(LadderStep.objects.filter(sweep=token).values_list("item", "step"))
+
+
+def _people(unit_ids: set[int]) -> tuple[dict[int, list[User]], dict[int, list[User]], list[User]]:
+    liaisons: dict[int, list[User]] = defaultdict(list)
+    leaders: dict[int, list[User]] = defaultdict(list)
+    supervisors: list[User] = []
+    people = User.objects.filter(is_active=True).filter(
+        role__in=[User.Role.LIAISON, User.Role.LEADER, User.Role.SUPERVISOR]
+    )
+    for person in people:
+        if person.role == User.Role.SUPERVISOR:
+            supervisors.append(person)
+        elif person.unit_id in unit_ids and person.role == User.Role.LIAISON:
+            liaisons[person.unit_id].append(person)
+        elif person.unit_id in unit_ids:
+            leaders[person.unit_id].append(person)
+    return liaisons, leaders, supervisors
+
+
+# What the sweep reports, per kind of notice sent.
+KIND_COUNTS = {
+    "reminder": "reminders",
+    "urge": "urges",
+    "supervision_notice": "notice_recipients",
+    "interview": "proposal_recipients",
+}
+
+
+def _refresh_lights(today: datetime.date, items: list[Item], counts: Counter) -> dict[int, str]:
+    """Store each plan's current round's lights; return the units red now and in
+    the previous round (for interview proposals), unit pk -> latest round key."""
+    task_lights, unit_lights = compute_lights(today=today, items=items)
+    rounds = current_rounds(
+        list({r.plan_id for r in Round.objects.filter(status=Round.Status.OPEN)})
+    )
+    latest = [rs[0] for rs in rounds.values()]
+    previous = {rs[0].pk: rs[1] for rs in rounds.values() if len(rs) > 1}
+    round_tasks = defaultdict(list)
+    for round_id, task_id in Round.tasks.through.objects.filter(
+        round_id__in=[r.pk for r in latest]
+    ).values_list("round_id", "task_id"):
+        round_tasks[round_id].append(task_id)
+    round_units = defaultdict(set)
+    for round_id, unit_id in UnitReport.objects.filter(
+        round_id__in=[r.pk for r in latest]
+    ).values_list("round_id", "unit_id"):
+        round_units[round_id].add(unit_id)
+    records = []
+    for rnd in latest:
+        for task_id in round_tasks[rnd.pk]:
+            info = task_lights.get(task_id)
+            if info is not None:
+                records.append(
+                    LightRecord(
+                        round=rnd,
+                        subject=f"task:{task_id}",
+                        task_id=task_id,
+                        color=info.color,
+                        reasons=info.reasons,
+                    )
+                )
+        for unit_id in round_units[rnd.pk]:
+            info = unit_lights.get(unit_id)
+            color, reasons = (info.color, info.reasons) if info else (Light.GREEN, [])
+            records.append(
+                LightRecord(
+                    round=rnd,
+                    subject=f"unit:{unit_id}",
+                    unit_id=unit_id,
+                    color=color,
+                    reasons=reasons,
+                )
+            )
+    for start in range(0, len(records), 1000):
+        LightRecord.objects.bulk_create(
+            records[start : start + 1000],
+            update_conflicts=True,
+            unique_fields=["round", "subject"],
+            update_fields=["color", "reasons", "updated_at"],
+        )
+    counts["lights"] += len(records)
+    red_before = set(
+        LightRecord.objects.filter(
+            round__in=list(previous.values()), unit__isnull=False, color=Light.RED
+        ).values_list("round_id", "unit_id")
+    )
+    red_twice: dict[int, str] = {}
+    for rnd in latest:
+        before = previous.get(rnd.pk)
+        if before is None:
+            continue
+        for unit_id in round_units[rnd.pk]:
+            info = unit_lights.get(unit_id)
+            if info and info.color == Light.RED and (before.pk, unit_id) in red_before:
+                red_twice[unit_id] = f"red2:{unit_id}:{rnd.pk}"
+    return red_twice
+
+
+def sweep(*, now: datetime.datetime | None = None) -> dict[str, int]:
+    """One pass of the supervision mechanism; returns what it did, per kind."""
+    now = now or timezone.now()
+    today = timezone.localtime(now).date()
+    counts: Counter = Counter()
+    counts["rounds_opened"] = len(rounds_open_due(today=today))
+    counts["timers_fired"] = _fire_viewflow_timers(now)
+    items = open_items()
+    counts["open_items"] = len(items)
+    red_twice = _refresh_lights(today, items, counts)
+    planned = _planned_steps(items, today)
+    for unit_id, key in red_twice.items():
+        reason = _("Red in two consecutive rounds")
+        planned.append(
+            (
+                Item(key=key, kind="red2", unit_id=unit_id, due=today, label=reason),
+                "propose",
+                LadderStep.Kind.PROPOSE,
+                True,
+            )
+        )
+    with transaction.atomic():
+        won = _take(planned, now)
+        acting = [
+            (item, kind) for item, step, kind, acts in planned if acts and (item.key, step) in won
+        ]
+        liaisons, leaders, supervisors = _people({item.unit_id for item, _kind in acting})
+        units = Unit.objects.in_bulk({item.unit_id for item, _kind in acting})
+        messages: list[Message] = []
+        notice_items: dict[int, list[Item]] = defaultdict(list)
+        proposals: list[tuple[Item, InterviewProposal]] = []
+        for item, kind in acting:
+            reason = item.reason(today)
+            if kind == LadderStep.Kind.REMIND:
+                messages.append(
+                    Message(
+                        recipients=liaisons[item.unit_id],
+                        kind="reminder",
+                        key=item.key,
+                        title=_("Reminder: %(reason)s") % {"reason": reason},
+                        url=item.url,
+                    )
+                )
+            elif kind == LadderStep.Kind.URGE:
+                messages.append(
+                    Message(
+                        recipients=liaisons[item.unit_id] + leaders[item.unit_id],
+                        kind="urge",
+                        key=item.key,
+                        title=_("Urgent (催办): %(reason)s") % {"reason": reason},
+                        url=item.url,
+                    )
+                )
+            elif kind == LadderStep.Kind.NOTICE:
+                notice_items[item.unit_id].append(item)
+            elif kind == LadderStep.Kind.PROPOSE:
+                proposals.append(
+                    (
+                        item,
+                        InterviewProposal(
+                            unit_id=item.unit_id, cause=item.key, reasons=[reason], created_at=now
+                        ),
+                    )
+                )
+        InterviewProposal.objects.bulk_create([proposal for _item, proposal in proposals])
+        counts["proposals"] += len(proposals)
+        for item, proposal in proposals:
+            messages.append(
+                Message(
+                    recipients=supervisors,
+                    kind="interview",
+                    key=f"proposal:{proposal.pk}",
+                    title=_("Interview proposed for %(unit)s: %(reason)s")
+                    % {"unit": units[item.unit_id].name, "reason": proposal.reasons[0]},
+                    url=reverse("supervision_board"),
+                )
+            )
+        for unit_id, unit_items in notice_items.items():
+            unit = units[unit_id]
+            notice = notice_issue(
+                unit=unit,
+                items=[
+                    {
+                        "item": i.key,
+                        "task": i.task_number,
+                        "label": i.label,
+                        "title": i.title,
+                        "reason": i.reason(today),
+                        "due": i.due.isoformat(),
+                    }
+                    for i in unit_items
+                ],
+                now=now,
+            )
+            counts["supervision_notices"] += 1
+            messages.append(
+                Message(
+                    recipients=leaders[unit_id] + supervisors,
+                    kind="supervision_notice",
+                    key=f"notice:{notice.pk}",
+                    title=_("Supervision notice %(number)s to %(unit)s")
+                    % {"number": notice.doc_number, "unit": unit.name},
+                    url=notice.get_absolute_url(),
+                )
+            )
+        for notice in notify_many(messages, now=now):
+            counts[KIND_COUNTS.get(notice.kind, "notices")] += 1
+    for name, value in deliver_due(now=now).items():
+        counts[name] += value
+    for name, value in (send_digests(now=now) or {}).items():
+        counts[name] += value
+    return dict(counts)
