@@ -157,7 +157,7 @@ def _person_deliveries(
         mailed_today = dict(
             Delivery.objects.filter(
                 channel=Channel.EMAIL,
-                notice__recipient_id__in=[n.recipient_id for n in notices],
+                notice__recipient_id__in={n.recipient_id for n in notices},
                 notice__day=day,
             )
             .exclude(status=Status.SKIPPED)
