@@ -47,20 +47,25 @@ def seed(items: int) -> None:
                 password_hash="!",
                 by=None,
             )
-    meeting = Meeting.objects.create(
-        plan=plan,
-        held_on=datetime.date(2026, 1, 5),
-        place="会议室",
-        chair="副市长",
-        attendees="",
-        summary="",
-        created_by=User.objects.filter(username__startswith="bench.").first(),
+    # A meeting numbers its agreed items from 1 (a small integer): a thousand each.
+    creator = User.objects.filter(username__startswith="bench.").first()
+    meetings = Meeting.objects.bulk_create(
+        Meeting(
+            plan=plan,
+            held_on=datetime.date(2026, 1, 5),
+            place="会议室",
+            chair="副市长",
+            attendees="",
+            summary="",
+            created_by=creator,
+        )
+        for _n in range(-(-items // 1000))
     )
     Decision.objects.bulk_create(
         (
             Decision(
-                meeting=meeting,
-                number=n + 1,
+                meeting=meetings[n // 1000],
+                number=n % 1000 + 1,
                 text=f"议定事项{n + 1}",
                 owner_unit=units[n % len(units)],
                 due_on=datetime.date(2026, 2, 1),

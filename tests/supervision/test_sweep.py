@@ -1,12 +1,15 @@
 """The supervision sweep, moved through a whole round with `supervise --now`."""
 
 import datetime
+import io
 import json
 from io import StringIO
 
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.urls import reverse
 from django.utils import timezone
+from pypdf import PdfReader
 
 from audit.models import AuditEvent
 from departments.models import Unit, User
@@ -134,6 +137,16 @@ class LadderTests(SweepTestCase):
                 action="supervision.notice_issue", object_id=str(keji_notice.pk)
             ).exists()
         )
+        # The unit reads its 督办单 as a one-page official PDF.
+        self.client.force_login(self.keji_leader)
+        response = self.client.get(reverse("supervision_notice_pdf", args=[keji_notice.pk]))
+        self.assertEqual(response.status_code, 200)
+        content = b"".join(response.streaming_content) if response.streaming else response.content
+        pdf = PdfReader(io.BytesIO(content))
+        self.assertEqual(len(pdf.pages), 1)
+        text = pdf.pages[0].extract_text()
+        self.assertIn(f"{keji_notice.number}号", text)
+        self.assertIn("市科技局", text)
         # Again: no second notice for the same items.
         supervise(DEADLINE + datetime.timedelta(days=7))
         self.assertEqual(SupervisionNotice.objects.filter(unit=self.keji).count(), 1)
