@@ -221,6 +221,28 @@ class LadderTests(SweepTestCase):
         )
         self.assertTrue(LightRecord.objects.filter(round=next_round, task=self.task5).exists())
 
+    def test_a_unit_red_in_two_consecutive_rounds_is_proposed_for_an_interview(self) -> None:
+        supervise(DEADLINE + datetime.timedelta(days=1))
+        self.assertEqual(LightRecord.objects.get(round=self.round, unit=self.keji).color, Light.RED)
+        self.assertFalse(InterviewProposal.objects.filter(cause__startswith="red2:").exists())
+        second = round_create(
+            plan=self.plan,
+            by=None,
+            period="2026年第二季度",
+            deadline=datetime.date(2026, 6, 30),
+            today=datetime.date(2026, 6, 1),
+        )
+        supervise(datetime.date(2026, 7, 2))
+        proposal = InterviewProposal.objects.get(
+            unit=self.keji, cause=f"red2:{self.keji.pk}:{second.pk}"
+        )
+        self.assertIn("连续两轮红灯", proposal.reasons[0])
+        # Once per unit and round, however often the sweep runs.
+        supervise(datetime.date(2026, 7, 3))
+        self.assertEqual(
+            InterviewProposal.objects.filter(unit=self.keji, cause__startswith="red2:").count(), 1
+        )
+
     def test_supervise_refuses_a_bad_moment(self) -> None:
         with self.assertRaises(CommandError):
             call_command("supervise", "--now", "yesterday", stdout=StringIO())
