@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "notices",
     "supervision",
     "documents",
+    "bulletins",
     "axes",
 ]
 

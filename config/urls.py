@@ -38,4 +38,5 @@ urlpatterns = [
     path("", include("meetings.urls")),
     path("", include("notices.urls")),
     path("", include("supervision.urls")),
+    path("", include("bulletins.urls")),
 ]

@@ -27,6 +27,7 @@ from rounds.flows import ReportFlow
 from rounds.models import ReportFile, UnitReport
 from rounds.services import round_create
 from tests.base import PlanTestCase, make_person
+from tests.bulletins.base import bulletin_of_other_units
 from tests.meetings.base import meeting_of_other_units
 from tests.notices.base import notice_of_another_person
 from tests.supervision_ui.base import supervision_of_other_units
@@ -186,6 +187,12 @@ URL_IDS: dict[str, KwargsFor] = {
         "pk": supervision_of_other_units(case).reported_commitment.pk
     },
     "unit_detail": lambda case, action: {"pk": case.gongxin.pk},
+    # bulletins: one issued to 市工业和信息化局 only.
+    "plan_bulletins": lambda case, action: {"plan_pk": case.plan.pk},
+    "bulletin_detail": lambda case, action: {"pk": bulletin_of_other_units(case).pk},
+    "bulletin_edit": lambda case, action: {"pk": bulletin_of_other_units(case).pk},
+    "bulletin_issue": lambda case, action: {"pk": bulletin_of_other_units(case).pk},
+    "bulletin_pdf": lambda case, action: {"pk": bulletin_of_other_units(case).pk},
     # viewflow's process pages.
     "task:process_detail": lambda case, action: {"process_pk": case.working.pk},
     "report:process_detail": lambda case, action: {"process_pk": case.report_done.pk},

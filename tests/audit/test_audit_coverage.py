@@ -20,6 +20,7 @@ PROJECT_APPS = [
     "files",
     "notices",
     "supervision",
+    "bulletins",
 ]
 # The trail itself, not a change of state.
 NOT_STATE_CHANGES = {"audit.services.audit_record", "audit.services.row_digest"}

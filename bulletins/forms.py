@@ -1,0 +1,27 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from departments.models import Unit
+from rounds.models import Round
+
+
+class DraftForm(forms.Form):
+    round = forms.ModelChoiceField(queryset=Round.objects.none(), label=_("Reporting round"))
+
+    def __init__(self, *args, plan, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["round"].queryset = Round.objects.filter(plan=plan).order_by("-opens_on")
+
+
+class BulletinForm(forms.Form):
+    addressees = forms.CharField(label=_("Addressees"), max_length=4000)
+    opening = forms.CharField(label=_("Opening paragraph"), widget=forms.Textarea, required=False)
+    closing = forms.CharField(label=_("Closing paragraph"), widget=forms.Textarea, required=False)
+    units = forms.ModelMultipleChoiceField(
+        queryset=Unit.objects.filter(is_active=True).order_by("sort_order"),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        label=_("Units circulated to"),
+    )
+    leadership = forms.BooleanField(required=False, label=_("Circulate to the leadership"))
+    copy_to = forms.CharField(label=_("Copy to"), max_length=4000, required=False)

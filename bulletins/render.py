@@ -1,0 +1,161 @@
+"""A bulletin as HTML and PDF: the official-document base template, the sections of
+`bulletins.content.gather` and the charts of `bulletins.charts`.
+
+`document_fields` are the parts the supervisor writes (or the issue gives: number,
+date); with the gathered data they make the whole bulletin, and together they are
+the snapshot an issued bulletin keeps, so its PDF can be rendered again identically.
+"""
+
+import datetime
+from typing import Any
+
+from django.conf import settings
+from django.template.loader import render_to_string
+
+from bulletins.charts import all_charts
+from bulletins.content import LIGHT_WORDS, SCHEDULES
+from documents.pdf import official_context, render_official_pdf
+from ledger.models import cn_numeral
+
+TEMPLATE_NAME = "bulletins/bulletin_pdf.html"
+DEFAULT_ADDRESSEES = "各县（市、区）政府，市直有关部门"
+DEFAULT_CC = "市委办公室，市人大常委会办公室，市政府办公室，市政协办公室"
+DRAFT_NUMBER = "第  期（草稿）"
+
+LEVEL1 = [f"{cn_numeral(n)}、" for n in range(1, 11)]
+
+
+def split_list(text: str) -> list[str]:
+    """Addressees or copy-to, one per line or separated by commas (，、,)."""
+    for separator in ("，", "、", ",", "\r"):
+        text = text.replace(separator, "\n")
+    return [part.strip() for part in text.split("\n") if part.strip()]
+
+
+def paragraphs(text: str) -> list[str]:
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+def document_fields(
+    *,
+    issuer: str,
+    number_text: str,
+    title: str,
+    addressees: str,
+    opening: str,
+    closing: str,
+    copy_to: str,
+    issued_on: datetime.date | None,
+) -> dict[str, Any]:
+    return {
+        "issuer": issuer,
+        "number_text": number_text or DRAFT_NUMBER,
+        "title": title,
+        "addressees": split_list(addressees),
+        "opening": paragraphs(opening),
+        "closing": paragraphs(closing),
+        "cc": split_list(copy_to),
+        "issued_on": issued_on.isoformat() if issued_on else None,
+    }
+
+
+def bulletin_context(data: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
+    issued_on = (
+        datetime.date.fromisoformat(fields["issued_on"]) if fields.get("issued_on") else None
+    )
+    issuer = fields["issuer"] or settings.WORKING_GROUP_NAME
+    return {
+        **official_context(
+            issuer=issuer,
+            doc_number=fields["number_text"],
+            title=fields["title"],
+            addressees=fields["addressees"],
+            cc=fields["cc"],
+            printed_by=f"{issuer}办公室",
+            printed_on=issued_on,
+            signed_on=issued_on,
+        ),
+        "data": data,
+        "fields": fields,
+        "charts": all_charts(data),
+        **_tables(data),
+    }
+
+
+def official_day(iso: str) -> str:
+    day = datetime.date.fromisoformat(iso)
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def _report_word(row: dict[str, Any]) -> str:
+    if row["state"] == "missing":
+        return "未报送"
+    if row["state"] == "late":
+        return f"逾期{row['late_days']}天"
+    return "按期报送"
+
+
+def _tables(data: dict[str, Any]) -> dict[str, Any]:
+    """The rows of the bulletin's tables as display strings, in order."""
+    overall = data["overall"]
+    return {
+        "period": data["round"]["period"],
+        "deadline": official_day(data["round"]["deadline"]),
+        "as_of": official_day(data["as_of"]),
+        "schedule_counts": [(word, overall["schedule"].get(key, 0)) for key, word in SCHEDULES],
+        "schedule_words": [word for _key, word in SCHEDULES],
+        "category_rows": [
+            [
+                f"（{cn_numeral(row['number'])}）{row['title']}",
+                row["tasks"],
+                *(row["counts"].get(key, 0) for key, _word in SCHEDULES),
+            ]
+            for row in data["categories"]
+        ],
+        "unit_rows": [
+            [
+                number,
+                row["unit"],
+                row["tasks"],
+                _report_word(row),
+                row["returned"],
+                LIGHT_WORDS.get(row["light"], ""),
+            ]
+            for number, row in enumerate(data["units"], start=1)
+        ],
+        "interview_rows": [
+            [official_day(row["held_on"]), row["unit"], row["interviewee"], row["reason"]]
+            for row in data["interviews"]
+        ],
+        "commitment_rows": [
+            [
+                row["unit"],
+                row["text"],
+                official_day(row["due_on"]),
+                "已报完成" if row["reported"] else ("逾期" if row["overdue"] else "推进中"),
+            ]
+            for row in data["commitments"]
+        ],
+    }
+
+
+def render_html(data: dict[str, Any], fields: dict[str, Any]) -> str:
+    return render_to_string(TEMPLATE_NAME, bulletin_context(data, fields))
+
+
+def render_pdf(data: dict[str, Any], fields: dict[str, Any]) -> bytes:
+    return render_official_pdf(template_name=TEMPLATE_NAME, context=bulletin_context(data, fields))
+
+
+def fields_of(bulletin: Any) -> dict[str, Any]:
+    """The parts of a bulletins.models.Bulletin that are not ledger data."""
+    return document_fields(
+        issuer=bulletin.issuer,
+        number_text=bulletin.number_text,
+        title=bulletin.title,
+        addressees=bulletin.addressees,
+        opening=bulletin.opening,
+        closing=bulletin.closing,
+        copy_to=bulletin.copy_to,
+        issued_on=bulletin.issued_on,
+    )
