@@ -7,10 +7,15 @@ of the documents layer.
 """
 
 import base64
+import functools
+import math
+import re
 from typing import Any
 
 import pygal
 from pygal.style import Style
+
+from ledger.models import cn_numeral
 
 FONT_STACK = '"黑体", "SimHei", "WenQuanYi Zen Hei", "AR PL UMing CN", sans-serif'
 GREEN, YELLOW, RED, GREY, BLUE = "#3a8d3a", "#e0a800", "#d62020", "#9a9a9a", "#2f5597"
@@ -32,12 +37,28 @@ STYLE_FIELDS: dict[str, Any] = dict(
     opacity_hover="1",
 )
 WIDTH, HEIGHT = 760, 360
+MARGIN = 12
+# Unit names longer than this end in an ellipsis on the lights chart.
+UNIT_LABEL_LENGTH = 12
+SCHEDULE_SERIES = (
+    ("done", "已完成"),
+    ("ahead", "超进度"),
+    ("on", "达进度"),
+    ("behind", "欠进度"),
+    ("", "未报送"),
+)
+
+
+@functools.cache
+def _style(colors: tuple[str, ...]) -> Style:
+    # One Style per palette and process: building one walks every field and colour.
+    return Style(colors=colors, **STYLE_FIELDS)
 
 
 def _config(colors: tuple[str, ...], **extra: Any) -> dict[str, Any]:
     # No JavaScript: the PDF has none and the pages load no remote scripts.
     return {
-        "style": Style(colors=colors, **STYLE_FIELDS),
+        "style": _style(colors),
         "width": WIDTH,
         "height": HEIGHT,
         "js": [],
@@ -47,51 +68,109 @@ def _config(colors: tuple[str, ...], **extra: Any) -> dict[str, Any]:
         "show_y_guides": True,
         "truncate_label": -1,
         "truncate_legend": -1,
-        "margin": 12,
+        "margin": MARGIN,
+        "disable_xml_declaration": True,
         **extra,
     }
 
 
+# What only the interactive tooltips read (a bar's value, position and label as
+# <desc>, the <title> of each point), the empty script tag and pygal's comments:
+# nothing that is drawn, but WeasyPrint parses and walks every node of an image,
+# and they were four in five of the nodes of the lights chart.
+_UNDRAWN = re.compile(
+    r"<desc\b[^>]*>.*?</desc>|<title>.*?</title>|<script\b[^>]*>.*?</script>|"
+    r"<script\b[^>]*/>|<!--.*?-->",
+    re.S,
+)
+
+
+# A bar of zero (pygal draws stacked zeros as rects without a width or height).
+_EMPTY_BAR = re.compile(
+    r'<g class="bar"><rect (?:[^>]*\s(?:width|height)="0(?:\.0)?"|'
+    r"(?![^>]*\swidth=)|(?![^>]*\sheight=))[^>]*/></g>"
+)
+
+
 def _data_uri(chart: Any) -> str:
-    svg = chart.render()
-    return "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
+    svg = _EMPTY_BAR.sub("", _UNDRAWN.sub("", chart.render(is_unicode=True)))
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode("ascii")
 
 
 def _short(text: str, length: int = 8) -> str:
     return text if len(text) <= length else text[: length - 1] + "…"
 
 
+def _count_axis(largest: int) -> dict[str, Any]:
+    """Options for an axis of counts: whole numbers only, at most about ten ticks."""
+    largest = max(1, int(largest))
+    step = max(1, math.ceil(largest / 10))
+    top = step * math.ceil(largest / step)
+    return {
+        "y_labels": list(range(0, top + 1, step)),
+        "range": (0, top),
+        "value_formatter": _whole,
+    }
+
+
+def _whole(value: float) -> str:
+    return f"{value:.0f}"
+
+
+def _counts(values: list[int]) -> list[int | None]:
+    # A zero draws no bar; None leaves the node out altogether.
+    return [value or None for value in values]
+
+
+def _label_room(labels: list[str], font_size: int) -> int:
+    """Extra left margin so that CJK labels fit: pygal reserves 0.6 em a character, a
+    Chinese character takes a full em."""
+    longest = max((len(label) for label in labels), default=0)
+    return MARGIN + math.ceil(0.45 * font_size * longest)
+
+
 def category_progress(data: dict[str, Any]) -> str:
     """Tasks by category, stacked by progress against the schedule."""
-    chart = pygal.StackedBar(
-        **_config((GREEN, BLUE, "#6fa8dc", RED, GREY), title="分类推进情况（项）")
-    )
     categories = data["categories"]
-    chart.x_labels = [f"{row['number']}" for row in categories]
-    for key, word in (
-        ("done", "已完成"),
-        ("ahead", "超进度"),
-        ("on", "达进度"),
-        ("behind", "欠进度"),
-        ("", "未报送"),
-    ):
-        chart.add(word, [row["counts"].get(key, 0) for row in categories])
+    chart = pygal.StackedBar(
+        **_config(
+            (GREEN, BLUE, "#6fa8dc", RED, GREY),
+            title="分类推进情况（项）",
+            **_count_axis(max((row["tasks"] for row in categories), default=1)),
+        )
+    )
+    # Many categories: their numbers only, as the table just above names them
+    # (tilted names would run into the legend); a few: their short names.
+    many = len(categories) > 4
+    chart.x_labels = [
+        f"（{cn_numeral(row['number'])}）"
+        if many
+        else _short(f"（{cn_numeral(row['number'])}）{row['title']}", 9)
+        for row in categories
+    ]
+    for key, word in SCHEDULE_SERIES:
+        chart.add(word, _counts([row["counts"].get(key, 0) for row in categories]))
     return _data_uri(chart)
 
 
 def lights_by_unit(data: dict[str, Any]) -> str:
-    """Each unit's tasks in the round, stacked by the light of its report."""
+    """Each unit's tasks in the round, stacked by the light of its report: horizontal
+    bars, the unit names on the left with the room they need (the longest cut with
+    an ellipsis)."""
+    units = list(reversed(data["units"]))
+    labels = [_short(row["unit"], UNIT_LABEL_LENGTH) for row in units]
     chart = pygal.HorizontalStackedBar(
         **_config(
             (GREEN, YELLOW, RED),
             title="各单位预警情况（项）",
-            height=max(HEIGHT, 110 + 30 * len(data["units"])),
+            height=max(HEIGHT, 110 + 30 * len(units)),
+            margin_left=_label_room(labels, STYLE_FIELDS["label_font_size"]),
+            **_count_axis(max((row["tasks"] for row in units), default=1)),
         )
     )
-    units = list(reversed(data["units"]))
-    chart.x_labels = [_short(row["unit"], 10) for row in units]
+    chart.x_labels = labels
     for color, word in (("green", "绿灯"), ("yellow", "黄灯"), ("red", "红灯")):
-        chart.add(word, [row["tasks"] if _light(row) == color else 0 for row in units])
+        chart.add(word, _counts([row["tasks"] if _light(row) == color else 0 for row in units]))
     return _data_uri(chart)
 
 
@@ -107,7 +186,12 @@ def indicator_against_target(data: dict[str, Any]) -> str | None:
     if not rows:
         return None
     chart = pygal.Line(
-        **_config((BLUE, RED), title="指标完成情况（占目标值%）", x_label_rotation=20)
+        **_config(
+            (BLUE, RED),
+            title="指标完成情况（占目标值%）",
+            x_label_rotation=20,
+            value_formatter=_percent,
+        )
     )
     chart.x_labels = [_short(f"{row['task']}.{row['indicator']}", 12) for row in rows]
     shares = [round(row["value_number"] / row["target_value"] * 100, 1) for row in rows]
@@ -116,6 +200,10 @@ def indicator_against_target(data: dict[str, Any]) -> str | None:
         "目标值", [100] * len(rows), show_dots=False, stroke_style={"width": 3, "dasharray": "8,5"}
     )
     return _data_uri(chart)
+
+
+def _percent(value: float) -> str:
+    return f"{value:g}%"
 
 
 def all_charts(data: dict[str, Any]) -> dict[str, str | None]:

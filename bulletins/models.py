@@ -22,7 +22,20 @@ def _pdf_path(instance: "Bulletin", filename: str) -> str:
     return filename
 
 
+class RenderState(models.TextChoices):
+    """Where the background rendering of a draft's PDF stands ("" when never asked)."""
+
+    QUEUED = "queued", _("Queued")
+    GATHERING = "gathering", _("Gathering the data")
+    CHARTS = "charts", _("Drawing the charts")
+    LAYOUT = "layout", _("Laying out the pages")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
 class Bulletin(models.Model):
+    RenderState = RenderState
+
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
         ISSUED = "issued", _("Issued")
@@ -50,6 +63,12 @@ class Bulletin(models.Model):
     copy_to = models.TextField(_("copy to"), blank=True)
     snapshot = models.JSONField(null=True, blank=True)
     pdf = models.FileField(upload_to=_pdf_path, max_length=200, blank=True)
+    # The draft's PDF rendered off the request path (bulletins.tasks) for large plans.
+    render_state = models.CharField(
+        _("rendering"), max_length=10, choices=RenderState.choices, blank=True
+    )
+    progress = models.PositiveSmallIntegerField(_("progress"), default=0)
+    draft_pdf = models.FileField(upload_to=_pdf_path, max_length=200, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )

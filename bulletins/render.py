@@ -7,6 +7,8 @@ the snapshot an issued bulletin keeps, so its PDF can be rendered again identica
 """
 
 import datetime
+import threading
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -14,7 +16,7 @@ from django.template.loader import render_to_string
 
 from bulletins.charts import all_charts
 from bulletins.content import LIGHT_WORDS, SCHEDULES
-from documents.pdf import official_context, render_official_pdf
+from documents.pdf import STYLESHEET, official_context
 from ledger.models import cn_numeral
 
 TEMPLATE_NAME = "bulletins/bulletin_pdf.html"
@@ -144,7 +146,43 @@ def render_html(data: dict[str, Any], fields: dict[str, Any]) -> str:
 
 
 def render_pdf(data: dict[str, Any], fields: dict[str, Any]) -> bytes:
-    return render_official_pdf(template_name=TEMPLATE_NAME, context=bulletin_context(data, fields))
+    return html_to_pdf(render_html(data, fields))
+
+
+_local = threading.local()
+
+
+def _weasy() -> tuple[Any, Any, Any]:
+    """This thread's (URL fetcher, FontConfiguration, parsed official stylesheet).
+
+    documents.pdf.render_official_pdf loads fontconfig's configuration and parses the
+    stylesheet on every call; a bulletin is rendered often (each draft PDF, each
+    issue), so they are made once per thread here (WeasyPrint and Pango objects are
+    not shared across threads)."""
+    cached = getattr(_local, "weasy", None)
+    if cached is None:
+        from weasyprint import CSS
+        from weasyprint.text.fonts import FontConfiguration
+        from weasyprint.urls import URLFetcher
+
+        fetcher = URLFetcher(allowed_protocols={"file", "data"})
+        font_config = FontConfiguration()
+        stylesheet = CSS(filename=str(STYLESHEET), url_fetcher=fetcher, font_config=font_config)
+        cached = _local.weasy = (fetcher, font_config, stylesheet)
+    return cached
+
+
+def html_to_pdf(html: str) -> bytes:
+    """The bulletin's HTML (render_html) as PDF: what documents.pdf.render_official_pdf
+    does (local files and data: URLs only, fonts from fontconfig embedded as subsets),
+    with the fonts and stylesheet loaded once per thread."""
+    from weasyprint import HTML
+
+    fetcher, font_config, stylesheet = _weasy()
+    document = HTML(
+        string=html, base_url=f"{Path(settings.BASE_DIR).as_uri()}/", url_fetcher=fetcher
+    )
+    return document.write_pdf(stylesheets=[stylesheet], font_config=font_config)
 
 
 def fields_of(bulletin: Any) -> dict[str, Any]:

@@ -18,7 +18,12 @@ from django.utils.translation import gettext as _
 from audit.services import audit_record
 from bulletins.content import gather, json_ready
 from bulletins.models import Bulletin, BulletinReceipt
-from bulletins.render import DEFAULT_ADDRESSEES, DEFAULT_CC, fields_of, render_pdf
+from bulletins.render import (
+    DEFAULT_ADDRESSEES,
+    DEFAULT_CC,
+    fields_of,
+    render_pdf,
+)
 from bulletins.selectors import recipients_of
 from departments.models import Unit, User
 from files.storage import stored_name
@@ -137,8 +142,12 @@ def bulletin_update(
         for pick in picks
         for entry in [entries[int(pick["entry"])]]
     ]
+    # The texts changed: a PDF rendered in the background before is out of date.
+    bulletin.render_state, bulletin.progress = "", 0
     bulletin.save(
         update_fields=[
+            "render_state",
+            "progress",
             "opening",
             "closing",
             "addressees",

@@ -10,13 +10,13 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from bulletins import services
+from bulletins import background, services
 from bulletins.content import gather, pick_choices
 from bulletins.forms import BulletinForm, DraftForm
 from bulletins.models import Bulletin
@@ -90,6 +90,7 @@ def _draft_page(request: HttpRequest, bulletin: Bulletin, form: BulletinForm) ->
             "bulletin": bulletin,
             "form": form,
             "choices": choices,
+            "inline": background.renders_inline(bulletin),
             **bulletin_context(data, fields_of(bulletin)),
         },
     )
@@ -99,6 +100,15 @@ def _draft_page(request: HttpRequest, bulletin: Bulletin, form: BulletinForm) ->
 @login_required
 def bulletin_detail(request: HttpRequest, pk: int) -> HttpResponse:
     bulletin = _visible(request, pk)
+    if not bulletin.is_issued and request.GET.get("progress"):
+        # Polled by static/js/bulletin_progress.js while the draft PDF renders.
+        return JsonResponse(
+            {
+                "state": bulletin.render_state,
+                "label": bulletin.get_render_state_display(),
+                "progress": bulletin.progress,
+            }
+        )
     if not bulletin.is_issued:
         return _draft_page(request, bulletin, _edit_form(bulletin))
     services.bulletin_open(bulletin=bulletin, by=request.user)
@@ -175,6 +185,15 @@ def bulletin_pdf(request: HttpRequest, pk: int) -> HttpResponse:
         services.bulletin_open(bulletin=bulletin, by=request.user)
         name = f"{bulletin.plan.doc_number}-{bulletin.year}-{bulletin.number_text}.pdf"
         return attachment_response(bulletin.pdf, name, content_type="application/pdf")
+    if not background.renders_inline(bulletin):
+        # A large plan: the PDF the background task rendered, else queue it and show
+        # the draft page, which polls the progress.
+        if bulletin.render_state == Bulletin.RenderState.DONE and bulletin.draft_pdf:
+            name = f"{bulletin.plan.doc_number}-{bulletin.round.period}-草稿.pdf"
+            return attachment_response(bulletin.draft_pdf, name, content_type="application/pdf")
+        background.bulletin_render_request(bulletin=bulletin)
+        messages.info(request, _("The draft PDF is being prepared; its link follows here."))
+        return redirect("bulletin_detail", bulletin.pk)
     data = gather(bulletin.plan, bulletin.round, timezone.localdate(), picks=bulletin.picks)
     pdf = render_pdf(data, fields_of(bulletin))
     return FileResponse(

@@ -94,6 +94,9 @@ INSTALLED_APPS = [
 
 # The issuing body of the working group's official documents (督办单, 通报).
 WORKING_GROUP_NAME = envstr("WORKING_GROUP_NAME", "邢台市质量强市建设工作专班")
+# A bulletin draft's PDF of a plan with more tasks than this is rendered by a Celery
+# task (bulletins.render) with a progress indicator; smaller ones inline.
+BULLETIN_INLINE_MAX_TASKS = envint("BULLETIN_INLINE_MAX_TASKS", 60)
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
