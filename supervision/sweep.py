@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from departments.models import Unit, User
+from ledger.models import Plan
 from notices.services import Message, deliver_due, notify_many, send_digests
 from rounds.models import Round, UnitReport
 from rounds.services import rounds_open_due
@@ -200,7 +201,8 @@ def sweep(*, now: datetime.datetime | None = None) -> dict[str, int]:
         liaisons, leaders, supervisors = _people({item.unit_id for item, _kind in acting})
         units = Unit.objects.in_bulk({item.unit_id for item, _kind in acting})
         messages: list[Message] = []
-        notice_items: dict[int, list[Item]] = defaultdict(list)
+        # One 督办单 per unit and plan (a bulletin names the units of its plan).
+        notice_items: dict[tuple[int, int | None], list[Item]] = defaultdict(list)
         proposals: list[tuple[Item, InterviewProposal]] = []
         for item, kind in acting:
             reason = item.reason(today)
@@ -225,7 +227,7 @@ def sweep(*, now: datetime.datetime | None = None) -> dict[str, int]:
                     )
                 )
             elif kind == LadderStep.Kind.NOTICE:
-                notice_items[item.unit_id].append(item)
+                notice_items[(item.unit_id, item.plan_id)].append(item)
             elif kind == LadderStep.Kind.PROPOSE:
                 proposals.append(
                     (
@@ -248,10 +250,12 @@ def sweep(*, now: datetime.datetime | None = None) -> dict[str, int]:
                     url=reverse("supervision_board"),
                 )
             )
-        for unit_id, unit_items in notice_items.items():
+        plans = Plan.objects.in_bulk({plan_id for _unit, plan_id in notice_items if plan_id})
+        for (unit_id, plan_id), unit_items in notice_items.items():
             unit = units[unit_id]
             notice = notice_issue(
                 unit=unit,
+                plan=plans.get(plan_id),
                 items=[
                     {
                         "item": i.key,

@@ -129,6 +129,7 @@ class LadderTests(SweepTestCase):
         )
         keji_notice = notices.get(unit=self.keji)
         self.assertEqual(keji_notice.doc_number, f"督办〔2026〕{keji_notice.number}号")
+        self.assertEqual(keji_notice.plan, self.plan)  # the plan's next bulletin names the unit
         self.assertIn("逾期6天", keji_notice.items[0]["reason"])
         self.assertEqual(len(self.notices(self.keji_leader, "supervision_notice")), 1)
         self.assertEqual(len(self.notices(self.supervisor, "supervision_notice")), notices.count())
