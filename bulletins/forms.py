@@ -10,7 +10,10 @@ class DraftForm(forms.Form):
 
     def __init__(self, *args, plan, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["round"].queryset = Round.objects.filter(plan=plan).order_by("-opens_on")
+        rounds = Round.objects.filter(plan=plan, status=Round.Status.OPEN).order_by("-opens_on")
+        self.fields["round"].queryset = rounds
+        # The latest round is the one a bulletin is usually about.
+        self.fields["round"].empty_label = None
 
 
 class BulletinForm(forms.Form):
