@@ -1,23 +1,12 @@
-import datetime
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ledger.management.options import date_option
 from ledger.models import Plan
 from rounds.services import RoundError, round_create
-
-
-def _date(value: str | None) -> datetime.date | None:
-    if value is None:
-        return None
-    try:
-        return datetime.date.fromisoformat(value.strip())
-    except ValueError as exc:
-        raise CommandError(
-            _("%(value)s is not a date: write it as YYYY-MM-DD.") % {"value": value}
-        ) from exc
 
 
 class Command(BaseCommand):
@@ -46,8 +35,8 @@ class Command(BaseCommand):
                 plan=plan,
                 by=None,
                 period=options["period"],
-                deadline=_date(options["deadline"]),
-                opens_on=_date(options["opens_on"]),
+                deadline=date_option(options["deadline"]),
+                opens_on=date_option(options["opens_on"]),
                 today=timezone.localdate(),
             )
         except RoundError as exc:

@@ -1,4 +1,3 @@
-import datetime
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -7,20 +6,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from ledger.management.options import date_option
 from ledger.models import Plan, Task
 from workflow.dispatch_forms import deadline_problems, dispatch_queryset, has_county_group
 from workflow.services import WorkflowError, task_dispatch
-
-
-def _date(value: str | None) -> datetime.date | None:
-    if value is None:
-        return None
-    try:
-        return datetime.date.fromisoformat(value.strip())
-    except ValueError as exc:
-        raise CommandError(
-            _("%(value)s is not a date: write it as YYYY-MM-DD.") % {"value": value}
-        ) from exc
 
 
 class Command(BaseCommand):
@@ -72,8 +61,8 @@ class Command(BaseCommand):
                 _("No plan has the document number %(doc_number)s.") % {"doc_number": doc_number}
             )
         today = timezone.localdate()
-        acknowledge_by = _date(options["acknowledge_by"])
-        complete_by = _date(options["complete_by"])
+        acknowledge_by = date_option(options["acknowledge_by"])
+        complete_by = date_option(options["complete_by"])
         for _field, message in deadline_problems(
             acknowledge_by=acknowledge_by, complete_by=complete_by, today=today
         ):
