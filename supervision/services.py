@@ -88,6 +88,24 @@ def notice_issue(
 
 
 @transaction.atomic
+def proposals_create(proposals: list[InterviewProposal]) -> list[InterviewProposal]:
+    """Store the sweep's interview proposals (the ladder's last rung), each with its audit row."""
+    InterviewProposal.objects.bulk_create(proposals)
+    for proposal in proposals:
+        audit_record(
+            action="supervision.proposal_create",
+            by=None,
+            obj=proposal,
+            summary={
+                "unit": proposal.unit_id,
+                "cause": proposal.cause,
+                "reasons": proposal.reasons,
+            },
+        )
+    return proposals
+
+
+@transaction.atomic
 def notice_answer(*, notice: SupervisionNotice, by: User, answer: str) -> SupervisionNotice:
     """The unit answers a 督办单 with what it has done."""
     notice = SupervisionNotice.objects.select_for_update().get(pk=notice.pk)

@@ -22,7 +22,7 @@ from rounds.services import rounds_open_due
 from supervision.items import CLIMBING, Item, conf, open_items
 from supervision.lights import compute_lights, current_rounds
 from supervision.models import InterviewProposal, LadderStep, Light, LightRecord
-from supervision.services import notice_issue
+from supervision.services import notice_issue, proposals_create
 
 
 def _fire_viewflow_timers(now: datetime.datetime) -> int:
@@ -237,7 +237,7 @@ def sweep(*, now: datetime.datetime | None = None) -> dict[str, int]:
                         ),
                     )
                 )
-        InterviewProposal.objects.bulk_create([proposal for _item, proposal in proposals])
+        proposals_create([proposal for _item, proposal in proposals])
         counts["proposals"] += len(proposals)
         for item, proposal in proposals:
             messages.append(

@@ -84,6 +84,7 @@ class SweepTestCase(PlanTestCase):
 
 class LadderTests(SweepTestCase):
     @audits(services.notice_issue)
+    @audits(services.proposals_create)
     def test_a_whole_round_climbs_the_ladder_once_per_item_and_person(self) -> None:
         # Well before the deadline: nothing.
         counts = supervise(DEADLINE - datetime.timedelta(days=10))
@@ -156,6 +157,11 @@ class LadderTests(SweepTestCase):
         supervise(keji_notice.answer_by + datetime.timedelta(days=1))
         proposal = InterviewProposal.objects.get(unit=self.keji, cause=f"notice:{keji_notice.pk}")
         self.assertEqual(proposal.status, InterviewProposal.Status.PROPOSED)
+        self.assertTrue(
+            AuditEvent.objects.filter(
+                action="supervision.proposal_create", object_id=str(proposal.pk)
+            ).exists()
+        )
         self.assertTrue(self.notices(self.supervisor, "interview"))
 
     def test_an_answered_notice_proposes_nothing(self) -> None:
