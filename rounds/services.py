@@ -15,6 +15,9 @@ from viewflow.workflow.activation import Activation
 
 from audit.services import audit_record
 from departments.models import Unit, User
+from files.checks import UploadRefused, check_upload
+from files.responses import attachment_response
+from files.storage import stored_name
 from ledger.models import Plan, Task
 from rounds.errors import RoundError
 from rounds.models import (
@@ -316,10 +319,9 @@ def _apply(
                 )
         cleaned.append((entry, fields, values))
         uploads.extend(given.files)
-    from files.checks import UploadRefused, check_uploads
-
     try:
-        check_uploads(uploads)
+        # Every file judged by its content before anything is written.
+        content_types = {id(upload): check_upload(upload) for upload in uploads}
     except UploadRefused as exc:
         raise RoundError(exc.message) from exc
     for entry, fields, values in cleaned:
@@ -335,15 +337,11 @@ def _apply(
                     entry=entry, target_id=pk, defaults={"value": value}
                 )
         for upload in data[entry.task_id].files:
-            _store_file(entry, upload, by)
+            _store_file(entry, upload, content_types[id(upload)], by)
     return [entry for entry, _f, _v in cleaned]
 
 
-def _store_file(entry: Entry, upload: UploadedFile, by: User) -> ReportFile:
-    from files.checks import check_upload
-    from files.storage import stored_name
-
-    content_type = check_upload(upload)
+def _store_file(entry: Entry, upload: UploadedFile, content_type: str, by: User) -> ReportFile:
     record = ReportFile(
         entry=entry,
         original_name=upload.name[:255],
@@ -490,6 +488,4 @@ def report_file_download(*, record: ReportFile, by: User, client_ip: str | None)
         client_ip=client_ip,
         summary={"report": record.entry.report_id, "name": record.original_name},
     )
-    from files.responses import attachment_response
-
     return attachment_response(record.file, record.original_name, record.content_type)
