@@ -30,6 +30,7 @@ from rounds.selectors import (
     round_page,
     rounds_visible_to,
 )
+from workflow.selectors import open_steps
 
 
 def _can_supervise(request: HttpRequest) -> bool:
@@ -126,33 +127,9 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "entries": entries_with_details(report),
             "parts": co_parts(report),
             "events": report.events.select_related("by", "task"),
-            "steps": _open_steps(report, request.user),
+            "steps": open_steps(process_pk=report.pk, user=request.user, default_unit=report.unit),
         },
     )
-
-
-def _open_steps(report: UnitReport, user: Any) -> list[dict[str, Any]]:
-    from viewflow.workflow.models import Task as FlowTask
-    from viewflow.workflow.status import STATUS
-
-    steps = []
-    for task in (
-        FlowTask.objects.filter(process_id=report.pk, flow_task_type="HUMAN")
-        .exclude(status__in=[STATUS.DONE, STATUS.CANCELED])
-        .select_related("owner")
-    ):
-        node = task.flow_task
-        can_claim = task.status == STATUS.NEW and node.can_assign(user, task)
-        can_do = task.status == STATUS.ASSIGNED and task.owner_id == user.pk
-        steps.append(
-            {
-                "task": task,
-                "title": str(task.title),
-                "claim_url": node.reverse("assign", args=[report.pk, task.pk]) if can_claim else "",
-                "do_url": node.reverse("execute", args=[report.pk, task.pk]) if can_do else "",
-            }
-        )
-    return steps
 
 
 @login_required

@@ -66,24 +66,30 @@ def _open_step(task: FlowTask, user: User, units: dict[int, Unit], lead: Unit) -
     )
 
 
-def process_panel(*, plan_task: Task, user: User) -> ProcessPanel | None:
-    """What the task page shows of the lifecycle: open steps and what this
-    person can do on each, each unit's part of the work plan, the history."""
-    process = TaskProcess.objects.filter(plan_task=plan_task).first()
-    if process is None:
-        return None
+def open_steps(*, process_pk: int, user: User, default_unit: Unit) -> list[OpenStep]:
+    """The open human steps of a process (a task's lifecycle or a round report)
+    and what this person can do on each; `default_unit` for steps with no
+    branch unit of their own. Three queries whatever the number of steps."""
     open_tasks = list(
-        FlowTask.objects.filter(process_id=process.pk, flow_task_type="HUMAN")
+        FlowTask.objects.filter(process_id=process_pk, flow_task_type="HUMAN")
         .exclude(status__in=[STATUS.DONE, STATUS.CANCELED])
         .select_related("owner")
         .order_by("created", "pk")
     )
     unit_ids = {(t.data or {}).get("unit") for t in open_tasks} - {None}
     units = {u.pk: u for u in Unit.objects.filter(pk__in=unit_ids)}
-    lead = plan_task.lead_unit
+    return [_open_step(task, user, units, default_unit) for task in open_tasks]
+
+
+def process_panel(*, plan_task: Task, user: User) -> ProcessPanel | None:
+    """What the task page shows of the lifecycle: open steps and what this
+    person can do on each, each unit's part of the work plan, the history."""
+    process = TaskProcess.objects.filter(plan_task=plan_task).first()
+    if process is None:
+        return None
     return ProcessPanel(
         process=process,
-        steps=[_open_step(task, user, units, lead) for task in open_tasks],
+        steps=open_steps(process_pk=process.pk, user=user, default_unit=plan_task.lead_unit),
         parts=latest_parts(process),
         events=list(process.events.select_related("by").prefetch_related("units", "evidence")),
         can_manage=user.has_perm("ledger.supervise_plan"),
