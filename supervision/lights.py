@@ -117,21 +117,16 @@ def compute_lights(
             if is_lead and task_id in task_lights:
                 task_lights[task_id].raise_to(Light.YELLOW, reason)
         if is_lead and sent_at is None and task_id in task_lights:
-            color = _item_light(
-                Item(key="", kind="report", unit_id=unit_id, due=rnd.deadline, label=""), today
-            )
+            # The lead unit's unsent report is the task's own item in the round.
+            label = _("The %(period)s report") % {"period": rnd.period}
+            report = Item(key="", kind="report", unit_id=unit_id, due=rnd.deadline, label=label)
+            color = _item_light(report, today)
             if color is not None:
-                label = _("The %(period)s report") % {"period": rnd.period}
-                task_lights[task_id].raise_to(
-                    color,
-                    Item(
-                        key="", kind="report", unit_id=unit_id, due=rnd.deadline, label=label
-                    ).reason(today),
-                )
+                task_lights[task_id].raise_to(color, report.reason(today))
     for task_id, rounds_behind in behind.items():
         if task_id not in task_lights or task_lights[task_id].color == Light.DONE:
             continue
-        plan_rounds = [r for r in rounds_behind]
+        plan_rounds = list(rounds_behind)
         if len(plan_rounds) >= 2:
             task_lights[task_id].raise_to(Light.RED, _("Behind schedule in two consecutive rounds"))
         elif set(plan_rounds) & latest_ids:
