@@ -26,6 +26,7 @@ class Notice(models.Model):
         FOLLOWUP = "followup", _("Follow-up item")
         REPORT = "report", _("Dispatch report")
         BULLETIN = "bulletin", _("Bulletin")
+        ASSESSMENT = "assessment", _("Annual assessment")
         OTHER = "other", _("Other")
 
     recipient = models.ForeignKey(
