@@ -11,10 +11,13 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Prefetch
-from django.utils import translation
+from django.utils import timezone, translation
 
+from indicators import progress
+from indicators.models import Indicator
+from indicators.selectors import indicator_rows
 from ledger.models import Category, Comparator, Plan, Task
-from rounds.models import Entry, Round, TargetValue, UnitReport
+from rounds.models import Entry, Round, UnitReport
 from supervision.lights import compute_lights
 from supervision.models import Commitment, Interview, Light, LightRecord, SupervisionNotice
 
@@ -26,6 +29,12 @@ SCHEDULES = [
     (Entry.Schedule.BEHIND, "欠进度"),
     ("", "未报送"),
 ]
+INDICATOR_WORDS = {
+    progress.MET: "已达标",
+    progress.AHEAD: "超序时进度",
+    progress.ON: "达序时进度",
+    progress.BEHIND: "滞后序时进度",
+}
 LIGHT_WORDS = {Light.RED: "红灯", Light.YELLOW: "黄灯", Light.GREEN: "绿灯", Light.DONE: "已完成"}
 COMPARATOR_WORDS = {
     Comparator.AT_LEAST: "不低于",
@@ -41,21 +50,11 @@ def _number(value: Decimal | None) -> str:
     return "" if value is None else f"{value.normalize():f}"
 
 
-def _met(comparator: str, value: Decimal, target: Decimal) -> bool:
-    if comparator == Comparator.AT_MOST:
-        return value <= target
-    if comparator == Comparator.LESS_THAN:
-        return value < target
-    if comparator == Comparator.MORE_THAN:
-        return value > target
-    return value >= target
-
-
 def _report_state(report: UnitReport, deadline: datetime.date) -> tuple[str, int]:
     """("on_time" | "late" | "missing", days late)."""
     if report.sent_at is None:
         return "missing", 0
-    sent_on = report.sent_at.date()
+    sent_on = timezone.localdate(report.sent_at)
     late = max(report.late_days, (sent_on - deadline).days)
     return ("late", late) if late > 0 else ("on_time", 0)
 
@@ -180,35 +179,42 @@ def _gather(plan: Plan, rnd: Round, today: datetime.date, picks: list[dict]) -> 
         row["notices"].append(notice.doc_number)
         row["reasons"].extend(item.get("reason", "") for item in notice.items if item.get("reason"))
 
-    # Indicators: the lead units' values against the tasks' targets.
+    # Indicators: the values reported in this round against the year's target and
+    # the time-proportional schedule (序时进度), the plan's targets section first.
     indicators = []
-    values = (
-        TargetValue.objects.filter(entry__report__round=rnd, entry__is_lead=True)
-        .select_related("target", "entry__task", "entry__report__unit")
-        .order_by("entry__task__order", "target__order", "target_id")
+    followed = list(
+        Indicator.objects.filter(plan=plan)
+        .select_related("task", "owner")
+        .order_by("task__order", "order", "id")
     )
-    for value in values:
-        target = value.target
-        met = None
-        if target.value is not None and target.comparator:
-            met = _met(target.comparator, value.value, target.value)
+    for row in indicator_rows(plan, followed, today):
+        point = next((p for p in row.points if p.round_id == rnd.pk), None)
+        if point is None or point.value is None:
+            continue
+        indicator = row.indicator
+        comparator = next(
+            (m.comparator for m in row.milestones if m.year == point.day.year),
+            indicator.direction,
+        )
         indicators.append(
             {
-                "task": value.entry.task.number,
-                "indicator": target.indicator or target.text[:40],
-                "unit": value.entry.report.unit.name,
+                "task": indicator.task.number if indicator.task else "",
+                "indicator": indicator.name,
+                "unit": indicator.owner.name if indicator.owner else "",
                 "target": (
-                    f"{COMPARATOR_WORDS.get(target.comparator, '')}"
-                    f"{_number(target.value)}{target.unit_of_measure}"
-                    if target.value is not None
+                    f"{COMPARATOR_WORDS.get(comparator, '')}"
+                    f"{_number(point.target)}{indicator.unit_of_measure}"
+                    if point.target is not None
                     else ""
                 ),
-                "target_value": float(target.value) if target.value is not None else None,
-                "value": _number(value.value),
-                "value_number": float(value.value),
-                "unit_of_measure": target.unit_of_measure,
-                "year": target.year_label,
-                "met": met,
+                "target_value": float(point.target) if point.target is not None else None,
+                "expected": _number(point.expected),
+                "value": _number(point.value),
+                "value_number": float(point.value),
+                "unit_of_measure": indicator.unit_of_measure,
+                "year": str(point.day.year),
+                "status": INDICATOR_WORDS.get(point.status, ""),
+                "met": None if point.target is None else point.status == progress.MET,
             }
         )
 

@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "supervision",
     "documents",
     "bulletins",
+    "indicators",
     "axes",
 ]
 

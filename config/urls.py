@@ -39,4 +39,5 @@ urlpatterns = [
     path("", include("notices.urls")),
     path("", include("supervision.urls")),
     path("", include("bulletins.urls")),
+    path("", include("indicators.urls")),
 ]

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from departments.access import client_ip, get_visible_or_404, refuse_as_missing
+from indicators.models import Indicator
 from ledger.models import Plan
 from ledger.selectors import plans_visible_to
 from rounds import services
@@ -166,6 +167,9 @@ class ReportStepView(TemplateView):
             parts=co_parts(report),
             step=self.activation.task,
             schedules=Entry.Schedule.choices,
+            owned_indicators=Indicator.objects.filter(
+                plan=report.round.plan_id, task__isnull=True, owner=report.unit_id
+            ).count(),
             **kwargs,
         )
 

@@ -28,6 +28,7 @@ from rounds.models import ReportFile, UnitReport
 from rounds.services import round_create
 from tests.base import PlanTestCase, make_person
 from tests.bulletins.base import bulletin_of_other_units
+from tests.indicators.base import indicator_of_other_units
 from tests.meetings.base import meeting_of_other_units
 from tests.notices.base import notice_of_another_person
 from tests.supervision_ui.base import supervision_of_other_units
@@ -193,6 +194,11 @@ URL_IDS: dict[str, KwargsFor] = {
     "bulletin_edit": lambda case, action: {"pk": bulletin_of_other_units(case).pk},
     "bulletin_issue": lambda case, action: {"pk": bulletin_of_other_units(case).pk},
     "bulletin_pdf": lambda case, action: {"pk": bulletin_of_other_units(case).pk},
+    # indicators: the plan's, and 市工业和信息化局's (task 4, 新增工业企业研发机构).
+    "plan_indicators": lambda case, action: {"plan_pk": case.plan.pk},
+    "indicator_detail": lambda case, action: {"pk": indicator_of_other_units(case).pk},
+    "indicator_report": lambda case, action: {"pk": indicator_of_other_units(case).pk},
+    "round_indicators": lambda case, action: {"round_pk": case.round.pk},
     # viewflow's process pages.
     "task:process_detail": lambda case, action: {"process_pk": case.working.pk},
     "report:process_detail": lambda case, action: {"process_pk": case.report_done.pk},

@@ -117,8 +117,14 @@ def task_dispatch(
             summary={"acknowledge_by": ack.isoformat(), "complete_by": complete.isoformat()},
         )
         started.append(process)
+    from indicators.services import indicators_build
+
     plans = {task.plan_id for task in tasks}
-    Plan.objects.filter(pk__in=plans, status=Plan.Status.IMPORTED).update(status=Plan.Status.ACTIVE)
+    starting = list(Plan.objects.filter(pk__in=plans, status=Plan.Status.IMPORTED))
+    Plan.objects.filter(pk__in=[plan.pk for plan in starting]).update(status=Plan.Status.ACTIVE)
+    # Work starts: the plan's stated numbers become the indicators units report.
+    for plan in starting:
+        indicators_build(plan=plan, by=None)
     return started
 
 

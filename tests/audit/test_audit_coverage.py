@@ -21,6 +21,7 @@ PROJECT_APPS = [
     "notices",
     "supervision",
     "bulletins",
+    "indicators",
 ]
 # The trail itself, not a change of state.
 NOT_STATE_CHANGES = {"audit.services.audit_record", "audit.services.row_digest"}

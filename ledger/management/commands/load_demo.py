@@ -6,7 +6,6 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from departments.models import Unit, User
 from departments.services import person_upsert, registry_sync
@@ -47,37 +46,41 @@ class Command(BaseCommand):
         self.stdout.write("")
 
     def _start_work(self, plan) -> None:  # type: ignore[no-untyped-def]
-        """Dispatch the plan and open a round for the current quarter, the first
-        time only, so that the demo has work in every inbox."""
+        """The first time only: three past quarters of work (see ledger/demo.py), then a
+        round for the current quarter and a supervision sweep, so that the dashboard,
+        the indicators, the bulletins, the assessment and every inbox have content."""
+        from ledger.demo import build_history
         from rounds.models import Round
         from rounds.periods import period_label
         from rounds.services import round_create
+        from supervision.sweep import sweep
         from workflow.models import TaskProcess
-        from workflow.services import task_dispatch
 
         today = timezone.localdate()
-        if not TaskProcess.objects.filter(plan_task__plan=plan).exists():
-            started = task_dispatch(tasks=list(plan.tasks.order_by("order")), by=None, today=today)
-            count = len(started)
-            self.stdout.write(
-                ngettext("%(count)d task dispatched.", "%(count)d tasks dispatched.", count)
-                % {"count": count}
-            )
-        if not Round.objects.filter(plan=plan).exists():
-            quarter = (today.month - 1) // 3 + 1
-            deadline = today + datetime.timedelta(days=14)
-            rnd = round_create(
-                plan=plan,
-                by=None,
-                period=period_label(Round.Cadence.QUARTERLY, today.year, quarter),
-                cadence=Round.Cadence.QUARTERLY,
-                deadline=deadline,
-                today=today,
-            )
-            self.stdout.write(
-                _("Round %(period)s opened, due %(deadline)s.")
-                % {"period": rnd.period, "deadline": deadline.isoformat()}
-            )
+        if TaskProcess.objects.filter(plan_task__plan=plan).exists():
+            return
+        if Round.objects.filter(plan=plan).exists():
+            return
+        past = build_history(plan, today)
+        self.stdout.write(
+            _("Three past quarters of work loaded: %(periods)s.")
+            % {"periods": "、".join(rnd.period for rnd in past)}
+        )
+        quarter = (today.month - 1) // 3 + 1
+        deadline = today + datetime.timedelta(days=14)
+        rnd = round_create(
+            plan=plan,
+            by=None,
+            period=period_label(Round.Cadence.QUARTERLY, today.year, quarter),
+            cadence=Round.Cadence.QUARTERLY,
+            deadline=deadline,
+            today=today,
+        )
+        sweep()
+        self.stdout.write(
+            _("Round %(period)s opened, due %(deadline)s.")
+            % {"period": rnd.period, "deadline": deadline.isoformat()}
+        )
 
     @transaction.atomic
     def _create_people(self) -> list[tuple[str, str, str]]:

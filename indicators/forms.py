@@ -1,0 +1,36 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from departments.models import Unit
+from indicators.models import Indicator
+from ledger.models import Comparator
+
+
+class IndicatorForm(forms.Form):
+    kind = forms.ChoiceField(label=_("kind"), choices=Indicator.Kind.choices)
+    direction = forms.ChoiceField(
+        label=_("which is better"),
+        choices=[(Comparator.AT_LEAST, _("higher")), (Comparator.AT_MOST, _("lower"))],
+    )
+    owner = forms.ModelChoiceField(
+        label=_("owner unit"), queryset=Unit.objects.none(), required=False
+    )
+    baseline = forms.CharField(label=_("baseline"), required=False, max_length=30)
+
+    def __init__(self, *args, indicator: Indicator, years: range, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.years = years
+        self.fields["owner"].queryset = (
+            Unit.objects.filter(task_units__task__plan=indicator.plan_id)
+            .distinct()
+            .order_by("sort_order")
+        )
+        if indicator.task_id is not None:
+            self.fields["owner"].disabled = True
+        for year in years:
+            self.fields[f"target_{year}"] = forms.CharField(
+                label=_("target for %(year)d") % {"year": year}, required=False, max_length=30
+            )
+
+    def targets(self) -> dict[int, str]:
+        return {year: self.cleaned_data.get(f"target_{year}", "") for year in self.years}

@@ -1,0 +1,344 @@
+"""Reading indicators: who sees which, their values over the rounds against the
+target and the time-proportional line, and the year's results for the assessment.
+
+Every function reads in a fixed number of queries whatever the number of
+indicators, rounds and values.
+"""
+
+import datetime
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Q, QuerySet
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from departments.access import unit_scope
+from departments.models import User
+from indicators import progress
+from indicators.models import Indicator, IndicatorTarget, IndicatorValue
+from ledger.models import Plan, TaskUnit
+from ledger.selectors import plans_visible_to
+from rounds.models import Round, TargetValue
+from rounds.periods import period_end
+
+STATUS_LABELS = {
+    progress.MET: _("Target met"),
+    progress.AHEAD: _("Ahead of the time-proportional schedule"),
+    progress.ON: _("On the time-proportional schedule"),
+    progress.BEHIND: _("Behind the time-proportional schedule"),
+    progress.NO_DATA: _("Not reported"),
+    progress.NO_TARGET: _("No target to compare with"),
+}
+_SPAN = re.compile(r"(20\d{2})\s*[—–\-－~～至到]+\s*(20\d{2})")
+
+
+@dataclass(frozen=True)
+class PlanSpan:
+    start: datetime.date
+    first_year: int
+    last_year: int
+
+    @property
+    def years(self) -> range:
+        return range(self.first_year, self.last_year + 1)
+
+
+def plan_span(plan: Plan, stated_years: list[int] | None = None) -> PlanSpan:
+    """The plan's years (from its title, "（2023—2027年）", else the years its targets
+    name) and the day it began (its issue date, else 1 January of its first year)."""
+    match = _SPAN.search(plan.title)
+    if match:
+        first, last = int(match[1]), int(match[2])
+    else:
+        years = stated_years
+        if years is None:
+            years = list(
+                IndicatorTarget.objects.filter(indicator__plan=plan).values_list("year", flat=True)
+            )
+        fallback = plan.issued_on.year if plan.issued_on else datetime.date.today().year
+        first, last = min(years, default=fallback), max(years, default=fallback)
+    start = datetime.date(first, 1, 1)
+    if plan.issued_on and plan.issued_on.year == first:
+        start = plan.issued_on
+    return PlanSpan(start=start, first_year=first, last_year=last)
+
+
+def may_supervise(user: User) -> bool:
+    return user.has_perm("ledger.supervise_plan")
+
+
+def indicators_visible_to(user: User) -> QuerySet[Indicator]:
+    """Whole-city people: every indicator of the plans they see. Unit people: those
+    their unit owns, and those of the tasks their unit answers for."""
+    indicators = Indicator.objects.filter(plan__in=plans_visible_to(user)).select_related(
+        "plan", "task", "owner"
+    )
+    scope = unit_scope(user)
+    if scope is None:
+        return indicators
+    tasks = TaskUnit.objects.filter(unit__in=scope).values("task")
+    return indicators.filter(Q(owner__in=scope) | Q(task__in=tasks))
+
+
+@dataclass
+class Point:
+    """One round's value of an indicator, with what was expected by the period's end."""
+
+    round_id: int
+    period: str
+    day: datetime.date
+    value: Decimal | None
+    target: Decimal | None
+    expected: Decimal | None
+    status: str
+
+    @property
+    def status_label(self) -> str:
+        return str(STATUS_LABELS[self.status])
+
+
+@dataclass
+class IndicatorRow:
+    indicator: Indicator
+    milestones: list[progress.Milestone]
+    points: list[Point] = field(default_factory=list)
+    # As of the day asked for: this year's target, the expectation and the latest value.
+    year_target: Decimal | None = None
+    expected_now: Decimal | None = None
+    latest: Point | None = None
+    status: str = progress.NO_DATA
+
+    @property
+    def on_track(self) -> bool | None:
+        return progress.on_track(self.status)
+
+    @property
+    def status_label(self) -> str:
+        return str(STATUS_LABELS[self.status])
+
+    @property
+    def comparator(self) -> str:
+        year = self.latest.day.year if self.latest else None
+        for milestone in self.milestones:
+            if milestone.year == year:
+                return milestone.comparator
+        return self.indicator.direction
+
+
+def _milestones(indicators: list[Indicator]) -> dict[int, list[progress.Milestone]]:
+    found: dict[int, list[progress.Milestone]] = defaultdict(list)
+    for target in IndicatorTarget.objects.filter(indicator__in=indicators).order_by("year"):
+        found[target.indicator_id].append(
+            progress.Milestone(year=target.year, value=target.value, comparator=target.comparator)
+        )
+    return found
+
+
+def _values(
+    plan: Plan, indicators: list[Indicator], rounds: dict[int, Round]
+) -> dict[int, dict[int, Decimal]]:
+    """indicator pk -> round pk -> value: a plan indicator's reported values; a task
+    indicator's from its lead unit's entries of the reports sent to the bureau."""
+    wanted = {indicator.pk for indicator in indicators}
+    found: dict[int, dict[int, Decimal]] = defaultdict(dict)
+    for row in IndicatorValue.objects.filter(indicator__plan=plan).values(
+        "indicator_id", "round_id", "value"
+    ):
+        if row["indicator_id"] in wanted:
+            found[row["indicator_id"]][row["round_id"]] = row["value"]
+    by_target: dict[int, tuple[int, int]] = {
+        row["task_target_id"]: (row["indicator_id"], row["year"])
+        for row in IndicatorTarget.objects.filter(
+            indicator__plan=plan, task_target__isnull=False
+        ).values("task_target_id", "indicator_id", "year")
+    }
+    if not by_target:
+        return found
+    chosen_year: dict[tuple[int, int], int] = {}
+    for row in TargetValue.objects.filter(
+        entry__report__round__plan=plan,
+        entry__is_lead=True,
+        entry__report__sent_at__isnull=False,
+        target_id__in=list(by_target),
+    ).values("target_id", "value", "entry__report__round_id"):
+        indicator_pk, year = by_target[row["target_id"]]
+        round_pk = row["entry__report__round_id"]
+        if indicator_pk not in wanted or round_pk not in rounds:
+            continue
+        # A task states one quantity for several years: the value given for the
+        # latest year's target stands for the round.
+        if year >= chosen_year.get((indicator_pk, round_pk), 0):
+            chosen_year[(indicator_pk, round_pk)] = year
+            found[indicator_pk][round_pk] = row["value"]
+    return found
+
+
+def indicator_rows(
+    plan: Plan, indicators: list[Indicator], today: datetime.date
+) -> list[IndicatorRow]:
+    """Each indicator's values per round, against its targets and the expectation."""
+    rounds = {
+        rnd.pk: rnd
+        for rnd in Round.objects.filter(plan=plan, status=Round.Status.OPEN).order_by(
+            "opens_on", "id"
+        )
+    }
+    milestones = _milestones(indicators)
+    values = _values(plan, indicators, rounds)
+    span = plan_span(plan, [m.year for ms in milestones.values() for m in ms])
+    rows = []
+    for indicator in indicators:
+        stated = milestones.get(indicator.pk, [])
+        row = IndicatorRow(indicator=indicator, milestones=stated)
+        measures = {
+            "kind": indicator.kind,
+            "milestones": stated,
+            "plan_start": span.start,
+            "baseline": indicator.baseline,
+        }
+        for rnd in rounds.values():
+            day = period_end(rnd)
+            value = values.get(indicator.pk, {}).get(rnd.pk)
+            target = progress.year_target(year=day.year, **measures)
+            expectation = progress.expected(day=day, **measures)
+            point = Point(
+                round_id=rnd.pk,
+                period=rnd.period,
+                day=day,
+                value=value,
+                target=target,
+                expected=expectation,
+                status=_status(indicator, stated, value, expectation, target, day.year),
+            )
+            row.points.append(point)
+            if value is not None:
+                row.latest = point
+        row.year_target = progress.year_target(year=today.year, **measures)
+        row.expected_now = progress.expected(day=today, **measures)
+        row.status = row.latest.status if row.latest else progress.NO_DATA
+        rows.append(row)
+    return rows
+
+
+def _status(
+    indicator: Indicator,
+    stated: list[progress.Milestone],
+    value: Decimal | None,
+    expectation: Decimal | None,
+    target: Decimal | None,
+    year: int,
+) -> str:
+    comparator = next((m.comparator for m in stated if m.year == year), indicator.direction)
+    return progress.status(
+        value=value,
+        expectation=expectation,
+        target=target,
+        comparator=comparator,
+        lower_is_better=indicator.lower_is_better,
+        kind=indicator.kind,
+    )
+
+
+def plan_indicator_rows(
+    plan: Plan, today: datetime.date, visible: QuerySet[Indicator] | None = None
+) -> list[IndicatorRow]:
+    indicators = (visible if visible is not None else Indicator.objects.all()).filter(plan=plan)
+    return indicator_rows(
+        plan,
+        list(indicators.select_related("task", "owner").order_by("task__order", "order", "id")),
+        today,
+    )
+
+
+@dataclass(frozen=True)
+class IndicatorResult:
+    indicator_id: int
+    name: str
+    owner_id: int | None
+    unit_of_measure: str
+    target: Decimal | None  # the year's target (stated, or time-proportional between years)
+    target_stated: bool
+    value: Decimal | None  # the last value reported in a round of the year
+    period: str  # that round's period label ('' when none)
+    met: bool | None  # None: no target for the year; False when not reported
+    url: str
+
+
+def year_results(plan: Plan, year: int) -> list[IndicatorResult]:
+    """Each indicator's result for `year`: the last value reported in a round of
+    the year (a round belongs to the year it opens in) against the year's target."""
+    indicators = list(
+        Indicator.objects.filter(plan=plan).select_related("task").order_by("task__order", "order")
+    )
+    rounds = {
+        rnd.pk: rnd
+        for rnd in Round.objects.filter(
+            plan=plan, status=Round.Status.OPEN, opens_on__year=year
+        ).order_by("opens_on", "id")
+    }
+    milestones = _milestones(indicators)
+    values = _values(plan, indicators, rounds)
+    span = plan_span(plan, [m.year for ms in milestones.values() for m in ms])
+    results = []
+    for indicator in indicators:
+        stated = milestones.get(indicator.pk, [])
+        target = progress.year_target(
+            kind=indicator.kind,
+            milestones=stated,
+            year=year,
+            plan_start=span.start,
+            baseline=indicator.baseline,
+        )
+        value, period = None, ""
+        for rnd in rounds.values():
+            found = values.get(indicator.pk, {}).get(rnd.pk)
+            if found is not None:
+                value, period = found, rnd.period
+        comparator = next((m.comparator for m in stated if m.year == year), indicator.direction)
+        met = None
+        if target is not None:
+            met = value is not None and progress.reaches(value, target, comparator)
+        results.append(
+            IndicatorResult(
+                indicator_id=indicator.pk,
+                name=indicator.name,
+                owner_id=indicator.owner_id,
+                unit_of_measure=indicator.unit_of_measure,
+                target=target,
+                target_stated=any(m.year == year for m in stated),
+                value=value,
+                period=period,
+                met=met,
+                url=reverse("indicator_detail", args=[indicator.pk]),
+            )
+        )
+    return results
+
+
+def current_round(plan: Plan) -> Round | None:
+    """The plan's latest open round: the one whose values the owner units report now."""
+    return (
+        Round.objects.filter(plan=plan, status=Round.Status.OPEN)
+        .order_by("-opens_on", "-id")
+        .first()
+    )
+
+
+def owned_for_round(
+    rnd: Round, unit_ids: list[int] | None
+) -> list[tuple[Indicator, Decimal | None]]:
+    """The plan indicators the units own (all with None), with their value in the round."""
+    indicators = Indicator.objects.filter(plan=rnd.plan_id, task__isnull=True).select_related(
+        "owner"
+    )
+    if unit_ids is not None:
+        indicators = indicators.filter(owner__in=unit_ids)
+    values = dict(
+        IndicatorValue.objects.filter(round=rnd, indicator__in=indicators).values_list(
+            "indicator_id", "value"
+        )
+    )
+    return [(indicator, values.get(indicator.pk)) for indicator in indicators.order_by("order")]

@@ -1,0 +1,65 @@
+"""The leadership dashboard and an indicator page in Chromium, on the demo's history
+(three past quarters worked through the services, and the current round)."""
+
+import io
+from collections.abc import Iterator
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+from playwright.sync_api import Page, expect
+
+from departments.models import User
+from indicators.models import Indicator
+from ledger.management.commands.load_demo import DEMO_PASSWORD
+from ledger.models import Plan
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def demo(transactional_db: None, settings) -> Iterator[Plan]:  # type: ignore[no-untyped-def]
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    call_command("load_demo", stdout=io.StringIO())
+    yield Plan.objects.get()
+
+
+def log_in(page: Page, base_url: str, username: str) -> None:
+    page.goto(base_url + reverse("login"))
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    expect(page.get_by_test_id("who")).to_be_visible()
+
+
+def test_an_indicator_page_shows_values_against_target_and_time_proportional_line(
+    page: Page, live_server, demo: Plan, screenshot_dir
+) -> None:
+    log_in(page, live_server.url, "leadership")
+    page.goto(live_server.url + reverse("plan_detail", args=[demo.pk]))
+    page.get_by_test_id("indicators").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("指标")
+    section = page.get_by_test_id("section-indicators")
+    expect(section).to_contain_text("制造业产品质量合格率")
+    page.screenshot(path=str(screenshot_dir / "indicators.png"), full_page=True)
+
+    standards_name = "新增主导或参与国际、国家、行业、团体标准和省(市)地方标准"
+    section.get_by_role("link", name=standards_name).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("新增主导或参与")
+    chart = page.get_by_test_id("indicator-chart").locator("img")
+    expect(chart).to_be_visible()
+    # The SVG drew: it is laid out at its width, not as a broken image's icon.
+    assert chart.evaluate("img => img.complete && img.getBoundingClientRect().width") > 600
+    expect(page.get_by_test_id("expected-now")).not_to_have_text("—")
+    values = page.get_by_test_id("values")
+    expect(values.locator("tr[data-round]")).to_have_count(4)
+    expect(values).to_contain_text("2026年第三季度")
+    page.screenshot(path=str(screenshot_dir / "indicator.png"), full_page=True)
+
+    # A liaison of a unit that owns none of the plan's headline numbers cannot open it.
+    standards = Indicator.objects.get(plan=demo, task=None, name__startswith="新增主导")
+    page.context.clear_cookies()
+    log_in(page, live_server.url, "gongxin.liaison")
+    response = page.goto(live_server.url + reverse("indicator_detail", args=[standards.pk]))
+    assert response is not None and response.status == 404
+    assert User.objects.get(username="gongxin.liaison").unit.code == "gongxin"
