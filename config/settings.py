@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "documents",
     "bulletins",
     "indicators",
+    "dashboard",
     "axes",
 ]
 

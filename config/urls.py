@@ -40,4 +40,5 @@ urlpatterns = [
     path("", include("supervision.urls")),
     path("", include("bulletins.urls")),
     path("", include("indicators.urls")),
+    path("", include("dashboard.urls")),
 ]

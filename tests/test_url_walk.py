@@ -199,6 +199,9 @@ URL_IDS: dict[str, KwargsFor] = {
     "indicator_detail": lambda case, action: {"pk": indicator_of_other_units(case).pk},
     "indicator_report": lambda case, action: {"pk": indicator_of_other_units(case).pk},
     "round_indicators": lambda case, action: {"round_pk": case.round.pk},
+    # the dashboard: the plan's, and 市工业和信息化局's view of it.
+    "plan_dashboard": lambda case, action: {"plan_pk": case.plan.pk},
+    "unit_dashboard": lambda case, action: {"plan_pk": case.plan.pk, "unit_pk": case.gongxin.pk},
     # viewflow's process pages.
     "task:process_detail": lambda case, action: {"process_pk": case.working.pk},
     "report:process_detail": lambda case, action: {"process_pk": case.report_done.pk},

@@ -22,6 +22,7 @@ PROJECT_APPS = [
     "supervision",
     "bulletins",
     "indicators",
+    "dashboard",
 ]
 # The trail itself, not a change of state.
 NOT_STATE_CHANGES = {"audit.services.audit_record", "audit.services.row_digest"}

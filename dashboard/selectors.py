@@ -1,0 +1,599 @@
+"""What the leadership dashboard shows of a plan, for the whole city or for one unit.
+
+Everything is read in a fixed number of queries whatever the number of tasks,
+units and rounds: counts are grouped in SQL, and only short lists (the red
+list, the reports due, interviews, commitments, 督办单) come back as rows; the
+dashboard's own reads load no ledger entry into Python, only counts of them.
+
+The lights are those of now for the current round, computed by
+supervision.lights as the ledger, the task and unit pages and the board show
+them (so a red count leads to the same red rows in the ledger); the sweep's
+stored records give the earlier rounds' lights in the trend.
+
+The unit view covers the tasks the unit answers for, as lead or co-unit, with
+those that fall on a group it belongs to (a county government answers for what
+falls on 各县(市、区)政府), the same rule as the ledger's and the plan page's.
+"""
+
+import datetime
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Case, Count, Exists, OuterRef, Q, Sum, Value, When
+from django.utils.translation import gettext_lazy as _
+from viewflow.workflow.models import Task as FlowTask
+from viewflow.workflow.status import PROCESS, STATUS
+
+from dashboard.figures import (
+    LIGHT_KEYS,
+    NOT_REPORTED,
+    SCHEDULE_KEYS,
+    CategoryRow,
+    CommitmentRow,
+    CompletionRow,
+    Dashboard,
+    DueReport,
+    DueReports,
+    Figure,
+    InterviewRow,
+    Lifecycle,
+    Lights,
+    NoticeRow,
+    Ranking,
+    RedTask,
+    RedUnit,
+    RedUnits,
+    RoundRef,
+    TimelinessRow,
+    TrendRow,
+)
+from departments.models import Unit
+from ledger.models import Category, Plan, Task, TaskUnit
+from ledger.selectors import units_in_plan
+from rounds.models import Entry, Round, UnitReport
+from supervision.lights import LightInfo, compute_lights
+from supervision.models import Commitment, Interview, Light, LightRecord, SupervisionNotice
+from workflow.models import TaskProcess
+
+# A task's lifecycle, and where a task in progress stands.
+LIFECYCLE = (
+    ("undispatched", _("Not dispatched")),
+    ("in_progress", _("In progress")),
+    ("suspended", _("Suspended")),
+    ("closed", _("Closed")),
+    ("terminated", _("Terminated")),
+)
+STAGES = (
+    ("ack", _("Awaiting acknowledgement")),
+    ("work_plan", _("Drawing up the work plan")),
+    ("under_way", _("Being carried out")),
+    ("completion", _("Completion under review")),
+)
+# The TaskFlow nodes of each stage (workflow/flows.py).
+STAGE_NODES = {
+    "ack": ("acknowledge",),
+    "work_plan": ("write_part", "sign_work_plan", "review_work_plan"),
+    "under_way": ("apply_completion",),
+    "completion": ("sign_completion", "verify_completion"),
+}
+# The longest list of reports due the page shows; the counts cover them all.
+DUE_ROWS = 100
+# The rounds the trend covers, the latest: two years of monthly rounds.
+TREND_ROUNDS = 24
+
+
+# --- Who the view is for -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The whole city (no unit), or one unit with the groups it answers through."""
+
+    unit: Unit | None = None
+    answering: tuple[int, ...] = ()
+
+    def tasks(self, ref: str) -> Q:
+        """Rows whose task (the field `ref` names) the unit answers for; all for the city."""
+        if self.unit is None:
+            return Q()
+        # IN (subquery), not a correlated EXISTS: PostgreSQL plans it as a hashed set
+        # even beside an OR, where it costs EXISTS per row and the cost estimate sets
+        # off its JIT compiler (200 ms spent compiling a 10 ms query).
+        links = TaskUnit.objects.filter(unit_id__in=self.answering).values("task_id")
+        return Q(**{f"{ref}__in": links})
+
+
+def scope_of(unit: Unit | None) -> Scope:
+    """The view of `unit`, or of the whole city when None; one query for a unit."""
+    if unit is None:
+        return Scope()
+    groups = unit.member_of.values_list("pk", flat=True)
+    return Scope(unit=unit, answering=(unit.pk, *groups))
+
+
+# --- Reads -------------------------------------------------------------------
+
+
+def _rounds(plan: Plan, scope: Scope) -> list[RoundRef]:
+    """The plan's open rounds, oldest first; for a unit, those it reports in."""
+    rounds = Round.objects.filter(plan=plan, status=Round.Status.OPEN)
+    if scope.unit is not None:
+        rounds = rounds.filter(
+            Exists(UnitReport.objects.filter(round=OuterRef("pk"), unit_id=scope.unit.pk))
+        )
+    return [
+        RoundRef(pk=r["id"], period=r["period"], opens_on=r["opens_on"], deadline=r["deadline"])
+        for r in rounds.order_by("opens_on", "id").values("id", "period", "opens_on", "deadline")
+    ]
+
+
+def _stage_case() -> Case:
+    whens = []
+    for stage, nodes in STAGE_NODES.items():
+        matches = Q()
+        for node in nodes:
+            matches |= Q(flow_task__endswith=f".{node}")
+        whens.append(When(matches, then=Value(stage)))
+    return Case(*whens, default=Value(""))
+
+
+def lifecycle(plan: Plan, scope: Scope) -> Lifecycle:
+    """The tasks by lifecycle status, and those in progress by stage: two grouped queries."""
+    status = Case(
+        When(process__isnull=True, then=Value("undispatched")),
+        When(process__status=PROCESS.DONE, then=Value("closed")),
+        When(process__status=PROCESS.CANCELED, then=Value("terminated")),
+        When(process__suspended=True, then=Value("suspended")),
+        default=Value("in_progress"),
+    )
+    found = dict(
+        Task.objects.filter(plan=plan)
+        .filter(scope.tasks("pk"))
+        .annotate(lifecycle=status)
+        .order_by()
+        .values("lifecycle")
+        .annotate(n=Count("pk"))
+        .values_list("lifecycle", "n")
+    )
+    running = TaskProcess.objects.filter(
+        plan_task__plan=plan, status=PROCESS.NEW, suspended=False
+    ).filter(scope.tasks("plan_task_id"))
+    stages = dict(
+        FlowTask.objects.filter(
+            process_id__in=running.values("pk"),
+            flow_task_type="HUMAN",
+            status__in=[STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED],
+        )
+        .annotate(stage=_stage_case())
+        .order_by()
+        .values("stage")
+        .annotate(n=Count("process_id", distinct=True))
+        .values_list("stage", "n")
+    )
+    return Lifecycle(
+        statuses=[Figure(key, str(label), found.get(key, 0)) for key, label in LIFECYCLE],
+        stages=[Figure(key, str(label), stages.get(key, 0)) for key, label in STAGES],
+        total=sum(found.values()),
+    )
+
+
+def _light_counts(counts: dict[str, int]) -> list[Figure]:
+    return [Figure(key, str(Light(key).label), counts.get(key, 0)) for key in LIGHT_KEYS]
+
+
+def _lights_now(
+    plan: Plan, current: RoundRef, scope: Scope, today: datetime.date, round_units: set[int]
+) -> Lights:
+    """The lights now, as the ledger, the task and unit pages and the board show them
+    (supervision.selectors: stored records are for past rounds): for the round's
+    tasks, and for the units with a report in it, as the sweep stores them."""
+    task_lights, unit_lights = compute_lights(today=today, plans=[plan])
+    tasks = (
+        Task.objects.filter(rounds=current.pk)
+        .filter(scope.tasks("pk"))
+        .order_by("order")
+        .values("pk", "number", "title", "lead_unit_id", "lead_unit__name")
+    )
+    counts: dict[str, int] = defaultdict(int)
+    red_tasks = []
+    for task in tasks:
+        light = task_lights.get(task["pk"]) or LightInfo()
+        counts[light.color] += 1
+        if light.color == Light.RED:
+            red_tasks.append(
+                RedTask(
+                    pk=task["pk"],
+                    number=task["number"],
+                    title=task["title"],
+                    lead_unit_id=task["lead_unit_id"],
+                    lead_unit=task["lead_unit__name"],
+                    light=light,
+                )
+            )
+    red_units: dict[tuple[str, ...], RedUnits] = {}
+    own = None
+    if scope.unit is not None:
+        own = unit_lights.get(scope.unit.pk) or LightInfo()
+    else:
+        red = {pk for pk, info in unit_lights.items() if info.color == Light.RED} & round_units
+        for unit in (
+            Unit.objects.filter(pk__in=red).order_by("sort_order", "pk").values("pk", "name")
+        ):
+            light = unit_lights[unit["pk"]]
+            row = red_units.setdefault(
+                tuple(light.reasons), RedUnits(reasons=list(light.reasons), units=[])
+            )
+            row.units.append(RedUnit(pk=unit["pk"], name=unit["name"], light=light))
+    return Lights(
+        counts=_light_counts(counts),
+        red_tasks=red_tasks,
+        red_units=list(red_units.values()),
+        own=own,
+    )
+
+
+def _light_trend(
+    rounds: list[int], scope: Scope
+) -> tuple[dict[int, dict[str, int]], dict[int, str]]:
+    """(round pk -> the tasks' lights counted by colour, round pk -> the unit's own
+    light) in the rounds: one grouped query over the stored lights."""
+    wanted = Q(task__isnull=False) & scope.tasks("task_id")
+    if scope.unit is not None:
+        wanted |= Q(unit_id=scope.unit.pk)
+    rows = (
+        LightRecord.objects.filter(round_id__in=rounds)
+        .filter(wanted)
+        .annotate(is_task=Case(When(task__isnull=False, then=Value(1)), default=Value(0)))
+        .order_by()
+        .values("round_id", "color", "is_task")
+        .annotate(n=Count("id"))
+    )
+    tasks: dict[int, dict[str, int]] = defaultdict(dict)
+    own: dict[int, str] = {}
+    for row in rows:
+        if row["is_task"]:
+            tasks[row["round_id"]][row["color"]] = row["n"]
+        else:
+            own[row["round_id"]] = row["color"]
+    return dict(tasks), own
+
+
+def _schedule_trend(
+    rounds: list[int], scope: Scope
+) -> tuple[dict[int, int], dict[int, dict[str, int]]]:
+    """(round pk -> its tasks, round pk -> the sent lead entries by schedule) in the
+    rounds: a grouped query over the rounds' tasks and one over the lead units' entries."""
+    links = Round.tasks.through.objects.filter(round_id__in=rounds).filter(scope.tasks("task_id"))
+    totals = dict(
+        links.order_by().values("round_id").annotate(n=Count("id")).values_list("round_id", "n")
+    )
+    entries = (
+        Entry.objects.filter(
+            is_lead=True, report__round_id__in=rounds, report__sent_at__isnull=False
+        )
+        .filter(scope.tasks("task_id"))
+        .order_by()
+        .values("report__round_id", "schedule")
+        .annotate(n=Count("id"))
+    )
+    sent: dict[int, dict[str, int]] = defaultdict(dict)
+    for row in entries:
+        sent[row["report__round_id"]][row["schedule"]] = row["n"]
+    return totals, dict(sent)
+
+
+def _schedule_counts(tasks: int, sent: dict[str, int]) -> dict[str, int]:
+    """Tasks by progress as the bulletin counts them: a sent lead entry's schedule,
+    未报送 for every other task of the round."""
+    counts = {key: sent.get(key, 0) for key in SCHEDULE_KEYS if key}
+    counts[NOT_REPORTED] = max(tasks - sum(counts.values()), 0)
+    return counts
+
+
+def categories(plan: Plan, current: RoundRef | None, scope: Scope) -> list[CategoryRow]:
+    """The current round's tasks by category and progress: three queries."""
+    if current is None:
+        return []
+    rows = [
+        CategoryRow(pk=c["id"], number=c["number"], title=c["title"], tasks=0, counts={})
+        for c in Category.objects.filter(plan=plan)
+        .order_by("number")
+        .values("id", "number", "title")
+    ]
+    totals = dict(
+        Task.objects.filter(rounds=current.pk)
+        .filter(scope.tasks("pk"))
+        .order_by()
+        .values("category_id")
+        .annotate(n=Count("pk"))
+        .values_list("category_id", "n")
+    )
+    sent: dict[int, dict[str, int]] = defaultdict(dict)
+    for row in (
+        Entry.objects.filter(
+            report__round_id=current.pk, is_lead=True, report__sent_at__isnull=False
+        )
+        .filter(scope.tasks("task_id"))
+        .order_by()
+        .values("task__category_id", "schedule")
+        .annotate(n=Count("id"))
+    ):
+        sent[row["task__category_id"]][row["schedule"]] = row["n"]
+    for row in rows:
+        row.tasks = totals.get(row.pk, 0)
+        row.counts = _schedule_counts(row.tasks, sent.get(row.pk, {}))
+    return [row for row in rows if row.tasks]
+
+
+def _ranked(rows: list[Any], key: Callable[[Any], tuple], scope: Scope) -> Ranking:
+    """Number the rows in `key` order; a unit's view keeps its own row only."""
+    rows.sort(key=key)
+    for place, row in enumerate(rows, start=1):
+        row.rank = place
+    if scope.unit is None:
+        return Ranking(rows=rows, of=len(rows))
+    return Ranking(rows=[row for row in rows if row.unit_id == scope.unit.pk], of=len(rows))
+
+
+def timeliness(
+    plan: Plan, scope: Scope, today: datetime.date, current: RoundRef | None
+) -> tuple[Ranking, set[int]]:
+    """Units ranked by their share of reports sent on time over the plan's open rounds
+    (then by their share sent at all, then by fewer days late), with the units
+    reporting in the current round: one grouped query. A report not sent and not
+    yet due does not count."""
+    sent = Q(sent_at__isnull=False)
+    rows = (
+        UnitReport.objects.filter(round__plan=plan, round__status=Round.Status.OPEN)
+        .order_by()
+        .values("unit_id", "unit__name", "unit__sort_order")
+        .annotate(
+            on_time=Count("pk", filter=sent & Q(late_days=0)),
+            late=Count("pk", filter=sent & Q(late_days__gt=0)),
+            missing=Count("pk", filter=Q(sent_at__isnull=True, round__deadline__lt=today)),
+            late_days=Sum("late_days", filter=sent, default=0),
+            in_current=Count("pk", filter=Q(round_id=current.pk if current else None)),
+        )
+    )
+    order = {}
+    found, in_current = [], set()
+    for row in rows:
+        order[row["unit_id"]] = row["unit__sort_order"]
+        if row["in_current"]:
+            in_current.add(row["unit_id"])
+        found.append(
+            TimelinessRow(
+                unit_id=row["unit_id"],
+                unit=row["unit__name"],
+                on_time=row["on_time"],
+                late=row["late"],
+                missing=row["missing"],
+                late_days=row["late_days"] or 0,
+            )
+        )
+
+    def key(row: TimelinessRow) -> tuple:
+        # On time first; then a report sent late before one never sent; then fewer days late.
+        sent = (row.on_time + row.late) / row.due if row.due else 0
+        return (row.due == 0, -(row.share or 0), -sent, row.late_days, order[row.unit_id])
+
+    return _ranked(found, key, scope), in_current
+
+
+def completion(plan: Plan, scope: Scope) -> Ranking:
+    """Lead units ranked by their share of tasks closed (completion verified by the
+    working group); terminated tasks do not count. One grouped query."""
+    rows = (
+        Task.objects.filter(plan=plan)
+        .exclude(process__status=PROCESS.CANCELED)
+        .order_by()
+        .values("lead_unit_id", "lead_unit__name", "lead_unit__sort_order")
+        .annotate(tasks=Count("pk"), closed=Count("pk", filter=Q(process__status=PROCESS.DONE)))
+    )
+    order = {}
+    found = []
+    for row in rows:
+        order[row["lead_unit_id"]] = row["lead_unit__sort_order"]
+        found.append(
+            CompletionRow(
+                unit_id=row["lead_unit_id"],
+                unit=row["lead_unit__name"],
+                tasks=row["tasks"],
+                closed=row["closed"],
+            )
+        )
+
+    def key(row: CompletionRow) -> tuple:
+        return (-(row.share or 0), -row.closed, order[row.unit_id])
+
+    return _ranked(found, key, scope)
+
+
+def week_of(today: datetime.date) -> tuple[datetime.date, datetime.date]:
+    """Monday and Sunday of the week of `today`."""
+    start = today - datetime.timedelta(days=today.weekday())
+    return start, start + datetime.timedelta(days=6)
+
+
+def reports_due(plan: Plan, scope: Scope, today: datetime.date) -> DueReports:
+    """Reports not sent whose round is due by Sunday, overdue ones included: their
+    counts, and the first DUE_ROWS of them, the longest overdue first. Two queries."""
+    start, end = week_of(today)
+    due = UnitReport.objects.filter(
+        round__plan=plan,
+        round__status=Round.Status.OPEN,
+        sent_at__isnull=True,
+        round__deadline__lte=end,
+    )
+    if scope.unit is not None:
+        due = due.filter(unit_id=scope.unit.pk)
+    counts = due.aggregate(
+        this_week=Count("pk", filter=Q(round__deadline__gte=today)),
+        overdue=Count("pk", filter=Q(round__deadline__lt=today)),
+    )
+    rows = due.order_by("round__deadline", "round_id", "unit__sort_order", "pk").values(
+        "pk", "unit_id", "unit__name", "state", "round_id", "round__period", "round__deadline"
+    )[:DUE_ROWS]
+    return DueReports(
+        rows=[
+            DueReport(
+                pk=row["pk"],
+                unit_id=row["unit_id"],
+                unit=row["unit__name"],
+                round_id=row["round_id"],
+                period=row["round__period"],
+                deadline=row["round__deadline"],
+                state=row["state"],
+                overdue_days=max((today - row["round__deadline"]).days, 0),
+            )
+            for row in rows
+        ],
+        this_week=counts["this_week"],
+        overdue=counts["overdue"],
+        week_start=start,
+        week_end=end,
+    )
+
+
+def _units_of(plan: Plan, scope: Scope, field_name: str) -> Q:
+    """Rows (whose unit the field names) of the unit's view, or of any unit in the plan."""
+    if scope.unit is not None:
+        return Q(**{field_name: scope.unit.pk})
+    return Q(**{f"{field_name}__in": units_in_plan(plan).values("pk")})
+
+
+def interviews(plan: Plan, scope: Scope) -> list[InterviewRow]:
+    """Interviews scheduled, minutes not yet recorded, of the plan's units."""
+    rows = (
+        Interview.objects.filter(status=Interview.Status.SCHEDULED)
+        .filter(_units_of(plan, scope, "unit_id"))
+        .order_by("held_at", "pk")
+        .values("pk", "unit_id", "unit__name", "held_at", "interviewee", "place")
+    )
+    return [
+        InterviewRow(
+            pk=row["pk"],
+            unit_id=row["unit_id"],
+            unit=row["unit__name"],
+            held_at=row["held_at"],
+            interviewee=row["interviewee"],
+            place=row["place"],
+        )
+        for row in rows
+    ]
+
+
+def commitments(plan: Plan, scope: Scope, today: datetime.date) -> list[CommitmentRow]:
+    """Commitments of the plan's units not closed: open, or reported done and to be
+    checked; by deadline."""
+    rows = (
+        Commitment.objects.filter(status__in=[Commitment.Status.OPEN, Commitment.Status.REPORTED])
+        .filter(_units_of(plan, scope, "interview__unit_id"))
+        .order_by("due_on", "interview_id", "number")
+        .values(
+            "pk",
+            "interview_id",
+            "interview__unit_id",
+            "interview__unit__name",
+            "number",
+            "text",
+            "due_on",
+            "status",
+        )
+    )
+    return [
+        CommitmentRow(
+            pk=row["pk"],
+            interview_id=row["interview_id"],
+            unit_id=row["interview__unit_id"],
+            unit=row["interview__unit__name"],
+            number=row["number"],
+            text=row["text"],
+            due_on=row["due_on"],
+            status=row["status"],
+            overdue=row["status"] == Commitment.Status.OPEN and row["due_on"] < today,
+        )
+        for row in rows
+    ]
+
+
+def notices(plan: Plan, scope: Scope, today: datetime.date) -> list[NoticeRow]:
+    """The plan's 督办单 awaiting the unit's answer."""
+    found = SupervisionNotice.objects.filter(plan=plan, answered_at__isnull=True)
+    if scope.unit is not None:
+        found = found.filter(unit_id=scope.unit.pk)
+    rows = found.order_by("answer_by", "year", "number").values(
+        "pk", "year", "number", "unit_id", "unit__name", "issued_at", "answer_by"
+    )
+    return [
+        NoticeRow(
+            pk=row["pk"],
+            doc_number=SupervisionNotice(year=row["year"], number=row["number"]).doc_number,
+            unit_id=row["unit_id"],
+            unit=row["unit__name"],
+            issued_at=row["issued_at"],
+            answer_by=row["answer_by"],
+            overdue=row["answer_by"] < today,
+        )
+        for row in rows
+    ]
+
+
+def dashboard(*, plan: Plan, unit: Unit | None, today: datetime.date) -> Dashboard:
+    """The plan's dashboard for the whole city (unit None) or for one unit, as of
+    `today`, in a fixed number of queries."""
+    scope = scope_of(unit)
+    rounds = _rounds(plan, scope)
+    current = rounds[-1] if rounds else None
+    # The trend covers the latest rounds (sixty monthly bars would be unreadable; the
+    # rounds page lists them all). The current round is always among them.
+    shown = rounds[-TREND_ROUNDS:]
+    round_ids = [rnd.pk for rnd in shown]
+    round_totals, round_sent = _schedule_trend(round_ids, scope)
+    stored, own_lights = _light_trend(round_ids, scope)
+    ranking, round_units = timeliness(plan, scope, today, current)
+    if current is None:
+        own = LightInfo() if scope.unit is not None else None
+        lights = Lights(counts=_light_counts({}), red_tasks=[], red_units=[], own=own)
+    else:
+        lights = _lights_now(plan, current, scope, today, round_units)
+    trend = []
+    for rnd in shown:
+        counts, own_light = stored.get(rnd.pk), own_lights.get(rnd.pk, "")
+        if rnd is current:
+            # The current round's point is the light now, as the page shows it.
+            counts = {row.key: row.count for row in lights.counts}
+            own_light = lights.own.color if lights.own is not None else ""
+        tasks = round_totals.get(rnd.pk, 0)
+        trend.append(
+            TrendRow(
+                round=rnd,
+                tasks=tasks,
+                schedule=_schedule_counts(tasks, round_sent.get(rnd.pk, {})),
+                lights=counts,
+                own_light=own_light,
+            )
+        )
+    rows = categories(plan, current, scope)
+    schedule = {key: sum(row.counts[key] for row in rows) for key in SCHEDULE_KEYS}
+    return Dashboard(
+        plan=plan,
+        unit=unit,
+        today=today,
+        current=current,
+        lifecycle=lifecycle(plan, scope),
+        lights=lights,
+        categories=rows,
+        schedule=schedule,
+        round_tasks=sum(row.tasks for row in rows),
+        timeliness=ranking,
+        completion=completion(plan, scope),
+        due=reports_due(plan, scope, today),
+        interviews=interviews(plan, scope),
+        commitments=commitments(plan, scope, today),
+        notices=notices(plan, scope, today),
+        trend=trend,
+        round_count=len(rounds),
+    )
