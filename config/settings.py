@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "bulletins",
     "indicators",
     "dashboard",
+    "assessment",
     "axes",
 ]
 

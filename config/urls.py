@@ -41,4 +41,5 @@ urlpatterns = [
     path("", include("bulletins.urls")),
     path("", include("indicators.urls")),
     path("", include("dashboard.urls")),
+    path("", include("assessment.urls")),
 ]

@@ -26,6 +26,7 @@ from departments.models import Unit, User
 from rounds.flows import ReportFlow
 from rounds.models import ReportFile, UnitReport
 from rounds.services import round_create
+from tests.assessment.base import assessment_of_other_units
 from tests.base import PlanTestCase, make_person
 from tests.bulletins.base import bulletin_of_other_units
 from tests.indicators.base import indicator_of_other_units
@@ -202,6 +203,27 @@ URL_IDS: dict[str, KwargsFor] = {
     # the dashboard: the plan's, and 市工业和信息化局's view of it.
     "plan_dashboard": lambda case, action: {"plan_pk": case.plan.pk},
     "unit_dashboard": lambda case, action: {"plan_pk": case.plan.pk, "unit_pk": case.gongxin.pk},
+    # the annual assessment: one publicised, scoring 市工业和信息化局 only, with its
+    # objection and a manual item.
+    "plan_assessments": lambda case, action: {"plan_pk": case.plan.pk},
+    "assessment_detail": lambda case, action: {"pk": assessment_of_other_units(case).pk},
+    "assessment_scheme": lambda case, action: {"pk": assessment_of_other_units(case).pk},
+    "assessment_adjustment_add": lambda case, action: {"pk": assessment_of_other_units(case).pk},
+    "assessment_adjustment_remove": lambda case, action: {
+        "pk": assessment_of_other_units(case).adjustments.get().pk
+    },
+    "assessment_publicise": lambda case, action: {"pk": assessment_of_other_units(case).pk},
+    "assessment_publish": lambda case, action: {"pk": assessment_of_other_units(case).pk},
+    "assessment_unit": lambda case, action: {
+        "pk": assessment_of_other_units(case).pk,
+        "unit_pk": case.gongxin.pk,
+    },
+    "assessment_objection_file": lambda case, action: {"pk": assessment_of_other_units(case).pk},
+    "assessment_objection_answer": lambda case, action: {
+        "pk": assessment_of_other_units(case).objections.get().pk
+    },
+    "assessment_xlsx": lambda case, action: {"pk": assessment_of_other_units(case).pk},
+    "assessment_pdf": lambda case, action: {"pk": assessment_of_other_units(case).pk},
     # viewflow's process pages.
     "task:process_detail": lambda case, action: {"process_pk": case.working.pk},
     "report:process_detail": lambda case, action: {"process_pk": case.report_done.pk},

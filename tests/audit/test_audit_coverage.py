@@ -23,6 +23,7 @@ PROJECT_APPS = [
     "bulletins",
     "indicators",
     "dashboard",
+    "assessment",
 ]
 # The trail itself, not a change of state.
 NOT_STATE_CHANGES = {"audit.services.audit_record", "audit.services.row_digest"}

@@ -1,0 +1,486 @@
+"""Assessment pages: a plan's assessments by year, one assessment (its scheme, the
+ranking and the actions of its life cycle), the scheme's form, a unit's breakdown with
+its objections, answering an objection, and the exports.
+
+The unit rule (departments/access.py): a unit sees an assessment only once it is
+publicised, and then only its own line and breakdown; another unit's answers 404, as
+if it did not exist, and the attempt is recorded. City leadership reads everything;
+only supervisors change anything.
+"""
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.files.base import ContentFile
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from assessment import services
+from assessment.document import render_pdf
+from assessment.excel import assessment_xlsx
+from assessment.forms import (
+    AdjustmentForm,
+    AnswerForm,
+    CreateForm,
+    ObjectionForm,
+    PubliciseForm,
+    SchemeForm,
+)
+from assessment.models import Adjustment, Assessment, Objection, UnitScore
+from assessment.scoring import text
+from assessment.selectors import (
+    ScoreRow,
+    adjustments_of,
+    assessments_visible_to,
+    may_supervise,
+    objection_counts,
+    objections_visible_to,
+    ranking,
+    scores_visible_to,
+    unit_row,
+)
+from assessment.wording import criterion_view, grade_label, rule_explanation, rule_label
+from departments.access import get_visible_or_404, refuse_as_missing, unit_scope
+from departments.models import Unit
+from files.responses import attachment_response
+from ledger.models import Plan
+from ledger.selectors import plans_visible_to
+from rounds.excel import XLSX_CONTENT_TYPE
+
+
+def _visible(request: HttpRequest, pk: int) -> Assessment:
+    return get_visible_or_404(
+        request, Assessment.objects.all(), assessments_visible_to(request.user), pk=pk
+    )
+
+
+def _supervising(request: HttpRequest, assessment: Assessment) -> None:
+    """An action only supervisors take: anyone else is answered as if it did not exist."""
+    if not may_supervise(request.user):
+        raise refuse_as_missing(request, assessment)
+
+
+# --- A plan's assessments ------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def plan_assessments(request: HttpRequest, plan_pk: int) -> HttpResponse:
+    plan = get_visible_or_404(
+        request, Plan.objects.all(), plans_visible_to(request.user), pk=plan_pk
+    )
+    supervisor = may_supervise(request.user)
+    form = None
+    if supervisor:
+        # The assessment is made around the turn of the year: in the first half of a
+        # year it is usually of the year before.
+        today = timezone.localdate()
+        form = CreateForm(
+            request.POST if request.method == "POST" else None,
+            initial={"year": today.year if today.month > 6 else today.year - 1},
+        )
+    if request.method == "POST":
+        if not supervisor:
+            raise refuse_as_missing(request, plan)
+        if form.is_valid():
+            try:
+                assessment = services.assessment_create(
+                    plan=plan, year=form.cleaned_data["year"], by=request.user
+                )
+            except services.AssessmentError as error:
+                form.add_error(None, error.message)
+            else:
+                messages.success(
+                    request,
+                    _("The %(year)d assessment is started with the default scheme.")
+                    % {"year": assessment.year},
+                )
+                return redirect(assessment)
+    assessments = assessments_visible_to(request.user).filter(plan=plan).order_by("-year")
+    own = {}
+    scope = unit_scope(request.user)
+    if scope is not None:
+        for score in scores_visible_to(request.user).filter(assessment__plan=plan):
+            own[score.assessment_id] = score
+    rows = [{"assessment": a, "own": own.get(a.pk)} for a in assessments]
+    return render(
+        request,
+        "assessment/list.html",
+        {"plan": plan, "rows": rows, "form": form, "supervisor": supervisor},
+    )
+
+
+# --- One assessment --------------------------------------------------------------------
+
+
+def _criteria_rows(assessment: Assessment) -> list[dict[str, Any]]:
+    return [
+        {
+            "criterion": criterion,
+            "label": rule_label(criterion.rule),
+            "weight": text(criterion.weight),
+            "deduction": text(criterion.deduction) if not criterion.is_share else "",
+            "explanation": rule_explanation(
+                criterion.rule, text(criterion.weight), text(criterion.deduction)
+            ),
+        }
+        for criterion in assessment.criteria.order_by("order")
+    ]
+
+
+def _ranking_rows(rows: list[ScoreRow], criteria: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {
+            "row": row,
+            "points": [
+                (row.criterion(c["criterion"].rule) or {}).get("points", "") for c in criteria
+            ],
+            "total": text(row.total),
+            "adjustment": text(row.adjustment_points),
+            "grade": grade_label(row.grade),
+        }
+        for row in rows
+    ]
+
+
+def _detail_page(
+    request: HttpRequest,
+    assessment: Assessment,
+    *,
+    adjustment_form: AdjustmentForm | None = None,
+    publicise_form: PubliciseForm | None = None,
+) -> HttpResponse:
+    user = request.user
+    whole_city = user.sees_whole_city
+    supervisor = may_supervise(user)
+    criteria = _criteria_rows(assessment)
+    rows = ranking(assessment)
+    if not whole_city:
+        scope = set(unit_scope(user) or ())
+        visible_rows = [row for row in rows if row.unit_id in scope]
+    else:
+        visible_rows = rows
+    context: dict[str, Any] = {
+        "assessment": assessment,
+        "criteria": criteria,
+        "weight_total": text(sum((c["criterion"].weight for c in criteria), start=0)),
+        "rows": _ranking_rows(visible_rows, criteria),
+        "unit_count": len(rows),
+        "whole_city": whole_city,
+        "supervisor": supervisor,
+        "objections_open": assessment.objections_open(timezone.now()),
+        "objections": objections_visible_to(user).filter(assessment=assessment),
+        "counts": objection_counts(assessment) if whole_city else {},
+        "adjustments": adjustments_of(assessment) if whole_city else [],
+    }
+    if supervisor and assessment.is_draft:
+        context["adjustment_form"] = adjustment_form or AdjustmentForm(
+            units=[(row.unit_id, row.unit) for row in sorted(rows, key=lambda r: r.unit)]
+        )
+        context["publicise_form"] = publicise_form or PubliciseForm()
+    return render(request, "assessment/detail.html", context)
+
+
+@require_GET
+@login_required
+def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _detail_page(request, _visible(request, pk))
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def assessment_scheme(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment = _visible(request, pk)
+    _supervising(request, assessment)
+    if not assessment.is_draft:
+        messages.info(
+            request,
+            _("The scheme is frozen once the assessment is publicised: it can no longer change."),
+        )
+        return redirect(assessment)
+    form = SchemeForm(request.POST if request.method == "POST" else None, assessment=assessment)
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.assessment_scheme_update(
+                assessment=assessment,
+                by=request.user,
+                criteria=form.criteria_values(),
+                grades=(data["excellent_from"], data["good_from"], data["fair_from"]),
+                title=data["title"],
+            )
+        except services.AssessmentError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("The scheme is saved."))
+            return redirect(assessment)
+    return render(request, "assessment/scheme.html", {"assessment": assessment, "form": form})
+
+
+@require_POST
+@login_required
+def assessment_adjustment_add(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment = _visible(request, pk)
+    _supervising(request, assessment)
+    rows = ranking(assessment) if assessment.is_draft else []
+    form = AdjustmentForm(request.POST, units=[(row.unit_id, row.unit) for row in rows])
+    if form.is_valid():
+        try:
+            services.adjustment_add(
+                assessment=assessment,
+                by=request.user,
+                unit=Unit.objects.get(pk=form.cleaned_data["unit"]),
+                points=form.cleaned_data["points"],
+                reason=form.cleaned_data["reason"],
+            )
+        except services.AssessmentError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("The bonus or deduction is added."))
+            return redirect(assessment)
+    if not assessment.is_draft:
+        messages.error(
+            request,
+            _("The scheme is frozen once the assessment is publicised: it can no longer change."),
+        )
+        return redirect(assessment)
+    return _detail_page(request, assessment, adjustment_form=form)
+
+
+@require_POST
+@login_required
+def assessment_adjustment_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    adjustment = get_visible_or_404(
+        request,
+        Adjustment.objects.all(),
+        Adjustment.objects.filter(assessment__in=assessments_visible_to(request.user)),
+        pk=pk,
+    )
+    assessment = adjustment.assessment
+    _supervising(request, assessment)
+    try:
+        services.adjustment_remove(adjustment=adjustment, by=request.user)
+    except services.AssessmentError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("The bonus or deduction is removed."))
+    return redirect(assessment)
+
+
+@require_POST
+@login_required
+def assessment_publicise(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment = _visible(request, pk)
+    _supervising(request, assessment)
+    form = PubliciseForm(request.POST)
+    if not form.is_valid():
+        return _detail_page(request, assessment, publicise_form=form)
+    try:
+        assessment = services.assessment_publicise(
+            assessment=assessment,
+            by=request.user,
+            now=timezone.now(),
+            days=form.cleaned_data["days"],
+        )
+    except services.AssessmentError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("The scores are publicised; objections are taken until the end of %(day)s.")
+            % {"day": assessment.last_objection_day.isoformat()},
+        )
+    return redirect(assessment)
+
+
+@require_POST
+@login_required
+def assessment_publish(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment = _visible(request, pk)
+    _supervising(request, assessment)
+    try:
+        assessment = services.assessment_publish(
+            assessment=assessment, by=request.user, now=timezone.now()
+        )
+    except services.AssessmentError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("The assessment is published; the units are told."))
+    return redirect(assessment)
+
+
+# --- A unit's breakdown and its objections -----------------------------------------------
+
+
+def _unit_row(request: HttpRequest, assessment: Assessment, unit_pk: int) -> tuple[ScoreRow, int]:
+    """The unit's line and the number of units assessed: any unit's for city leadership,
+    the person's own unit's otherwise."""
+    if not request.user.sees_whole_city:
+        get_visible_or_404(
+            request,
+            UnitScore.objects.filter(assessment=assessment),
+            scores_visible_to(request.user).filter(assessment=assessment),
+            unit_id=unit_pk,
+        )
+    rows = ranking(assessment)
+    row = next((row for row in rows if row.unit_id == unit_pk), None)
+    if row is None:
+        raise Http404
+    return row, len(rows)
+
+
+def _may_object(request: HttpRequest, assessment: Assessment, unit_pk: int) -> bool:
+    user = request.user
+    return (
+        user.unit_id == unit_pk
+        and assessment.objections_open(timezone.now())
+        and user.has_perm("departments.act_for_unit", user.unit)
+    )
+
+
+def _unit_page(
+    request: HttpRequest,
+    assessment: Assessment,
+    row: ScoreRow,
+    unit_count: int,
+    form: ObjectionForm | None,
+) -> HttpResponse:
+    return render(
+        request,
+        "assessment/unit.html",
+        {
+            "assessment": assessment,
+            "row": row,
+            "total": text(row.total),
+            "criteria_points": text(row.criteria_points),
+            "grade": grade_label(row.grade),
+            "criteria": [criterion_view(c) for c in row.criteria],
+            "adjustments": adjustments_of(assessment, row.unit_id),
+            "objections": objections_visible_to(request.user).filter(
+                assessment=assessment, unit_id=row.unit_id
+            ),
+            "form": form,
+            "unit_count": unit_count,
+            "supervisor": may_supervise(request.user),
+        },
+    )
+
+
+@require_GET
+@login_required
+def assessment_unit(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
+    assessment = _visible(request, pk)
+    row, unit_count = _unit_row(request, assessment, unit_pk)
+    form = ObjectionForm() if _may_object(request, assessment, unit_pk) else None
+    return _unit_page(request, assessment, row, unit_count, form)
+
+
+@require_POST
+@login_required
+def assessment_objection_file(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment = _visible(request, pk)
+    user = request.user
+    if user.sees_whole_city or user.unit_id is None:
+        raise refuse_as_missing(request, assessment)
+    row, unit_count = _unit_row(request, assessment, user.unit_id)
+    form = ObjectionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.objection_file(
+                assessment=assessment,
+                by=user,
+                reason=form.cleaned_data["reason"],
+                now=timezone.now(),
+            )
+        except services.AssessmentError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(
+                request, _("Your objection is sent; the working group will answer it.")
+            )
+            return redirect("assessment_unit", assessment.pk, user.unit_id)
+    return _unit_page(request, assessment, row, unit_count, form)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def assessment_objection_answer(request: HttpRequest, pk: int) -> HttpResponse:
+    objection = get_visible_or_404(
+        request, Objection.objects.all(), objections_visible_to(request.user), pk=pk
+    )
+    assessment = objection.assessment
+    _supervising(request, assessment)
+    if objection.status != Objection.Status.OPEN:
+        messages.info(request, _("This objection has already been answered."))
+        return redirect("assessment_unit", assessment.pk, objection.unit_id)
+    form = AnswerForm(request.POST if request.method == "POST" else None)
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.objection_answer(
+                objection=objection,
+                by=request.user,
+                accept=data["decision"] == "accept",
+                reply=data["reply"],
+                points=data["points"],
+                points_reason=data["points_reason"],
+                now=timezone.now(),
+            )
+        except services.AssessmentError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("The objection is answered; the unit is told."))
+            return redirect(assessment)
+    row = unit_row(assessment, objection.unit_id)
+    return render(
+        request,
+        "assessment/objection_answer.html",
+        {
+            "assessment": assessment,
+            "objection": objection,
+            "row": row,
+            "total": text(row.total) if row else "",
+            "grade": grade_label(row.grade) if row else "",
+            "form": form,
+        },
+    )
+
+
+# --- Exports ------------------------------------------------------------------------------
+
+
+def _whole_city(request: HttpRequest, pk: int) -> Assessment:
+    """The exports hold every unit's scores: city leadership's and the working group's."""
+    assessment = _visible(request, pk)
+    if not request.user.sees_whole_city:
+        raise refuse_as_missing(request, assessment)
+    return assessment
+
+
+def _file_name(assessment: Assessment, suffix: str) -> str:
+    state = (
+        ""
+        if assessment.status == Assessment.Status.PUBLISHED
+        else "-" + str(assessment.get_status_display())
+    )
+    return f"{assessment.plan.doc_number}-{assessment.year}-考核{state}.{suffix}"
+
+
+@require_GET
+@login_required
+def assessment_xlsx_download(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment = _whole_city(request, pk)
+    data = ContentFile(assessment_xlsx(assessment), name="assessment.xlsx")
+    return attachment_response(data, _file_name(assessment, "xlsx"), content_type=XLSX_CONTENT_TYPE)
+
+
+@require_GET
+@login_required
+def assessment_pdf_download(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment = _whole_city(request, pk)
+    data = ContentFile(render_pdf(assessment), name="assessment.pdf")
+    return attachment_response(data, _file_name(assessment, "pdf"), content_type="application/pdf")
