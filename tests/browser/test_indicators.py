@@ -1,4 +1,4 @@
-"""The leadership dashboard and an indicator page in Chromium, on the demo's history
+"""An indicator page in Chromium, on the demo's history
 (three past quarters worked through the services, and the current round)."""
 
 import io
