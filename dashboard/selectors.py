@@ -53,6 +53,7 @@ from departments.models import Unit
 from ledger.models import Category, Plan, Task, TaskUnit
 from ledger.selectors import units_in_plan
 from rounds.models import Entry, Round, UnitReport
+from supervision.items import open_items
 from supervision.lights import LightInfo, compute_lights
 from supervision.models import Commitment, Interview, Light, LightRecord, SupervisionNotice
 from workflow.models import TaskProcess
@@ -189,7 +190,10 @@ def _lights_now(
     """The lights now, as the ledger, the task and unit pages and the board show them
     (supervision.selectors: stored records are for past rounds): for the round's
     tasks, and for the units with a report in it, as the sweep stores them."""
-    task_lights, unit_lights = compute_lights(today=today, plans=[plan])
+    # The plan's items (the ledger's task lights read the same) and the units' own
+    # (commitments, 督办单): not every other plan's, whose number would slow this page.
+    items = open_items(plan_ids=[plan.pk], unit_items=True)
+    task_lights, unit_lights = compute_lights(today=today, plans=[plan], items=items)
     tasks = (
         Task.objects.filter(rounds=current.pk)
         .filter(scope.tasks("pk"))

@@ -55,8 +55,10 @@ def conf(name: str):  # type: ignore[no-untyped-def]
     return settings.SUPERVISION[name]
 
 
-def open_items(*, plan_ids: list[int] | None = None) -> list[Item]:
-    """Every open item with a deadline, in six queries whatever their number."""
+def open_items(*, plan_ids: list[int] | None = None, unit_items: bool = False) -> list[Item]:
+    """Every open item with a deadline, in six queries whatever their number; with
+    `plan_ids`, those of the plans, and (`unit_items`) the units' own: interview
+    commitments and unanswered 督办单, which weigh on a unit's light in any plan."""
     from django.urls import reverse
 
     items: list[Item] = []
@@ -143,7 +145,7 @@ def open_items(*, plan_ids: list[int] | None = None) -> list[Item]:
                 url=reverse("meeting_detail", args=[decision.meeting_id]),
             )
         )
-    if plan_ids is None:
+    if plan_ids is None or unit_items:
         commitments = Commitment.objects.filter(status=Commitment.Status.OPEN).select_related(
             "interview"
         )
