@@ -106,7 +106,7 @@ class DemoHistory:
     @functools.cached_property
     def laggards(self) -> set[int]:
         """A few units that report late, fall behind and get escalated."""
-        codes = ["wenlv", "shangwu", "minzheng", "lincheng"]
+        codes = ["zhujian", "wenlv", "shangwu", "lincheng"]
         return set(Unit.objects.filter(code__in=codes).values_list("pk", flat=True))
 
     def person(self, unit_id: int, role: str) -> User:
@@ -151,9 +151,12 @@ class DemoHistory:
         processes = TaskProcess.objects.filter(plan_task__plan=self.plan).select_related(
             "plan_task"
         )
+        ignored: set[int] = set()
         for process in processes.order_by("plan_task__order"):
-            # Two lead units never acknowledge: their tasks stay red.
-            if process.plan_task.number in (16, 26):
+            # The laggards leave their first lead task unacknowledged: it stays red.
+            lead = process.plan_task.lead_unit_id
+            if lead in self.laggards and lead not in ignored:
+                ignored.add(lead)
                 continue
             liaison = self.person(process.plan_task.lead_unit_id, User.Role.LIAISON)
             _run(
@@ -257,6 +260,10 @@ class DemoHistory:
                     activation=a, by=self.supervisor, decisions=decisions
                 ),
             )
+            reviewed = _at(sent_on + datetime.timedelta(days=2), 16)
+            ReportEvent.objects.filter(
+                report=report, action__in=[ReportEvent.Action.RETURN, ReportEvent.Action.APPROVE]
+            ).update(at=reviewed)
             if returned:
                 self.resend(report, {t: data[t] for t in returned}, liaison, leader)
 
@@ -329,7 +336,9 @@ class DemoHistory:
 
     def interview(self, day: datetime.date) -> None:
         proposal = (
-            InterviewProposal.objects.filter(status=InterviewProposal.Status.PROPOSED)
+            InterviewProposal.objects.filter(
+                status=InterviewProposal.Status.PROPOSED, unit__in=self.laggards
+            )
             .select_related("unit")
             .order_by("created_at", "id")
             .first()
