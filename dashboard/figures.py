@@ -256,6 +256,15 @@ class TrendRow:
 
 
 @dataclass
+class IndicatorSummary:
+    """Where the indicators stand: how many by status, and those behind schedule."""
+
+    counts: list[Figure]
+    total: int
+    behind: list[Any]  # indicators.selectors.IndicatorRow, behind first by name
+
+
+@dataclass
 class Dashboard:
     plan: Plan
     unit: Unit | None  # None: the whole city's view
@@ -272,5 +281,6 @@ class Dashboard:
     interviews: list[InterviewRow]
     commitments: list[CommitmentRow]
     notices: list[NoticeRow]
+    indicators: IndicatorSummary | None = None
     trend: list[TrendRow] = field(default_factory=list)  # the latest rounds, oldest first
     round_count: int = 0  # open rounds in all (the unit's: those it reports in)

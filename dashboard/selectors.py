@@ -37,6 +37,7 @@ from dashboard.figures import (
     DueReport,
     DueReports,
     Figure,
+    IndicatorSummary,
     InterviewRow,
     Lifecycle,
     Lights,
@@ -50,6 +51,9 @@ from dashboard.figures import (
     TrendRow,
 )
 from departments.models import Unit
+from indicators import progress
+from indicators.models import Indicator
+from indicators.selectors import STATUS_LABELS, indicator_rows
 from ledger.models import Category, Plan, Task, TaskUnit
 from ledger.selectors import units_in_plan
 from rounds.models import Entry, Round, UnitReport
@@ -545,6 +549,33 @@ def notices(plan: Plan, scope: Scope, today: datetime.date) -> list[NoticeRow]:
     ]
 
 
+INDICATOR_KEYS = (
+    progress.MET,
+    progress.AHEAD,
+    progress.ON,
+    progress.BEHIND,
+    progress.NO_DATA,
+    progress.NO_TARGET,
+)
+
+
+def indicator_summary(plan: Plan, scope: Scope, today: datetime.date) -> IndicatorSummary:
+    """The plan's indicators (a unit's: those it owns or its tasks have) by where their
+    latest value stands against the time-proportional schedule; six queries."""
+    indicators = Indicator.objects.filter(plan=plan).select_related("task", "owner")
+    if scope.unit is not None:
+        indicators = indicators.filter(Q(owner_id__in=scope.answering) | scope.tasks("task"))
+    rows = indicator_rows(plan, list(indicators.order_by("task__order", "order", "id")), today)
+    counts: dict[str, int] = defaultdict(int)
+    for row in rows:
+        counts[row.status] += 1
+    return IndicatorSummary(
+        counts=[Figure(key, str(STATUS_LABELS[key]), counts.get(key, 0)) for key in INDICATOR_KEYS],
+        total=len(rows),
+        behind=[row for row in rows if row.status == progress.BEHIND],
+    )
+
+
 def dashboard(*, plan: Plan, unit: Unit | None, today: datetime.date) -> Dashboard:
     """The plan's dashboard for the whole city (unit None) or for one unit, as of
     `today`, in a fixed number of queries."""
@@ -598,6 +629,7 @@ def dashboard(*, plan: Plan, unit: Unit | None, today: datetime.date) -> Dashboa
         interviews=interviews(plan, scope),
         commitments=commitments(plan, scope, today),
         notices=notices(plan, scope, today),
+        indicators=indicator_summary(plan, scope, today),
         trend=trend,
         round_count=len(rounds),
     )

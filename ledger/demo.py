@@ -209,9 +209,9 @@ class DemoHistory:
                 values = {}
                 if entry.is_lead:
                     for target in targets.get(entry.task_id, []):
-                        pace = Decimal(rng.randint(70, 125)) / 100
+                        pace = Decimal(rng.randint(85, 125)) / 100
                         if target.unit_of_measure == "%":
-                            pace = Decimal(rng.randint(92, 104)) / 100
+                            pace = Decimal(rng.randint(96, 106)) / 100
                         base = target.value * (share_of_year if target.every_year else 1)
                         if target.unit_of_measure == "%":
                             base = min(target.value * pace, Decimal(100))
@@ -324,7 +324,7 @@ class DemoHistory:
             )
             if expectation is None:
                 continue
-            value = expectation * Decimal(str(round(0.95 + self.rng.random() * 0.09, 3)))
+            value = expectation * Decimal(str(round(0.97 + self.rng.random() * 0.1, 3)))
             if indicator.kind == Indicator.Kind.CUMULATIVE:
                 value = max(value, self.last_values.get(indicator.pk, Decimal(0)))
             if indicator.unit_of_measure == "%":

@@ -5,6 +5,7 @@ import datetime
 from decimal import Decimal
 
 from django.db import connection
+from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -376,3 +377,32 @@ class PageTests(IndicatorTestCase):
         self.standards.refresh_from_db()
         self.assertEqual(self.standards.baseline, D(5))
         self.assertEqual([t.year for t in self.standards.targets.all()], [2023, 2024, 2025, 2027])
+
+
+class DashboardTests(IndicatorTestCase):
+    def test_the_dashboard_counts_indicators_by_standing_and_lists_those_behind(self) -> None:
+        from dashboard.selectors import dashboard
+
+        self.lead_value(self.q1, "18")
+        self.lead_value(self.q2, "41")  # 41 of the 39.67 expected by 30 June: ahead
+        # 新增标准 by 30 June 2026: 85 + 55 × 181/730 = 98.64 expected; 96 is behind.
+        services.indicator_values_report(
+            round=self.q2, by=self.bureau_liaison, values={self.standards.pk: "96"}
+        )
+        city = dashboard(plan=self.plan, unit=None, today=datetime.date(2026, 7, 15)).indicators
+        counts = {figure.key: figure.count for figure in city.counts}
+        self.assertEqual(counts[progress.AHEAD], 1)
+        self.assertEqual(counts[progress.BEHIND], 1)
+        self.assertEqual([row.indicator for row in city.behind], [self.standards])
+        self.assertEqual(city.total, Indicator.objects.filter(plan=self.plan).count())
+        # 市工业和信息化局's view: its own indicators and those of its tasks only.
+        own = dashboard(plan=self.plan, unit=self.gongxin, today=datetime.date(2026, 7, 15))
+        self.assertEqual(own.indicators.behind, [])
+        mine = Indicator.objects.filter(
+            Q(owner=self.gongxin) | Q(task__task_units__unit=self.gongxin)
+        ).distinct()
+        self.assertEqual(own.indicators.total, mine.count())
+        self.assertNotIn(self.standards, mine)
+        self.client.force_login(self.reader)
+        page = self.client.get(reverse("plan_dashboard", args=[self.plan.pk]))
+        self.assertContains(page, f'data-indicator="{self.standards.pk}"')
