@@ -40,6 +40,8 @@ WIDTH, HEIGHT = 760, 360
 MARGIN = 12
 # Unit names longer than this end in an ellipsis on the lights chart.
 UNIT_LABEL_LENGTH = 12
+# At most this many indicators on the chart (the table above lists them all).
+INDICATORS_CHARTED = 15
 SCHEDULE_SERIES = (
     ("done", "已完成"),
     ("ahead", "超进度"),
@@ -179,26 +181,39 @@ def _light(row: dict[str, Any]) -> str:
 
 
 def indicator_against_target(data: dict[str, Any]) -> str | None:
-    """The reported indicators as a share of their targets, against the 100% line."""
-    rows = [row for row in data["indicators"] if row["target_value"] and row["met"] is not None][
-        :12
-    ]
+    """Each indicator's value this period and the time-proportional expectation, both
+    as a share of the year's target: horizontal bars, the names on the left."""
+    rows = [row for row in data["indicators"] if row.get("target_value")][:INDICATORS_CHARTED]
     if not rows:
         return None
-    chart = pygal.Line(
+    rows = list(reversed(rows))  # pygal draws the first row at the bottom
+    labels = [
+        _short(f"{row['task']}.{row['indicator']}" if row["task"] else row["indicator"], 14)
+        for row in rows
+    ]
+    chart = pygal.HorizontalBar(
         **_config(
-            (BLUE, RED),
-            title="指标完成情况（占目标值%）",
-            x_label_rotation=20,
+            (BLUE, GREY),
+            title="指标完成情况（占年度目标%）",
+            height=max(HEIGHT, 120 + 44 * len(rows)),
+            margin_left=_label_room(labels, STYLE_FIELDS["label_font_size"]),
             value_formatter=_percent,
+            legend_at_bottom_columns=2,
         )
     )
-    chart.x_labels = [_short(f"{row['task']}.{row['indicator']}", 12) for row in rows]
-    shares = [round(row["value_number"] / row["target_value"] * 100, 1) for row in rows]
-    chart.add("完成值", shares, stroke=False, dots_size=7)
-    chart.add(
-        "目标值", [100] * len(rows), show_dots=False, stroke_style={"width": 3, "dasharray": "8,5"}
-    )
+    chart.x_labels = labels
+
+    def share(value: Any, target: float) -> float | None:
+        return None if value in (None, "") else round(float(value) / target * 100, 1)
+
+    values = [share(row["value_number"], row["target_value"]) for row in rows]
+    expected = [share(row.get("expected"), row["target_value"]) for row in rows]
+    largest = max((v for v in values + expected if v is not None), default=100)
+    top = 20 * math.ceil(max(largest, 100) / 20)
+    chart.y_labels = list(range(0, top + 1, 20 if top <= 200 else 50))
+    chart.range = (0, top)
+    chart.add("本期值", values)
+    chart.add("序时进度", expected)
     return _data_uri(chart)
 
 

@@ -248,9 +248,11 @@ def indicator_values_report(
         raise IndicatorError(_("The round %(period)s is not open.") % {"period": round.period})
     indicators = {
         i.pk: i
-        for i in Indicator.objects.select_for_update().filter(
-            pk__in=list(values), plan=round.plan_id
-        )
+        # No ordering: the default one joins the (nullable) task, which PostgreSQL
+        # refuses to lock.
+        for i in Indicator.objects.select_for_update()
+        .filter(pk__in=list(values), plan=round.plan_id)
+        .order_by("pk")
     }
     if set(values) - set(indicators):
         raise IndicatorError(_("Report only indicators of this round's plan."))
