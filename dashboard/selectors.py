@@ -53,7 +53,7 @@ from dashboard.figures import (
 from departments.models import Unit
 from indicators import progress
 from indicators.models import Indicator
-from indicators.selectors import STATUS_LABELS, indicator_rows
+from indicators.selectors import RECENT_ROUNDS, STATUS_LABELS, indicator_rows
 from ledger.models import Category, Plan, Task, TaskUnit
 from ledger.selectors import units_in_plan
 from rounds.models import Entry, Round, UnitReport
@@ -565,7 +565,12 @@ def indicator_summary(plan: Plan, scope: Scope, today: datetime.date) -> Indicat
     indicators = Indicator.objects.filter(plan=plan).select_related("task", "owner")
     if scope.unit is not None:
         indicators = indicators.filter(Q(owner_id__in=scope.answering) | scope.tasks("task"))
-    rows = indicator_rows(plan, list(indicators.order_by("task__order", "order", "id")), today)
+    rows = indicator_rows(
+        plan,
+        list(indicators.order_by("task__order", "order", "id")),
+        today,
+        recent=RECENT_ROUNDS,
+    )
     counts: dict[str, int] = defaultdict(int)
     for row in rows:
         counts[row.status] += 1

@@ -144,9 +144,9 @@ def _values(
     indicator's from its lead unit's entries of the reports sent to the bureau."""
     wanted = {indicator.pk for indicator in indicators}
     found: dict[int, dict[int, Decimal]] = defaultdict(dict)
-    for row in IndicatorValue.objects.filter(indicator__plan=plan).values(
-        "indicator_id", "round_id", "value"
-    ):
+    for row in IndicatorValue.objects.filter(
+        indicator__plan=plan, round_id__in=list(rounds)
+    ).values("indicator_id", "round_id", "value"):
         if row["indicator_id"] in wanted:
             found[row["indicator_id"]][row["round_id"]] = row["value"]
     by_target: dict[int, tuple[int, int]] = {
@@ -159,7 +159,7 @@ def _values(
         return found
     chosen_year: dict[tuple[int, int], int] = {}
     for row in TargetValue.objects.filter(
-        entry__report__round__plan=plan,
+        entry__report__round_id__in=list(rounds),
         entry__is_lead=True,
         entry__report__sent_at__isnull=False,
         target_id__in=list(by_target),
@@ -176,19 +176,28 @@ def _values(
     return found
 
 
+# Where an indicator stands now is read from the plan's latest rounds: a quarter of
+# monthly rounds, a year of quarterly ones (reading every round of five years of a
+# thousand-task plan for the latest values would cost seconds).
+RECENT_ROUNDS = 4
+
+
 def indicator_rows(
-    plan: Plan, indicators: list[Indicator], today: datetime.date
+    plan: Plan, indicators: list[Indicator], today: datetime.date, *, recent: int | None = None
 ) -> list[IndicatorRow]:
-    """Each indicator's values per round, against its targets and the expectation."""
-    rounds = {
-        rnd.pk: rnd
-        for rnd in Round.objects.filter(plan=plan, status=Round.Status.OPEN).order_by(
-            "opens_on", "id"
-        )
-    }
+    """Each indicator's values per round, against its targets and the expectation:
+    over all the plan's rounds; or, with `recent`, where it stands now: its latest
+    value among the `recent` latest rounds, the only point kept."""
+    opened = Round.objects.filter(plan=plan, status=Round.Status.OPEN)
+    if recent is not None:
+        latest = list(opened.order_by("-opens_on", "-id")[:recent])
+        rounds = {rnd.pk: rnd for rnd in reversed(latest)}
+    else:
+        rounds = {rnd.pk: rnd for rnd in opened.order_by("opens_on", "id")}
     milestones = _milestones(indicators)
     values = _values(plan, indicators, rounds)
     span = plan_span(plan, [m.year for ms in milestones.values() for m in ms])
+    days = {pk: period_end(rnd) for pk, rnd in rounds.items()}
     rows = []
     for indicator in indicators:
         stated = milestones.get(indicator.pk, [])
@@ -199,9 +208,15 @@ def indicator_rows(
             "plan_start": span.start,
             "baseline": indicator.baseline,
         }
-        for rnd in rounds.values():
-            day = period_end(rnd)
-            value = values.get(indicator.pk, {}).get(rnd.pk)
+        reported = values.get(indicator.pk, {})
+        wanted = list(rounds.values())
+        if recent is not None:
+            # Only the latest round with a value (a thousand indicators' every point
+            # is what the indicator's own page draws, not this summary).
+            wanted = [rnd for rnd in wanted if rnd.pk in reported][-1:]
+        for rnd in wanted:
+            day = days[rnd.pk]
+            value = reported.get(rnd.pk)
             target = progress.year_target(year=day.year, **measures)
             expectation = progress.expected(day=day, **measures)
             point = Point(
@@ -250,6 +265,7 @@ def plan_indicator_rows(
         plan,
         list(indicators.select_related("task", "owner").order_by("task__order", "order", "id")),
         today,
+        recent=RECENT_ROUNDS,
     )
 
 

@@ -127,6 +127,17 @@ class ReadingTests(IndicatorTestCase):
         self.assertEqual(row.year_target, D(80))
         self.assertEqual(row.expected_now, D("42.96"))  # 196/365 of 80 on 15 July
 
+    def test_where_it_stands_now_is_read_from_the_latest_rounds(self) -> None:
+        self.lead_value(self.q1, "18")
+        row = indicator_rows(self.plan, [self.institutes], datetime.date(2026, 7, 15), recent=1)[0]
+        self.assertEqual(row.points, [])
+        self.assertIsNone(row.latest)  # the first quarter's value is not among them
+        row = indicator_rows(self.plan, [self.institutes], datetime.date(2026, 7, 15), recent=2)[0]
+        self.assertEqual([p.period for p in row.points], ["2026年第一季度"])
+        self.lead_value(self.q2, "41")
+        row = indicator_rows(self.plan, [self.institutes], datetime.date(2026, 7, 15), recent=1)[0]
+        self.assertEqual(row.latest.value, D(41))
+
     def test_a_value_in_an_unsent_report_does_not_count_yet(self) -> None:
         self.lead_value(self.q1, "18", sent=False)
         row = indicator_rows(self.plan, [self.institutes], datetime.date(2026, 4, 1))[0]
