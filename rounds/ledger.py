@@ -63,6 +63,17 @@ class LedgerFilters:
     unit: Unit | None = None
     status: str = ""
     light: str = ""
+    # "yes": only entries of reports sent to the bureau; "no": only those not sent yet
+    # (what the bulletins and the dashboard count as 未报送).
+    reported: str = ""
+
+
+REPORTED_VALUES = ("yes", "no")
+
+
+def reported_choices() -> list[tuple[str, str]]:
+    """The values the reported filter understands, labelled in the active language."""
+    return [("yes", str(_("Sent to the working group"))), ("no", str(_("Not sent yet")))]
 
 
 @dataclass
@@ -240,6 +251,8 @@ def ledger_entries(
         entries = entries.filter(status=filters.status)
     elif filters.status in SCHEDULES:
         entries = entries.filter(schedule=filters.status)
+    if filters.reported in REPORTED_VALUES:
+        entries = entries.filter(report__sent_at__isnull=filters.reported == "no")
     if filters.light:
         if lights is None:
             lights = LedgerLights.load(plan, timezone.localdate())
@@ -432,6 +445,7 @@ def ledger_rows(
     unit: Unit | None = None,
     status: str | None = None,
     light: str | None = None,
+    reported: str | None = None,
     page: int | str = 1,
     per_page: int | None = None,
     today: datetime.date | None = None,
@@ -439,7 +453,12 @@ def ledger_rows(
     """One page of the ledger, for one round or across rounds (newest first)."""
     today = today or timezone.localdate()
     filters = LedgerFilters(
-        round=round, category=category, unit=unit, status=status or "", light=light or ""
+        round=round,
+        category=category,
+        unit=unit,
+        status=status or "",
+        light=light or "",
+        reported=reported or "",
     )
     lights = LedgerLights.load(plan, today)
     # The page's ids first, then their rows: sorting narrow rows is much cheaper than

@@ -28,10 +28,12 @@ from rounds.excel import (
     unit_sheet_xlsx,
 )
 from rounds.ledger import (
+    REPORTED_VALUES,
     LedgerFilters,
     ledger_rows,
     ledger_rows_all,
     light_choices,
+    reported_choices,
     status_choices,
 )
 from rounds.models import Round, UnitReport
@@ -46,6 +48,7 @@ class FilterChoices:
     units: list[Unit]
     statuses: list[tuple[str, str]]
     lights: list[tuple[str, str]]
+    reported: list[tuple[str, str]]
 
 
 def _int_param(request: HttpRequest, name: str) -> int | None:
@@ -82,9 +85,24 @@ def _filters(request: HttpRequest, plan: Plan) -> tuple[LedgerFilters, FilterCho
     light = request.GET.get("light", "")
     if light not in {value for value, _label in lights}:
         light = ""
-    filters = LedgerFilters(round=rnd, category=category, unit=unit, status=status, light=light)
+    reported = request.GET.get("reported", "")
+    if reported not in REPORTED_VALUES:
+        reported = ""
+    filters = LedgerFilters(
+        round=rnd,
+        category=category,
+        unit=unit,
+        status=status,
+        light=light,
+        reported=reported,
+    )
     return filters, FilterChoices(
-        rounds=rounds, categories=categories, units=units, statuses=statuses, lights=lights
+        rounds=rounds,
+        categories=categories,
+        units=units,
+        statuses=statuses,
+        lights=lights,
+        reported=reported_choices(),
     )
 
 
@@ -107,6 +125,7 @@ def plan_ledger(request: HttpRequest, plan_pk: int) -> HttpResponse:
         unit=filters.unit,
         status=filters.status,
         light=filters.light,
+        reported=filters.reported,
         page=request.GET.get("page", 1),
     )
     user = request.user

@@ -5,6 +5,7 @@ import base64
 import re
 
 from django.urls import reverse
+from django.utils.html import escape
 
 from audit.models import AuditEvent
 from departments.models import Unit, User
@@ -136,13 +137,14 @@ class CityPageTests(DashboardTestCase):
     def test_category_cells_link_to_the_ledger_by_category_and_progress(self) -> None:
         ledger = reverse("plan_ledger", args=[self.plan.pk])
         two = self.plan.categories.get(number=2)
-        self.assertInHTML(
-            f'<a href="{ledger}?round={self.april.pk}&amp;category={two.pk}&amp;status=done">1</a>',
-            self.html,
-        )
-        # 未报送: the round page says which reports are missing.
-        round_page = reverse("round_detail", args=[self.april.pk])
-        self.assertIn(f'<a href="{round_page}">2</a>', self.html)
+        done = f"{ledger}?round={self.april.pk}&category={two.pk}&status=done&reported=yes"
+        self.assertInHTML(f'<a href="{escape(done)}">1</a>', self.html)
+        # 未报送: the ledger's rows of the reports not sent yet, as many as counted.
+        unsent = f"{ledger}?round={self.april.pk}&reported=no"
+        self.assertInHTML(f'<a href="{escape(unsent)}">2</a>', self.html)
+        rows = self.client.get(unsent).context["rows"]
+        self.assertEqual(len(rows), 2)
+        self.assertEqual(len(self.client.get(done).context["rows"]), 1)
 
     def test_the_red_list_links_to_the_task_and_the_units_pages(self) -> None:
         red = re.search(r'data-testid="red-tasks".*?</table>', self.html, re.S)[0]
@@ -195,8 +197,11 @@ class CityPageTests(DashboardTestCase):
     def test_the_trend_links_each_rounds_counts_to_the_ledger(self) -> None:
         ledger = reverse("plan_ledger", args=[self.plan.pk])
         trend = re.search(r'data-testid="trend-table".*?</table>', self.html, re.S)[0]
-        self.assertIn(f'href="{ledger}?round={self.first.pk}&amp;status=behind"', trend)
+        self.assertIn(
+            f'href="{ledger}?round={self.first.pk}&amp;status=behind&amp;reported=yes"', trend
+        )
         self.assertIn(f'href="{ledger}?round={self.first.pk}&amp;light=red"', trend)
+        self.assertIn(f'href="{ledger}?round={self.first.pk}&amp;reported=no"', trend)
         self.assertIn(reverse("round_detail", args=[self.first.pk]), trend)
 
     def test_the_charts_are_svg_with_chinese_labels_and_no_script(self) -> None:

@@ -30,6 +30,23 @@ class LedgerRowsTests(LedgerTestCase):
             ],
         )
 
+    def test_it_filters_the_rows_of_reports_sent_or_not(self) -> None:
+        # 市工业和信息化局 (lead of tasks 4 and 8) has sent its December report.
+        UnitReport.objects.filter(round=self.older, unit=self.gongxin).update(
+            sent_at=datetime.datetime(2024, 1, 3, 9, tzinfo=datetime.UTC)
+        )
+        sent = {
+            (report.round.period, entry.task.number)
+            for report in UnitReport.objects.filter(sent_at__isnull=False).select_related("round")
+            for entry in report.entries.filter(is_lead=True).select_related("task")
+        }
+        every = set(self.rows())
+        self.assertEqual(set(self.rows(reported="yes")), every & sent)
+        self.assertEqual(set(self.rows(reported="no")), every - sent)
+        self.assertEqual(every & sent, {("2023年12月", 4), ("2023年12月", 8)})
+        # A value it does not understand filters nothing.
+        self.assertEqual(set(self.rows(reported="maybe")), every)
+
     def test_a_row_holds_the_lead_units_entry_and_the_tasks_facts(self) -> None:
         page = ledger_rows(plan=self.plan, user=self.supervisor, round=self.older, today=TODAY)
         row = next(r for r in page.rows if r.task.number == 4)
