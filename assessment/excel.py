@@ -27,23 +27,10 @@ from rounds.excel import (
     WRAP,
     WRAP_CENTER,
     clean_text,
+    print_setup,
 )
 
 RIGHT = Alignment(horizontal="right", vertical="center")
-
-
-def _print_setup(sheet: Worksheet, title_rows: str) -> None:
-    """A4 landscape, fitted to the page width, the header repeated on every page."""
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.paperSize = Worksheet.PAPERSIZE_A4
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    sheet.page_margins.left = sheet.page_margins.right = 0.4
-    sheet.page_margins.top = sheet.page_margins.bottom = 0.6
-    sheet.print_options.horizontalCentered = True
-    sheet.print_title_rows = title_rows
-    sheet.oddFooter.center.text = _("Page &P of &N")
 
 
 def _put(sheet: Worksheet, row: int, column: int, value: Any, **style: Any) -> None:
@@ -183,11 +170,11 @@ def assessment_xlsx(assessment: Assessment) -> bytes:
     sheet.title = clean_text(_("Ranking"))[:31]
     _banners(sheet, len(criteria) + 5, title, subtitle)
     _ranking_sheet(sheet, rows, criteria)
-    _print_setup(sheet, "3:3")
+    print_setup(sheet, title_rows="3:3")
     details = workbook.create_sheet(clean_text(_("Breakdown"))[:31])
     _banners(details, 6, title, subtitle)
     _breakdown_sheet(details, rows, adjustments)
-    _print_setup(details, "3:3")
+    print_setup(details, title_rows="3:3")
     stream = io.BytesIO()
     workbook.save(stream)
     return stream.getvalue()

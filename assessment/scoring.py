@@ -226,6 +226,23 @@ def _deduct(weight: Decimal, deduction: Decimal, count: int) -> Decimal:
     return max(ZERO, points(weight - deduction * count))
 
 
+def _per_record(
+    rule: str, weight: Decimal, deduction: Decimal, lines: list[dict[str, Any]]
+) -> CriterionScore:
+    """A criterion that takes `deduction` off `weight` for each record (one line
+    each, showing its points), not below zero."""
+    for line in lines:
+        line["points"] = text(ZERO - deduction)
+    return CriterionScore(
+        rule=rule,
+        weight=weight,
+        deduction=deduction,
+        points=_deduct(weight, deduction, len(lines)),
+        counts={"count": len(lines)},
+        lines=lines,
+    )
+
+
 def report_lateness(report: ReportFact) -> int:
     """Days after the deadline the report was sent (the larger of the stored count and
     the dates, as the bulletins read it)."""
@@ -284,18 +301,10 @@ def score_returns(
             "task": row.task_number,
             "reason": row.reason,
             "on": _iso(row.on),
-            "points": text(ZERO - deduction),
         }
         for row in rows
     ]
-    return CriterionScore(
-        rule=Rule.RETURNS,
-        weight=weight,
-        deduction=deduction,
-        points=_deduct(weight, deduction, len(rows)),
-        counts={"count": len(rows)},
-        lines=lines,
-    )
+    return _per_record(Rule.RETURNS, weight, deduction, lines)
 
 
 def score_indicators(indicators: Iterable[IndicatorLike], weight: Decimal) -> CriterionScore:
@@ -379,18 +388,10 @@ def score_red_lights(
             "round": row.period,
             "round_id": row.round_id,
             "reasons": list(row.reasons),
-            "points": text(ZERO - deduction),
         }
         for row in rows
     ]
-    return CriterionScore(
-        rule=Rule.RED_LIGHTS,
-        weight=weight,
-        deduction=deduction,
-        points=_deduct(weight, deduction, len(rows)),
-        counts={"count": len(rows)},
-        lines=lines,
-    )
+    return _per_record(Rule.RED_LIGHTS, weight, deduction, lines)
 
 
 def score_notices(
@@ -404,18 +405,10 @@ def score_notices(
             "number": row.doc_number,
             "issued_on": _iso(row.issued_on),
             "reasons": list(row.reasons),
-            "points": text(ZERO - deduction),
         }
         for row in rows
     ]
-    return CriterionScore(
-        rule=Rule.NOTICES,
-        weight=weight,
-        deduction=deduction,
-        points=_deduct(weight, deduction, len(rows)),
-        counts={"count": len(rows)},
-        lines=lines,
-    )
+    return _per_record(Rule.NOTICES, weight, deduction, lines)
 
 
 def score_interviews(
@@ -429,18 +422,10 @@ def score_interviews(
             "held_on": _iso(row.held_on),
             "interviewee": row.interviewee,
             "reason": row.reason,
-            "points": text(ZERO - deduction),
         }
         for row in rows
     ]
-    return CriterionScore(
-        rule=Rule.INTERVIEWS,
-        weight=weight,
-        deduction=deduction,
-        points=_deduct(weight, deduction, len(rows)),
-        counts={"count": len(rows)},
-        lines=lines,
-    )
+    return _per_record(Rule.INTERVIEWS, weight, deduction, lines)
 
 
 def _by_unit(rows: Iterable[Any], attribute: str = "unit_id") -> dict[int | None, list[Any]]:

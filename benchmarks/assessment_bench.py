@@ -26,7 +26,6 @@ import sys
 import time
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 BENCH_DB = "bench_assessment"
@@ -35,25 +34,12 @@ GOAL_SECONDS = 2.0
 
 
 def bench_database_url() -> str:
-    """The URL of the benchmark's own database, created empty."""
-    url = os.environ.get("DATABASE_URL", "")
-    if url.startswith(("postgres://", "postgresql://")):
-        parts = urlsplit(url)
-        bench = urlunsplit(parts._replace(path=f"/{BENCH_DB}"))
-        admin = urlunsplit(parts._replace(path="/postgres"))
-        import psycopg
+    """The URL of the benchmark's own database, created empty (as ledger_bench makes it)."""
+    sys.path.insert(0, str(BASE_DIR / "benchmarks"))
+    import ledger_bench
 
-        with psycopg.connect(admin, autocommit=True) as connection:
-            connection.execute(f"DROP DATABASE IF EXISTS {BENCH_DB}")
-            connection.execute(f"CREATE DATABASE {BENCH_DB}")
-        return bench
-    if url and not url.startswith("sqlite"):
-        sys.exit(f"Unsupported DATABASE_URL for the benchmark: {url.split(':')[0]}")
-    path = BASE_DIR / "var" / f"{BENCH_DB}.sqlite3"
-    path.parent.mkdir(exist_ok=True)
-    for suffix in ("", "-wal", "-shm", "-journal"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
-    return f"sqlite:///{path}"
+    ledger_bench.BENCH_DB = BENCH_DB
+    return ledger_bench.bench_database_url()
 
 
 def aware(day: datetime.date, hour: int = 10) -> datetime.datetime:

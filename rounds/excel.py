@@ -105,7 +105,7 @@ def _set_text(cell: Any, value: Any) -> Any:
     return cell
 
 
-def _print_setup(sheet: Any, *, title_rows: str | None = None) -> None:
+def print_setup(sheet: Any, *, title_rows: str | None = None) -> None:
     """A4 landscape, fitted to the page width, header rows repeated on every page."""
     sheet.page_setup.orientation = "landscape"
     sheet.page_setup.paperSize = Worksheet.PAPERSIZE_A4
@@ -255,7 +255,7 @@ def ledger_xlsx(*, rows: Iterable[LedgerRow], stream: IO[bytes], plan: Plan, per
         sheet.column_dimensions[get_column_letter(index)].width = width
     # Title and subtitle, the two header rows; then the 序号 and 任务 columns stay in view.
     sheet.freeze_panes = "C5"
-    _print_setup(sheet, title_rows="3:4")
+    print_setup(sheet, title_rows="3:4")
     writer = _LedgerWriter(sheet)
     writer.banner(ledger_title(plan, period), font=TITLE_FONT, align=WRAP_CENTER, border=False)
     exported = timezone.localdate().isoformat()
@@ -456,7 +456,7 @@ def unit_sheet_xlsx(report: UnitReport, stream: IO[bytes]) -> None:
         validation.add(f"{column}{FIRST_ROW}:{column}{row - 1}")
         sheet.add_data_validation(validation)
     sheet.freeze_panes = sheet.cell(FIRST_ROW, COL_PROGRESS)
-    _print_setup(sheet, title_rows=f"{HEADER_ROW}:{HEADER_ROW}")
+    print_setup(sheet, title_rows=f"{HEADER_ROW}:{HEADER_ROW}")
     _protect(sheet)
 
     values = workbook.create_sheet(values_title)
@@ -500,7 +500,7 @@ def unit_sheet_xlsx(report: UnitReport, stream: IO[bytes]) -> None:
             values.cell(row, V_TARGET_ID).value = target.pk
             row += 1
     values.freeze_panes = "A2"
-    _print_setup(values, title_rows="1:1")
+    print_setup(values, title_rows="1:1")
     _protect(values)
 
     meta = workbook.create_sheet(META_SHEET)
