@@ -1,3 +1,4 @@
+import datetime
 import re
 
 from django.db import connection
@@ -10,6 +11,7 @@ from departments.models import Unit
 from ledger.models import Plan
 from tests.audit_coverage import audits
 from tests.base import PlanTestCase
+from workflow.services import task_dispatch
 
 GONGXIN_TASKS = {2, 4, 5, 6, 8, 10, 12, 14, 17, 18, 19}
 
@@ -91,6 +93,13 @@ class PlanPageTests(PlanTestCase):
         self.assertEqual(self.client.get(reverse("home")).status_code, 200)
         response = self.client.get(reverse("plan_detail", args=[self.plan.pk]))
         self.assertEqual(response.status_code, 404)
+
+    def test_the_plan_list_leads_to_a_started_plans_dashboard(self) -> None:
+        self.client.force_login(self.reader)
+        dashboard = reverse("plan_dashboard", args=[self.plan.pk])
+        self.assertNotContains(self.client.get(reverse("plan_list")), dashboard)
+        task_dispatch(tasks=[self.task(4)], by=None, today=datetime.date(2026, 1, 5))
+        self.assertContains(self.client.get(reverse("plan_list")), dashboard)
 
     def test_the_leadership_reader_sees_the_whole_plan(self) -> None:
         self.client.force_login(self.reader)
