@@ -226,6 +226,22 @@ def _deduct(weight: Decimal, deduction: Decimal, count: int) -> Decimal:
     return max(ZERO, points(weight - deduction * count))
 
 
+def _by_share(
+    rule: str, weight: Decimal, counts: dict[str, int], lines: list[dict[str, Any]], none: str
+) -> CriterionScore:
+    """A criterion worth `weight` × good / due records; with nothing due, the full weight
+    and the note `none` saying why."""
+    return CriterionScore(
+        rule=rule,
+        weight=weight,
+        deduction=ZERO,
+        points=_share(weight, counts["good"], counts["due"]),
+        counts=counts,
+        lines=lines,
+        note="" if counts["due"] else none,
+    )
+
+
 def _per_record(
     rule: str, weight: Decimal, deduction: Decimal, lines: list[dict[str, Any]]
 ) -> CriterionScore:
@@ -277,15 +293,7 @@ def score_on_time(
                 "state": state,
             }
         )
-    return CriterionScore(
-        rule=Rule.ON_TIME,
-        weight=weight,
-        deduction=ZERO,
-        points=_share(weight, counts["good"], counts["due"]),
-        counts=counts,
-        lines=lines,
-        note="" if counts["due"] else "no_reports",
-    )
+    return _by_share(Rule.ON_TIME, weight, counts, lines, "no_reports")
 
 
 def score_returns(
@@ -329,15 +337,7 @@ def score_indicators(indicators: Iterable[IndicatorLike], weight: Decimal) -> Cr
                 "url": result.url,
             }
         )
-    return CriterionScore(
-        rule=Rule.INDICATORS,
-        weight=weight,
-        deduction=ZERO,
-        points=_share(weight, counts["good"], counts["due"]),
-        counts=counts,
-        lines=lines,
-        note="" if counts["due"] else "no_indicators",
-    )
+    return _by_share(Rule.INDICATORS, weight, counts, lines, "no_indicators")
 
 
 def score_tasks(tasks: Iterable[TaskFact], weight: Decimal, as_of: datetime.date) -> CriterionScore:
@@ -366,15 +366,7 @@ def score_tasks(tasks: Iterable[TaskFact], weight: Decimal, as_of: datetime.date
                 "state": state,
             }
         )
-    return CriterionScore(
-        rule=Rule.TASKS,
-        weight=weight,
-        deduction=ZERO,
-        points=_share(weight, counts["good"], counts["due"]),
-        counts=counts,
-        lines=lines,
-        note="" if counts["due"] else "no_tasks",
-    )
+    return _by_share(Rule.TASKS, weight, counts, lines, "no_tasks")
 
 
 def score_red_lights(
