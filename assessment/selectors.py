@@ -41,13 +41,6 @@ from rounds.models import ReportEvent, UnitReport
 from supervision.models import Interview, Light, LightRecord, SupervisionNotice
 from workflow.models import TaskEvent
 
-SUPERVISE = "ledger.supervise_plan"
-
-
-def may_supervise(user: User) -> bool:
-    return user.has_perm(SUPERVISE)
-
-
 # --- Who sees what -----------------------------------------------------------
 
 

@@ -36,7 +36,6 @@ from assessment.selectors import (
     ScoreRow,
     adjustments_of,
     assessments_visible_to,
-    may_supervise,
     objection_counts,
     objections_visible_to,
     ranking,
@@ -48,7 +47,7 @@ from departments.access import get_visible_or_404, refuse_as_missing, unit_scope
 from departments.models import Unit
 from files.responses import attachment_response
 from ledger.models import Plan
-from ledger.selectors import plans_visible_to
+from ledger.selectors import may_supervise, plans_visible_to
 from rounds.excel import XLSX_CONTENT_TYPE
 
 

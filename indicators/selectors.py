@@ -66,10 +66,6 @@ def plan_span(plan: Plan, stated_years: list[int] | None = None) -> PlanSpan:
     return PlanSpan(start=start, first_year=first, last_year=last)
 
 
-def may_supervise(user: User) -> bool:
-    return user.has_perm("ledger.supervise_plan")
-
-
 def indicators_visible_to(user: User) -> QuerySet[Indicator]:
     """Whole-city people: every indicator of the plans they see. Unit people: those
     their unit owns, and those of the tasks their unit answers for."""

@@ -17,8 +17,9 @@ from audit.services import audit_record
 from departments.access import unit_scope
 from departments.models import Unit, User
 from indicators.models import Indicator, IndicatorTarget, IndicatorValue
-from indicators.selectors import current_round, may_supervise, plan_span
+from indicators.selectors import current_round, plan_span
 from ledger.models import Comparator, Plan, PlanTarget, Task, TaskTarget, TaskUnit
+from ledger.selectors import may_supervise
 from rounds.models import Round
 
 NOTE_MAX = 300

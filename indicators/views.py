@@ -25,13 +25,12 @@ from indicators.selectors import (
     current_round,
     indicator_rows,
     indicators_visible_to,
-    may_supervise,
     owned_for_round,
     plan_indicator_rows,
     plan_span,
 )
 from ledger.models import Plan
-from ledger.selectors import plans_visible_to
+from ledger.selectors import may_supervise, plans_visible_to
 from rounds.models import Round
 
 
