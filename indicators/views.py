@@ -93,9 +93,10 @@ def indicator_detail(request: HttpRequest, pk: int) -> HttpResponse:
     indicator = _visible(request, pk)
     supervisor = may_supervise(request.user)
     span = plan_span(indicator.plan)
+    stated = list(indicator.targets.all())
     form = None
     if supervisor:
-        targets = {t.year: _plain(t.value) for t in indicator.targets.all()}
+        targets = {t.year: _plain(t.value) for t in stated}
         form = IndicatorForm(
             request.POST or None,
             indicator=indicator,
@@ -150,7 +151,7 @@ def indicator_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "row": row,
             "points": [(point, notes.get(point.round_id, "")) for point in reversed(row.points)],
             "chart": indicator_chart(row),
-            "targets": list(indicator.targets.all()),
+            "targets": stated,
             "form": form,
             "supervisor": supervisor,
             "current_round": rnd,
