@@ -99,13 +99,13 @@ def indicators_build(*, plan: Plan, by: User | None) -> int:
         groups[(target.task_id, target.indicator)].append(target)
     owner = _default_owner(plan)
     leads = dict(Task.objects.filter(plan=plan).values_list("pk", "lead_unit"))
-    made = 0
+    made: list[tuple[Indicator, list]] = []
     for order, ((task_pk, name), targets) in enumerate(groups.items()):
         if (task_pk, name[:200]) in existing:
             continue
         every_year = any(t.every_year for t in targets)
         units_of_measure = {t.unit_of_measure for t in targets}
-        indicator = Indicator.objects.create(
+        indicator = Indicator(
             plan=plan,
             task_id=task_pk,
             name=name[:200],
@@ -115,12 +115,17 @@ def indicators_build(*, plan: Plan, by: User | None) -> int:
             owner_id=leads[task_pk] if task_pk else (owner.pk if owner else None),
             order=order,
         )
+        made.append((indicator, targets))
+    # Two inserts whatever the plan's size (PostgreSQL and SQLite return the ids).
+    Indicator.objects.bulk_create([indicator for indicator, _targets in made])
+    rows = []
+    for indicator, targets in made:
         yearly: dict[int, object] = {}
         for target in targets:
             years = list(span.years) if target.every_year else [target.year] if target.year else []
             for year in years:
                 yearly.setdefault(year, target)
-        IndicatorTarget.objects.bulk_create(
+        rows += [
             IndicatorTarget(
                 indicator=indicator,
                 year=year,
@@ -130,11 +135,11 @@ def indicators_build(*, plan: Plan, by: User | None) -> int:
                 task_target=target if isinstance(target, TaskTarget) else None,
             )
             for year, target in sorted(yearly.items())
-        )
-        made += 1
+        ]
+    IndicatorTarget.objects.bulk_create(rows)
     if made:
-        audit_record(action="indicator.build", by=by, obj=plan, summary={"indicators": made})
-    return made
+        audit_record(action="indicator.build", by=by, obj=plan, summary={"indicators": len(made)})
+    return len(made)
 
 
 def _number(text: str | Decimal | None, label: str) -> Decimal | None:
