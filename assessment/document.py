@@ -18,7 +18,7 @@ from assessment.scoring import text
 from assessment.selectors import ScoreRow, adjustments_of, ranking
 from bulletins.render import DEFAULT_ADDRESSEES, DEFAULT_CC, split_list
 from documents.pdf import official_context, official_date, render_official_pdf
-from ledger.models import Plan, cn_numeral
+from plans.models import Plan, cn_numeral
 
 TEMPLATE_NAME = "assessment/assessment_pdf.html"
 

@@ -1,5 +1,5 @@
 """The assessment as an Excel workbook: a ranking sheet and a breakdown sheet, styled
-like the ledger export (rounds.excel): a merged title, a bold shaded header, widths,
+like the ledger export (ledger.excel): a merged title, a bold shaded header, widths,
 wrapped text, the header frozen and repeated on every printed page, A4 landscape.
 """
 
@@ -18,7 +18,7 @@ from assessment.models import Assessment
 from assessment.scoring import text
 from assessment.selectors import ScoreRow, adjustments_of, ranking
 from assessment.wording import describe, grade_label, rule_label, summary
-from rounds.excel import (
+from ledger.excel import (
     BOLD,
     BORDER,
     HEADER_FILL,

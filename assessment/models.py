@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from departments.models import Unit
-from ledger.models import Plan
+from plans.models import Plan
 
 POINTS = {"max_digits": 6, "decimal_places": 2}
 

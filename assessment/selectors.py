@@ -36,7 +36,7 @@ from assessment.scoring import (
 )
 from departments.access import unit_scope
 from departments.models import Unit, User
-from ledger.models import Plan, Task
+from plans.models import Plan, Task
 from rounds.models import ReportEvent, UnitReport
 from supervision.models import Interview, Light, LightRecord, SupervisionNotice
 from workflow.models import TaskEvent

@@ -42,9 +42,9 @@ from assessment.selectors import adjustments_by_unit, compute, scheme_of
 from assessment.wording import grade_label
 from audit.services import audit_record
 from departments.models import Unit, User
-from ledger.models import Plan, Task
 from notices.models import Notice
 from notices.services import Message, notify_many
+from plans.models import Plan, Task
 from rounds.models import UnitReport
 from supervision.services import next_number
 
@@ -64,7 +64,7 @@ class AssessmentError(Exception):
 
 
 def _supervisor(by: User) -> None:
-    if not by.has_perm("ledger.supervise_plan"):
+    if not by.has_perm("plans.supervise_plan"):
         raise AssessmentError(_("Only the working group's supervisors can do this."))
 
 

@@ -46,9 +46,9 @@ from assessment.wording import criterion_view, grade_label, rule_explanation, ru
 from departments.access import get_visible_or_404, refuse_as_missing, unit_scope
 from departments.models import Unit
 from files.responses import attachment_response
-from ledger.models import Plan
-from ledger.selectors import may_supervise, plans_visible_to
-from rounds.excel import XLSX_CONTENT_TYPE
+from ledger.excel import XLSX_CONTENT_TYPE
+from plans.models import Plan
+from plans.selectors import may_supervise, plans_visible_to
 
 
 def _visible(request: HttpRequest, pk: int) -> Assessment:

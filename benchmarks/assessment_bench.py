@@ -54,7 +54,7 @@ def seed(*, units: int, tasks: int, year: int, rng: random.Random) -> dict[str, 
     from django.core.management import call_command
     from django.db import transaction
 
-    from ledger.models import Plan
+    from plans.models import Plan
 
     doc = f"考核测试〔{units}×{tasks}〕号"
     started = time.perf_counter()

@@ -36,7 +36,7 @@ def xingtai_round() -> tuple[Any, Any, datetime.date]:
     from django.utils import timezone
 
     from departments.services import registry_sync
-    from ledger.importer.service import plan_import
+    from plans.importer.service import plan_import
     from rounds.models import Entry, UnitReport
     from rounds.services import round_create
     from workflow.services import task_dispatch
@@ -67,7 +67,7 @@ def xingtai_round() -> tuple[Any, Any, datetime.date]:
 def scale_round(tasks: int) -> tuple[Any, Any, datetime.date]:
     from django.core.management import call_command
 
-    from ledger.models import Plan
+    from plans.models import Plan
     from rounds.models import Round
 
     doc = f"规模测试〔{tasks}〕号"

@@ -85,7 +85,7 @@ def timed(client: Any, url: str, repeat: int) -> dict[str, Any]:
 def seed(rows: int) -> dict[str, Any]:
     from django.core.management import call_command
 
-    from ledger.models import Plan
+    from plans.models import Plan
 
     tasks, rounds = shape(rows)
     doc = f"规模测试〔{rows}〕号"
@@ -113,7 +113,7 @@ def measure(rows: int, seeded: dict[str, Any], repeat: int) -> dict[str, Any]:
     from django.urls import reverse
 
     from departments.models import User
-    from rounds.ledger import PAGE_SIZE
+    from ledger.rows import PAGE_SIZE
     from rounds.models import Entry, Round
 
     plan = seeded["plan"]

@@ -30,8 +30,8 @@ UNITS = 45
 def seed(items: int) -> None:
     from departments.models import Unit, User
     from departments.services import person_upsert, registry_sync
-    from ledger.importer.service import plan_import
     from meetings.models import Decision, Meeting
+    from plans.importer.service import plan_import
 
     registry_sync(by=None)
     plan_path = BASE_DIR / "data" / "plans" / "xingtai-quality-2023-2027.txt"

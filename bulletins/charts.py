@@ -15,7 +15,7 @@ from typing import Any
 import pygal
 from pygal.style import Style
 
-from ledger.models import cn_numeral
+from plans.models import cn_numeral
 
 FONT_STACK = '"黑体", "SimHei", "WenQuanYi Zen Hei", "AR PL UMing CN", sans-serif'
 GREEN, YELLOW, RED, GREY, BLUE = "#3a8d3a", "#e0a800", "#d62020", "#9a9a9a", "#2f5597"

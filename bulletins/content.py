@@ -16,7 +16,7 @@ from django.utils import timezone, translation
 from indicators import progress
 from indicators.models import Indicator
 from indicators.selectors import indicator_rows
-from ledger.models import Category, Comparator, Plan, Task
+from plans.models import Category, Comparator, Plan, Task
 from rounds.models import Entry, Round, UnitReport
 from supervision.lights import compute_lights
 from supervision.models import Commitment, Interview, Light, LightRecord, SupervisionNotice

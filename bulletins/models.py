@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from departments.models import Unit
-from ledger.models import Plan
+from plans.models import Plan
 from rounds.models import Round
 
 DEFAULT_TITLE = "质量强市建设工作进展情况通报"

@@ -17,7 +17,7 @@ from django.template.loader import render_to_string
 from bulletins.charts import all_charts
 from bulletins.content import LIGHT_WORDS, SCHEDULES
 from documents.pdf import STYLESHEET, official_context
-from ledger.models import cn_numeral
+from plans.models import cn_numeral
 
 TEMPLATE_NAME = "bulletins/bulletin_pdf.html"
 DEFAULT_ADDRESSEES = "各县（市、区）政府，市直有关部门"

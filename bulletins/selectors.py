@@ -6,7 +6,7 @@ from django.db.models import Q, QuerySet
 from bulletins.models import Bulletin
 from departments.access import unit_scope
 from departments.models import User
-from ledger.selectors import may_supervise, plans_visible_to
+from plans.selectors import may_supervise, plans_visible_to
 
 
 def bulletins_visible_to(user: User) -> QuerySet[Bulletin]:

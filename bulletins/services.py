@@ -27,8 +27,8 @@ from bulletins.render import (
 from bulletins.selectors import recipients_of
 from departments.models import Unit, User
 from files.storage import stored_name
-from ledger.models import Plan
 from notices.services import notify
+from plans.models import Plan
 from rounds.models import Entry, Round
 from supervision.services import next_number
 
@@ -51,7 +51,7 @@ class BulletinError(Exception):
 
 
 def _supervisor(by: User) -> None:
-    if not by.has_perm("ledger.supervise_plan"):
+    if not by.has_perm("plans.supervise_plan"):
         raise BulletinError(_("Only the working group's supervisors can do this."))
 
 

@@ -24,8 +24,8 @@ from bulletins.render import bulletin_context, fields_of, render_pdf
 from bulletins.selectors import bulletins_visible_to, recipients_of
 from departments.access import get_visible_or_404, refuse_as_missing
 from files.responses import attachment_response
-from ledger.models import Plan
-from ledger.selectors import may_supervise, plans_visible_to
+from plans.models import Plan
+from plans.selectors import may_supervise, plans_visible_to
 
 
 def _visible(request: HttpRequest, pk: int) -> Bulletin:

@@ -79,9 +79,10 @@ INSTALLED_APPS = [
     "guardian",
     "viewflow",
     "viewflow.workflow",
+    "operations",
     "audit",
     "departments",
-    "ledger",
+    "plans",
     "workflow",
     "meetings",
     "rounds",
@@ -92,6 +93,8 @@ INSTALLED_APPS = [
     "indicators",
     "dashboard",
     "assessment",
+    "ledger",
+    "demo",
     "axes",
 ]
 

@@ -8,7 +8,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from departments.models import Unit
-from ledger.models import Category, Plan
+from plans.models import Category, Plan
 from rounds.models import Entry, UnitReport
 from supervision.lights import LightInfo
 from supervision.models import Commitment, Light

@@ -54,8 +54,8 @@ from departments.models import Unit
 from indicators import progress
 from indicators.models import Indicator
 from indicators.selectors import RECENT_ROUNDS, STATUS_LABELS, indicator_rows
-from ledger.models import Category, Plan, Task, TaskUnit
-from ledger.selectors import units_in_plan
+from plans.models import Category, Plan, Task, TaskUnit
+from plans.selectors import units_in_plan
 from rounds.models import Entry, Round, UnitReport
 from supervision.items import open_items
 from supervision.lights import LightInfo, compute_lights

@@ -20,8 +20,8 @@ from dashboard.figures import LIGHT_KEYS, SCHEDULE_KEYS, schedule_label
 from dashboard.selectors import dashboard
 from departments.access import get_visible_or_404, refuse_as_missing
 from departments.models import Unit, User
-from ledger.models import Plan
-from ledger.selectors import plans_visible_to
+from plans.models import Plan
+from plans.selectors import plans_visible_to
 from supervision.models import Light
 
 UNIT_ROLES = {User.Role.LIAISON, User.Role.LEADER}

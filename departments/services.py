@@ -21,8 +21,8 @@ UNIT_ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
 }
 # Model permissions of the city-wide roles.
 CITY_ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
-    User.Role.SUPERVISOR: ("ledger.supervise_plan", "ledger.view_plan"),
-    User.Role.READER: ("ledger.view_plan",),
+    User.Role.SUPERVISOR: ("plans.supervise_plan", "plans.view_plan"),
+    User.Role.READER: ("plans.view_plan",),
     # The administrator manages accounts and units, and nothing else: no
     # ledger permission, no audit permission, no deleting people (they are
     # deactivated, so the trail keeps pointing at them).

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from departments.models import Unit
 from indicators.models import Indicator
-from ledger.models import Comparator
+from plans.models import Comparator
 
 
 class IndicatorForm(forms.Form):

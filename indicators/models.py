@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from departments.models import Unit
-from ledger.models import Comparator, Plan, Task, TaskTarget
+from plans.models import Comparator, Plan, Task, TaskTarget
 from rounds.models import Round
 
 

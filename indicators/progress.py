@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from ledger.models import Comparator
+from plans.models import Comparator
 
 LEVEL, CUMULATIVE, ANNUAL = "level", "cumulative", "annual"
 

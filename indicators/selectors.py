@@ -19,8 +19,8 @@ from departments.access import unit_scope
 from departments.models import User
 from indicators import progress
 from indicators.models import Indicator, IndicatorTarget, IndicatorValue
-from ledger.models import Plan, TaskUnit
-from ledger.selectors import plans_visible_to
+from plans.models import Plan, TaskUnit
+from plans.selectors import plans_visible_to
 from rounds.models import Round, TargetValue
 from rounds.periods import period_end
 

@@ -18,8 +18,8 @@ from departments.access import unit_scope
 from departments.models import Unit, User
 from indicators.models import Indicator, IndicatorTarget, IndicatorValue
 from indicators.selectors import current_round, plan_span
-from ledger.models import Comparator, Plan, PlanTarget, Task, TaskTarget, TaskUnit
-from ledger.selectors import may_supervise
+from plans.models import Comparator, Plan, PlanTarget, Task, TaskTarget, TaskUnit
+from plans.selectors import may_supervise
 from rounds.models import Round
 
 NOTE_MAX = 300

@@ -29,8 +29,8 @@ from indicators.selectors import (
     plan_indicator_rows,
     plan_span,
 )
-from ledger.models import Plan
-from ledger.selectors import may_supervise, plans_visible_to
+from plans.models import Plan
+from plans.selectors import may_supervise, plans_visible_to
 from rounds.models import Round
 
 

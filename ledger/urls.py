@@ -1,10 +1,10 @@
 from django.urls import path
 
-from ledger import views
+from ledger import views as ledger_views
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("plans/", views.plan_list, name="plan_list"),
-    path("plans/<int:pk>/", views.plan_detail, name="plan_detail"),
-    path("tasks/<int:pk>/", views.task_detail, name="task_detail"),
+    path("plans/<int:plan_pk>/ledger/", ledger_views.plan_ledger, name="plan_ledger"),
+    path("plans/<int:plan_pk>/ledger.xlsx", ledger_views.plan_ledger_xlsx, name="plan_ledger_xlsx"),
+    path("rounds/<int:pk>/sheet.xlsx", ledger_views.round_excel, name="round_excel"),
+    path("rounds/<int:pk>/sheet/", ledger_views.round_excel_upload, name="round_excel_upload"),
 ]

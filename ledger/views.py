@@ -1,35 +1,54 @@
+"""The ledger (台账) page and its Excel export, and a unit's round sheet for
+filling offline: download it pre-filled, upload it back."""
+
+import io
+import tempfile
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
 
-from departments.access import get_visible_or_404
+from departments.access import client_ip, get_visible_or_404, refuse_as_missing
 from departments.models import Unit, User
-from ledger.models import Plan, Task
-from ledger.selectors import (
-    plan_tasks,
-    plans_visible_to,
-    task_detail_queryset,
-    units_in_plan,
+from ledger.excel import (
+    SHEET_MAX_BYTES,
+    XLSX_CONTENT_TYPE,
+    SheetError,
+    SheetRejected,
+    ledger_xlsx,
+    report_import_xlsx,
+    unit_sheet_xlsx,
 )
-from supervision.selectors import light_history, lights_for_plan
-from workflow.selectors import process_panel
+from ledger.rows import (
+    REPORTED_VALUES,
+    LedgerFilters,
+    ledger_rows,
+    ledger_rows_all,
+    light_choices,
+    reported_choices,
+    status_choices,
+)
+from plans.models import Category, Plan
+from plans.selectors import plans_visible_to, units_in_plan
+from rounds.models import Round, UnitReport
+from rounds.selectors import reports_visible_to, rounds_visible_to
+from workflow.flows import ACT_FOR_UNIT
 
 
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    """Each role starts where its work is: the auditor at the trail, the
-    administrator at the accounts, everyone else at the plans."""
-    if request.user.role == User.Role.AUDITOR:
-        return redirect("audit_events")
-    if request.user.role == User.Role.ADMIN:
-        return redirect("admin:index")
-    return plan_list(request)
-
-
-@login_required
-def plan_list(request: HttpRequest) -> HttpResponse:
-    plans = plans_visible_to(request.user).order_by("-issued_on", "title")
-    return render(request, "ledger/plan_list.html", {"plans": plans})
+@dataclass
+class FilterChoices:
+    rounds: list[Round]
+    categories: list[Category]
+    units: list[Unit]
+    statuses: list[tuple[str, str]]
+    lights: list[tuple[str, str]]
+    reported: list[tuple[str, str]]
 
 
 def _int_param(request: HttpRequest, name: str) -> int | None:
@@ -37,60 +56,210 @@ def _int_param(request: HttpRequest, name: str) -> int | None:
     return int(value) if value.isdigit() else None
 
 
-@login_required
-def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def _filters(request: HttpRequest, plan: Plan) -> tuple[LedgerFilters, FilterChoices]:
+    """The ledger's filters from the query string; a value that matches nothing is ignored,
+    except a round the person may not see, which answers 404 like the round itself."""
     user = request.user
-    plan = get_visible_or_404(request, Plan.objects.all(), plans_visible_to(user), pk=pk)
+    visible_rounds = rounds_visible_to(user).filter(plan=plan, status=Round.Status.OPEN)
+    rounds = list(visible_rounds.order_by("-opens_on", "-id"))
+    round_id = _int_param(request, "round")
+    rnd = None
+    if round_id is not None:
+        rnd = next((r for r in rounds if r.pk == round_id), None)
+        if rnd is None:
+            rnd = get_visible_or_404(
+                request, Round.objects.filter(plan=plan), visible_rounds, pk=round_id
+            )
     categories = list(plan.categories.all())
-    # Only people who see the whole city choose a unit; a liaison's view is
-    # their own unit's already.
-    unit_choices = list(units_in_plan(plan)) if user.sees_whole_city else []
-    unit = None
-    unit_id = _int_param(request, "unit")
-    if unit_choices and unit_id is not None:
-        unit = next((u for u in unit_choices if u.pk == unit_id), None)
-        if unit is None:
-            unit = get_object_or_404(Unit, pk=unit_id)
     category_id = _int_param(request, "category")
     category = next((c for c in categories if c.pk == category_id), None)
-    tasks = list(plan_tasks(plan=plan, user=user, unit=unit, category=category))
-    by_category: dict[int, list[Task]] = {}
-    for task in tasks:
-        by_category.setdefault(task.category_id, []).append(task)
-    sections = [(c, by_category[c.pk]) for c in categories if c.pk in by_category]
+    # Only people who see the whole city choose a unit; a liaison's ledger is their unit's.
+    units = list(units_in_plan(plan)) if user.sees_whole_city else []
+    unit_id = _int_param(request, "unit")
+    unit = next((u for u in units if u.pk == unit_id), None)
+    statuses = status_choices()
+    status = request.GET.get("status", "")
+    if status not in {value for value, _label in statuses}:
+        status = ""
+    lights = light_choices()
+    light = request.GET.get("light", "")
+    if light not in {value for value, _label in lights}:
+        light = ""
+    reported = request.GET.get("reported", "")
+    if reported not in REPORTED_VALUES:
+        reported = ""
+    filters = LedgerFilters(
+        round=rnd,
+        category=category,
+        unit=unit,
+        status=status,
+        light=light,
+        reported=reported,
+    )
+    return filters, FilterChoices(
+        rounds=rounds,
+        categories=categories,
+        units=units,
+        statuses=statuses,
+        lights=lights,
+        reported=reported_choices(),
+    )
+
+
+def _visible_plan(request: HttpRequest, plan_pk: int) -> Plan:
+    return get_visible_or_404(
+        request, Plan.objects.all(), plans_visible_to(request.user), pk=plan_pk
+    )
+
+
+@require_GET
+@login_required
+def plan_ledger(request: HttpRequest, plan_pk: int) -> HttpResponse:
+    plan = _visible_plan(request, plan_pk)
+    filters, choices = _filters(request, plan)
+    page = ledger_rows(
+        plan=plan,
+        user=request.user,
+        round=filters.round,
+        category=filters.category,
+        unit=filters.unit,
+        status=filters.status,
+        light=filters.light,
+        reported=filters.reported,
+        page=request.GET.get("page", 1),
+    )
+    user = request.user
+    sheet_units: list[Unit] = []
+    if filters.round is not None and user.sees_whole_city:
+        sheet_units = [
+            report.unit
+            for report in UnitReport.objects.filter(round=filters.round)
+            .select_related("unit")
+            .order_by("unit__sort_order", "unit_id")
+        ]
     return render(
         request,
-        "ledger/plan_detail.html",
+        "ledger/ledger.html",
         {
             "plan": plan,
-            "targets": plan.targets.all(),
-            "sections": sections,
-            "task_count": len(tasks),
-            "categories": categories,
-            "unit_choices": unit_choices,
-            "selected_unit": unit,
-            "selected_category": category,
+            "ledger": page,
+            "rows": page.rows,
+            "filters": filters,
+            "choices": choices,
             "own_unit": None if user.sees_whole_city else user.unit,
-            "lights": lights_for_plan(plan, user, tasks=tasks),
+            "sheet_units": sheet_units,
+            "can_upload": user.role == User.Role.LIAISON,
         },
     )
 
 
+@require_GET
 @login_required
-def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    task = get_visible_or_404(
-        request, Task.objects.all(), task_detail_queryset(request.user), pk=pk
+def plan_ledger_xlsx(request: HttpRequest, plan_pk: int) -> HttpResponse:
+    plan = _visible_plan(request, plan_pk)
+    filters, _choices = _filters(request, plan)
+    period = filters.round.period if filters.round is not None else ""
+    # A temporary file, not memory: openpyxl assembles the zip there, and
+    # FileResponse sends it in chunks and deletes it on close.
+    stream = tempfile.TemporaryFile(suffix=".xlsx")
+    try:
+        ledger_xlsx(
+            rows=ledger_rows_all(plan=plan, user=request.user, filters=filters),
+            stream=stream,
+            plan=plan,
+            period=period,
+        )
+    except BaseException:
+        stream.close()
+        raise
+    stream.seek(0)
+    today = timezone.localdate().isoformat()
+    name = _("Ledger")
+    return FileResponse(
+        stream,
+        as_attachment=True,
+        filename=f"{name}-{period or plan.doc_number}-{today}.xlsx",
+        content_type=XLSX_CONTENT_TYPE,
     )
-    panel = process_panel(plan_task=task, user=request.user)
-    lights = lights_for_plan(task.plan, request.user, tasks=[task])
-    return render(
+
+
+def _round(request: HttpRequest, pk: int) -> Round:
+    return get_visible_or_404(request, Round.objects.all(), rounds_visible_to(request.user), pk=pk)
+
+
+@require_GET
+@login_required
+def round_excel(request: HttpRequest, pk: int) -> HttpResponse:
+    """A unit's sheet for the round: a liaison's own unit's; a supervisor names the unit."""
+    rnd = _round(request, pk)
+    unit_id = _int_param(request, "unit") or request.user.unit_id
+    report = get_visible_or_404(
         request,
-        "ledger/task_detail.html",
-        {
-            "task": task,
-            "plan": task.plan,
-            "panel": panel,
-            "light": lights.get(task.pk),
-            "light_history": light_history(task=task),
-        },
+        UnitReport.objects.filter(round=rnd),
+        reports_visible_to(request.user).filter(round=rnd),
+        unit_id=unit_id,
     )
+    stream = io.BytesIO()
+    unit_sheet_xlsx(report, stream)
+    stream.seek(0)
+    return FileResponse(
+        stream,
+        as_attachment=True,
+        filename=f"{rnd.period}-{report.unit.name}.xlsx",
+        content_type=XLSX_CONTENT_TYPE,
+    )
+
+
+def _own_report(request: HttpRequest, rnd: Round) -> UnitReport:
+    """The liaison's unit's report in the round; anyone else is answered as if it did not exist."""
+    user = request.user
+    report = (
+        UnitReport.objects.filter(round=rnd, unit_id=user.unit_id)
+        .select_related("round__plan", "unit")
+        .first()
+        if user.unit_id
+        else None
+    )
+    if (
+        report is None
+        or user.role != User.Role.LIAISON
+        or not user.has_perm(ACT_FOR_UNIT, report.unit)
+    ):
+        raise refuse_as_missing(request, report or rnd)
+    return report
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def round_excel_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    rnd = _round(request, pk)
+    report = _own_report(request, rnd)
+    errors: list[SheetError] = []
+    if request.method == "POST":
+        upload = request.FILES.get("sheet")
+        if upload is None:
+            errors = [SheetError("", "", _("Choose the filled sheet to upload."))]
+        elif upload.size > SHEET_MAX_BYTES:
+            errors = [SheetError("", "", _("The file is larger than a filled sheet can be."))]
+        else:
+            try:
+                report_import_xlsx(
+                    report=report, by=request.user, data=upload.read(), client_ip=client_ip(request)
+                )
+            except SheetRejected as exc:
+                errors = exc.errors
+            else:
+                messages.success(
+                    request,
+                    _("The sheet is saved in your unit's report for %(period)s.")
+                    % {"period": rnd.period},
+                )
+                return redirect("report_detail", pk=report.pk)
+    context: dict[str, Any] = {
+        "rnd": rnd,
+        "plan": rnd.plan,
+        "report": report,
+        "editable": report.state in (UnitReport.Status.DRAFT, UnitReport.Status.RETURNED),
+        "errors": errors,
+    }
+    return render(request, "ledger/sheet_upload.html", context)

@@ -11,7 +11,7 @@ from guardian.core import ObjectPermissionChecker
 from departments.models import Unit, User
 from meetings.models import Decision
 
-SUPERVISE = "ledger.supervise_plan"
+SUPERVISE = "plans.supervise_plan"
 ACT_FOR_UNIT = "departments.act_for_unit"
 
 

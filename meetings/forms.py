@@ -4,8 +4,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from departments.models import Unit
-from ledger.models import Plan, Task
 from meetings import services
+from plans.models import Plan, Task
 
 _DATE_WIDGET = {"attrs": {"type": "date"}, "format": "%Y-%m-%d"}
 

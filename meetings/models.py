@@ -3,7 +3,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from departments.models import Unit
-from ledger.models import Plan, Task
+from plans.models import Plan, Task
 
 
 class Meeting(models.Model):

@@ -21,8 +21,8 @@ from django.utils import timezone
 
 from departments.access import unit_scope
 from departments.models import User
-from ledger.models import Plan, Task
 from meetings.models import Decision, Meeting
+from plans.models import Plan, Task
 
 
 def meetings_visible_to(user: User, plan: Plan | None = None) -> QuerySet[Meeting]:

@@ -14,9 +14,9 @@ from django.utils.translation import gettext as _
 
 from audit.services import audit_record
 from departments.models import Unit, User
-from ledger.models import Plan, Task
 from meetings.access import may_close, may_record, may_reopen
 from meetings.models import Decision, Meeting
+from plans.models import Plan, Task
 
 PLACE_MAX = Meeting._meta.get_field("place").max_length
 CHAIR_MAX = Meeting._meta.get_field("chair").max_length

@@ -14,8 +14,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from departments.access import get_visible_or_404, refuse_as_missing
-from ledger.models import Plan
-from ledger.selectors import plans_visible_to
 from meetings import services
 from meetings.access import closable_unit_ids, may_close, may_record, may_reopen
 from meetings.forms import DECISION_ROWS, DecisionFormSet, MeetingForm, NoteForm, ReopenForm
@@ -26,6 +24,8 @@ from meetings.selectors import (
     meetings_visible_to,
     plan_meetings,
 )
+from plans.models import Plan
+from plans.selectors import plans_visible_to
 
 
 def _plan_for_meetings(request: HttpRequest, plan_pk: int) -> Plan:

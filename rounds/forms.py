@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from ledger.models import Plan
+from plans.models import Plan
 from rounds.models import Round
 
 

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.models import Process
 
 from departments.models import Unit
-from ledger.models import Plan, Task, TaskTarget
+from plans.models import Plan, Task, TaskTarget
 
 TEXT_MAX = 2000
 

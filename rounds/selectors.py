@@ -11,7 +11,7 @@ from viewflow.workflow.status import STATUS
 
 from departments.access import unit_scope
 from departments.models import User
-from ledger.models import Plan, Task
+from plans.models import Plan, Task
 from rounds.models import Entry, ReportFile, Round, TargetValue, UnitReport
 
 
@@ -31,7 +31,7 @@ def reports_visible_to(user: User) -> QuerySet[UnitReport]:
 
 
 def report_files_visible_to(user: User) -> QuerySet[ReportFile]:
-    from ledger.selectors import tasks_visible_to
+    from plans.selectors import tasks_visible_to
 
     files = ReportFile.objects.select_related("entry__report")
     if user.sees_whole_city:

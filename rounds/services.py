@@ -18,7 +18,7 @@ from departments.models import Unit, User
 from files.checks import UploadRefused, check_upload
 from files.responses import attachment_response
 from files.storage import stored_name
-from ledger.models import Plan, Task
+from plans.models import Plan, Task
 from rounds.errors import RoundError
 from rounds.models import (
     Entry,
@@ -53,7 +53,7 @@ def _responsible_units(tasks: Sequence[Task]) -> dict[int, list[tuple[Task, bool
     by_unit: dict[int, list[tuple[Task, bool]]] = {}
     task_ids = [t.pk for t in tasks]
     tasks_by_pk = {t.pk: t for t in tasks}
-    from ledger.models import TaskUnit
+    from plans.models import TaskUnit
 
     links = TaskUnit.objects.filter(task_id__in=task_ids).select_related("unit")
     members: dict[int, list[int]] = {}

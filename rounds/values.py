@@ -5,7 +5,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
 
-from ledger.models import Task, TaskTarget
+from plans.models import Task, TaskTarget
 from rounds.errors import RoundError
 from rounds.models import TEXT_MAX
 

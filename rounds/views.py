@@ -15,8 +15,8 @@ from django.views.generic import TemplateView
 
 from departments.access import client_ip, get_visible_or_404, refuse_as_missing
 from indicators.models import Indicator
-from ledger.models import Plan
-from ledger.selectors import plans_visible_to
+from plans.models import Plan
+from plans.selectors import plans_visible_to
 from rounds import services
 from rounds.forms import RoundForm, ScheduleForm
 from rounds.models import Entry, ReportFile, Round, UnitReport
@@ -35,7 +35,7 @@ from workflow.selectors import open_steps
 
 
 def _can_supervise(request: HttpRequest) -> bool:
-    return request.user.has_perm("ledger.supervise_plan")
+    return request.user.has_perm("plans.supervise_plan")
 
 
 @login_required

@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from departments.models import Unit
-from ledger.models import Task
+from plans.models import Task
 from supervision.services import TEXT_MAX
 
 _DATE_WIDGET = {"attrs": {"type": "date"}, "format": "%Y-%m-%d"}

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 from viewflow.workflow.status import STATUS
 
-from ledger.models import Plan, Task
+from plans.models import Plan, Task
 from rounds.models import Entry, Round
 from supervision.items import Item, conf, open_items
 from supervision.models import LIGHT_ORDER, Light

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from departments.models import Unit
-from ledger.models import Plan, Task
+from plans.models import Plan, Task
 from rounds.models import Round
 
 

@@ -18,8 +18,8 @@ from django.utils import timezone
 
 from departments.access import unit_scope
 from departments.models import Unit, User
-from ledger.models import Plan, Task, TaskUnit
-from ledger.selectors import tasks_visible_to
+from plans.models import Plan, Task, TaskUnit
+from plans.selectors import tasks_visible_to
 from supervision.items import Item, open_items
 from supervision.lights import LightInfo, compute_lights
 from supervision.models import (
@@ -32,7 +32,7 @@ from supervision.models import (
 )
 from workflow.models import TaskProcess
 
-SUPERVISE = "ledger.supervise_plan"
+SUPERVISE = "plans.supervise_plan"
 ACT_FOR_UNIT = "departments.act_for_unit"
 
 

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from audit.services import audit_record
 from departments.models import Unit, User
-from ledger.models import Plan, Task
+from plans.models import Plan, Task
 from supervision.models import (
     Commitment,
     Interview,
@@ -30,7 +30,7 @@ class SupervisionError(Exception):
 
 
 def _supervisor(by: User) -> None:
-    if not by.has_perm("ledger.supervise_plan"):
+    if not by.has_perm("plans.supervise_plan"):
         raise SupervisionError(_("Only the working group's supervisors can do this."))
 
 

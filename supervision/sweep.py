@@ -15,8 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from departments.models import Unit, User
-from ledger.models import Plan
 from notices.services import Message, deliver_due, notify_many, send_digests
+from plans.models import Plan
 from rounds.models import Round, UnitReport
 from rounds.services import rounds_open_due
 from supervision.items import CLIMBING, Item, conf, open_items

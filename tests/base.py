@@ -9,8 +9,8 @@ from django.test import TestCase
 
 from departments.models import Unit, User
 from departments.services import person_upsert, registry_sync
-from ledger.importer.service import plan_import
-from ledger.models import Plan, Task
+from plans.importer.service import plan_import
+from plans.models import Plan, Task
 
 XINGTAI_PLAN = Path(settings.BASE_DIR) / "data" / "plans" / "xingtai-quality-2023-2027.txt"
 PASSWORD = "Correct-Horse-2023"

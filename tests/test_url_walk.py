@@ -32,7 +32,7 @@ from tests.bulletins.base import bulletin_of_other_units
 from tests.indicators.base import indicator_of_other_units
 from tests.meetings.base import meeting_of_other_units
 from tests.notices.base import notice_of_another_person
-from tests.supervision_ui.base import supervision_of_other_units
+from tests.supervision.base import supervision_of_other_units
 from workflow.flows import TaskFlow
 from workflow.models import Evidence, TaskEvent, TaskProcess
 from workflow.services import task_dispatch

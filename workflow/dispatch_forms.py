@@ -9,7 +9,7 @@ from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from departments.models import Unit
-from ledger.models import Category, Plan, Task, TaskUnit
+from plans.models import Category, Plan, Task, TaskUnit
 from workflow.models import TaskProcess
 from workflow.selectors import default_deadlines
 

@@ -14,7 +14,7 @@ from workflow.nodes import UnitSplit, UnitView
 
 ACT_FOR_UNIT = "departments.act_for_unit"
 SIGN_FOR_UNIT = "departments.sign_for_unit"
-SUPERVISE = "ledger.supervise_plan"
+SUPERVISE = "plans.supervise_plan"
 
 
 class TaskFlow(flow.Flow):
@@ -116,7 +116,7 @@ class TaskFlow(flow.Flow):
             return True
         if obj is None:
             return False
-        from ledger.selectors import tasks_visible_to
+        from plans.selectors import tasks_visible_to
 
         return tasks_visible_to(user).filter(pk=obj.plan_task_id).exists()
 

@@ -8,7 +8,7 @@ from departments.models import Unit
 from files.checks import detect_content_type
 from files.kinds import OCTET_STREAM
 from files.storage import stored_name
-from ledger.models import Task
+from plans.models import Task
 
 
 class TaskProcess(Process):

@@ -21,7 +21,7 @@ from audit.services import audit_record
 from departments.models import Unit, User
 from files.checks import UploadRefused, check_uploads
 from files.responses import attachment_response
-from ledger.models import Plan, Task
+from plans.models import Plan, Task
 from workflow.models import Evidence, Milestone, TaskEvent, TaskProcess, WorkPlanPart
 from workflow.selectors import default_deadlines
 

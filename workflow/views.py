@@ -17,9 +17,9 @@ from django.views.generic import FormView
 
 from departments.access import client_ip, get_visible_or_404, refuse_as_missing
 from departments.models import Unit
-from ledger.models import Task
-from ledger.selectors import tasks_visible_to
 from meetings.selectors import followups_context
+from plans.models import Task
+from plans.selectors import tasks_visible_to
 from supervision.selectors import my_items_context
 from workflow import services
 from workflow.forms import (
@@ -168,7 +168,7 @@ class VerifyCompletionView(StepView):
 def _managed_process(request: HttpRequest, pk: int) -> TaskProcess:
     """The task's process, for a supervisor; 404 for anyone else (and recorded)."""
     task = get_visible_or_404(request, Task.objects.all(), tasks_visible_to(request.user), pk=pk)
-    if not request.user.has_perm("ledger.supervise_plan"):
+    if not request.user.has_perm("plans.supervise_plan"):
         raise refuse_as_missing(request, task)
     return get_object_or_404(TaskProcess, plan_task=task)
 

@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('departments', '0001_initial'),
-        ('ledger', '0001_initial'),
+        ('plans', '0001_initial'),
         ('rounds', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
@@ -40,7 +40,7 @@ class Migration(migrations.Migration):
                 ('issued_at', models.DateTimeField(blank=True, null=True, verbose_name='issued at')),
                 ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
                 ('issued_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('plan', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='bulletins', to='ledger.plan')),
+                ('plan', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='bulletins', to='plans.plan')),
                 ('round', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='bulletins', to='rounds.round')),
                 ('units', models.ManyToManyField(blank=True, related_name='bulletins', to='departments.unit', verbose_name='units circulated to')),
             ],

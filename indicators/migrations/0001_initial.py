@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('departments', '0001_initial'),
-        ('ledger', '0001_initial'),
+        ('plans', '0001_initial'),
         ('rounds', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
@@ -28,8 +28,8 @@ class Migration(migrations.Migration):
                 ('baseline', models.DecimalField(blank=True, decimal_places=4, max_digits=18, null=True, verbose_name='baseline')),
                 ('order', models.PositiveIntegerField(default=0)),
                 ('owner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='indicators', to='departments.unit', verbose_name='owner unit')),
-                ('plan', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='indicators', to='ledger.plan')),
-                ('task', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='indicators', to='ledger.task')),
+                ('plan', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='indicators', to='plans.plan')),
+                ('task', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='indicators', to='plans.task')),
             ],
             options={
                 'verbose_name': 'indicator',
@@ -46,7 +46,7 @@ class Migration(migrations.Migration):
                 ('value', models.DecimalField(decimal_places=4, max_digits=18, verbose_name='target value')),
                 ('text', models.TextField(blank=True, verbose_name='text')),
                 ('indicator', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='targets', to='indicators.indicator')),
-                ('task_target', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='ledger.tasktarget')),
+                ('task_target', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='plans.tasktarget')),
             ],
             options={
                 'verbose_name': 'indicator target',

@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('departments', '0001_initial'),
-        ('ledger', '0001_initial'),
+        ('plans', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -27,8 +27,8 @@ class Migration(migrations.Migration):
                 ('summary', models.TextField(blank=True, verbose_name='minutes')),
                 ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='recorded at')),
                 ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='recorded by')),
-                ('plan', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='meetings', to='ledger.plan', verbose_name='plan')),
-                ('tasks', models.ManyToManyField(blank=True, related_name='meetings', to='ledger.task', verbose_name='tasks discussed')),
+                ('plan', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='meetings', to='plans.plan', verbose_name='plan')),
+                ('tasks', models.ManyToManyField(blank=True, related_name='meetings', to='plans.task', verbose_name='tasks discussed')),
                 ('units', models.ManyToManyField(related_name='meetings_attended', to='departments.unit', verbose_name='attending units')),
             ],
             options={
@@ -49,7 +49,7 @@ class Migration(migrations.Migration):
                 ('closed_at', models.DateTimeField(blank=True, null=True, verbose_name='closed at')),
                 ('closed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='closed by')),
                 ('owner_unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='meeting_decisions', to='departments.unit', verbose_name='responsible unit')),
-                ('task', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='meeting_decisions', to='ledger.task', verbose_name='task')),
+                ('task', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='meeting_decisions', to='plans.task', verbose_name='task')),
                 ('meeting', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='decisions', to='meetings.meeting')),
             ],
             options={

@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('departments', '0001_initial'),
-        ('ledger', '0001_initial'),
+        ('plans', '0001_initial'),
         ('viewflow', '0015_task_scheduled'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
@@ -31,7 +31,7 @@ class Migration(migrations.Migration):
                 ('return_reason', models.TextField(blank=True, verbose_name='reason for return')),
                 ('times_returned', models.PositiveIntegerField(default=0)),
                 ('updated_at', models.DateTimeField(auto_now=True)),
-                ('task', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='report_entries', to='ledger.task')),
+                ('task', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='report_entries', to='plans.task')),
                 ('updated_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={
@@ -71,8 +71,8 @@ class Migration(migrations.Migration):
                 ('opened_at', models.DateTimeField(blank=True, null=True, verbose_name='opened at')),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('plan', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='rounds', to='ledger.plan')),
-                ('tasks', models.ManyToManyField(blank=True, related_name='rounds', to='ledger.task')),
+                ('plan', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='rounds', to='plans.plan')),
+                ('tasks', models.ManyToManyField(blank=True, related_name='rounds', to='plans.task')),
             ],
             options={
                 'verbose_name': 'reporting round',
@@ -86,7 +86,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('value', models.DecimalField(decimal_places=4, max_digits=18, verbose_name='value')),
                 ('entry', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='values', to='rounds.entry')),
-                ('target', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='ledger.tasktarget')),
+                ('target', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='plans.tasktarget')),
             ],
             options={
                 'verbose_name': 'target value',
@@ -118,7 +118,7 @@ class Migration(migrations.Migration):
                 ('reason', models.TextField(blank=True)),
                 ('at', models.DateTimeField(auto_now_add=True)),
                 ('by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('task', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='ledger.task')),
+                ('task', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='plans.task')),
                 ('report', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='rounds.unitreport')),
             ],
             options={

@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('departments', '0001_initial'),
-        ('ledger', '0001_initial'),
+        ('plans', '0001_initial'),
         ('rounds', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
@@ -49,7 +49,7 @@ class Migration(migrations.Migration):
                 ('problems', models.TextField(blank=True, verbose_name='problems found')),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('tasks', models.ManyToManyField(blank=True, related_name='interviews', to='ledger.task')),
+                ('tasks', models.ManyToManyField(blank=True, related_name='interviews', to='plans.task')),
                 ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='interviews', to='departments.unit')),
                 ('proposal', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='interview', to='supervision.interviewproposal')),
             ],
@@ -117,7 +117,7 @@ class Migration(migrations.Migration):
                 ('reasons', models.JSONField(default=list)),
                 ('updated_at', models.DateTimeField(auto_now=True)),
                 ('round', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lights', to='rounds.round')),
-                ('task', models.ForeignKey(null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='ledger.task')),
+                ('task', models.ForeignKey(null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='plans.task')),
                 ('unit', models.ForeignKey(null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='departments.unit')),
             ],
             options={
@@ -139,7 +139,7 @@ class Migration(migrations.Migration):
                 ('answered_at', models.DateTimeField(blank=True, null=True, verbose_name='answered at')),
                 ('to_name', models.BooleanField(default=True)),
                 ('answered_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('plan', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='ledger.plan')),
+                ('plan', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='plans.plan')),
                 ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='supervision_notices', to='departments.unit')),
             ],
             options={

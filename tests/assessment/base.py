@@ -40,7 +40,7 @@ from assessment import services
 from assessment.models import Assessment, Objection, UnitScore
 from departments.models import Unit, User
 from indicators.models import Indicator, IndicatorTarget, IndicatorValue
-from ledger.models import Task
+from plans.models import Task
 from rounds.models import ReportEvent, Round, UnitReport
 from rounds.services import round_create
 from supervision import services as supervision_services

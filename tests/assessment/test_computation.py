@@ -10,7 +10,7 @@ from assessment.models import Grade, Rule
 from assessment.scoring import DEFAULT_CRITERIA, CriterionRule, Scheme, score_year
 from assessment.selectors import year_facts
 from departments.models import Unit
-from ledger.models import Category, Plan, Task
+from plans.models import Category, Plan, Task
 from rounds.services import round_create
 from supervision.models import Interview
 from tests.assessment.base import AS_OF, YEAR, YearTestCase, day

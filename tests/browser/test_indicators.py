@@ -9,10 +9,10 @@ from django.core.management import call_command
 from django.urls import reverse
 from playwright.sync_api import Page, expect
 
+from demo.management.commands.load_demo import DEMO_PASSWORD
 from departments.models import User
 from indicators.models import Indicator
-from ledger.management.commands.load_demo import DEMO_PASSWORD
-from ledger.models import Plan
+from plans.models import Plan
 
 pytestmark = pytest.mark.browser
 

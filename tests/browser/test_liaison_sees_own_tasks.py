@@ -4,8 +4,8 @@ from playwright.sync_api import Page, expect
 
 from departments.models import Unit, User
 from departments.services import registry_sync
-from ledger.importer.service import plan_import
-from ledger.models import Task
+from plans.importer.service import plan_import
+from plans.models import Task
 from tests.base import PASSWORD, XINGTAI_PLAN, make_person
 
 pytestmark = pytest.mark.browser

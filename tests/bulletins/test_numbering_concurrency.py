@@ -13,7 +13,7 @@ from django.utils import timezone
 from bulletins import services
 from departments.models import Unit, User
 from departments.services import registry_sync
-from ledger.importer.service import plan_import
+from plans.importer.service import plan_import
 from rounds.services import round_create
 from tests.base import XINGTAI_PLAN, make_person
 from workflow.services import task_dispatch

@@ -36,7 +36,7 @@ from rounds.services import round_create
 from supervision.models import Light, LightRecord
 from tests.bulletins.base import RoundTestCase, at
 from tests.clock import FrozenClockMixin
-from tests.supervision_ui.base import schedule
+from tests.supervision.base import schedule
 from workflow.flows import TaskFlow
 from workflow.models import TaskProcess
 

@@ -12,7 +12,7 @@ from supervision.models import Light, LightRecord
 from supervision.services import notice_issue
 from tests.bulletins.base import at
 from tests.dashboard.base import DashboardTestCase, send, store_lights
-from tests.supervision_ui.base import hold, schedule
+from tests.supervision.base import hold, schedule
 from workflow.services import task_dispatch
 
 MORE_TASKS = (1, 2, 3, 6, 9, 10, 12, 14, 17)

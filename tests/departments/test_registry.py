@@ -96,5 +96,5 @@ class UnitPermissionTests(TestCase):
     def test_a_supervisor_holds_the_supervision_permission_and_a_liaison_does_not(self) -> None:
         supervisor = make_person("p.sup", User.Role.SUPERVISOR, Unit.objects.get(code="shichang"))
         liaison = make_person("p.liaison2", User.Role.LIAISON, self.unit)
-        self.assertTrue(supervisor.has_perm("ledger.supervise_plan"))
-        self.assertFalse(liaison.has_perm("ledger.supervise_plan"))
+        self.assertTrue(supervisor.has_perm("plans.supervise_plan"))
+        self.assertFalse(liaison.has_perm("plans.supervise_plan"))

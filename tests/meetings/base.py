@@ -4,9 +4,9 @@ import datetime
 from typing import Any
 
 from departments.models import Unit, User
-from ledger.models import Plan
 from meetings.models import Meeting
 from meetings.services import DecisionInput, decision_close, meeting_record
+from plans.models import Plan
 from workflow.services import task_dispatch
 
 HELD_ON = datetime.date(2024, 3, 5)

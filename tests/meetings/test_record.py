@@ -9,9 +9,9 @@ from django.utils import translation
 
 from audit.models import AuditEvent
 from departments.models import Unit
-from ledger.models import Category, Plan, Task
 from meetings.models import Decision, Meeting
 from meetings.services import DecisionInput, MeetingError, meeting_record
+from plans.models import Category, Plan, Task
 from tests.audit_coverage import audits
 from tests.base import PlanTestCase
 from tests.meetings.base import DUE_ON, HELD_ON, MeetingTestMixin

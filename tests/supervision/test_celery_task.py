@@ -10,7 +10,7 @@ from django.test import TransactionTestCase, override_settings
 
 from config.celery import app
 from departments.services import registry_sync
-from ledger.importer.service import plan_import
+from plans.importer.service import plan_import
 from rounds.models import Round
 from supervision.tasks import sweep_task
 from tests.base import XINGTAI_PLAN

@@ -11,9 +11,9 @@ from django.utils import timezone
 
 from departments.models import Unit, User
 from departments.services import registry_sync
-from ledger.importer.service import plan_import
 from meetings.models import Decision, Meeting
 from notices.models import Notice
+from plans.importer.service import plan_import
 from supervision.models import LadderStep
 from supervision.sweep import sweep
 from tests.base import XINGTAI_PLAN, make_person

@@ -28,8 +28,8 @@ from viewflow.workflow.status import STATUS
 from audit.models import AuditEvent
 from departments.models import Unit, User
 from departments.services import registry_sync
-from ledger.importer.service import plan_import
-from ledger.models import Plan, Task
+from plans.importer.service import plan_import
+from plans.models import Plan, Task
 from tests.base import XINGTAI_PLAN, make_person
 from workflow import services
 from workflow.flows import TaskFlow

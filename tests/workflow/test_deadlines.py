@@ -1,6 +1,6 @@
 import datetime
 
-from ledger.models import Plan
+from plans.models import Plan
 from tests.base import PlanTestCase
 from workflow.selectors import default_deadlines
 from workflow.services import WorkflowError, task_dispatch

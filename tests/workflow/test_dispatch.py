@@ -18,7 +18,7 @@ from viewflow.workflow.status import STATUS
 
 from audit.models import AuditEvent
 from departments.models import Unit, User
-from ledger.models import Category, Plan, Task, TaskUnit
+from plans.models import Category, Plan, Task, TaskUnit
 from tests.audit_coverage import audits
 from tests.base import PlanTestCase, make_person
 from tests.clock import FrozenClockMixin

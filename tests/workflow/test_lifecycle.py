@@ -6,7 +6,7 @@ from viewflow.workflow.status import STATUS
 
 from audit.models import AuditEvent
 from departments.models import Unit, User
-from ledger.models import Plan
+from plans.models import Plan
 from tests.audit_coverage import audits
 from tests.base import PlanTestCase, make_person
 from workflow import services

@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('departments', '0001_initial'),
-        ('ledger', '0001_initial'),
+        ('plans', '0001_initial'),
         ('viewflow', '0015_task_scheduled'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
@@ -28,7 +28,7 @@ class Migration(migrations.Migration):
                 ('plan_approved', models.BooleanField(default=False)),
                 ('completion_closed', models.BooleanField(default=False)),
                 ('suspended', models.BooleanField(default=False, verbose_name='suspended')),
-                ('plan_task', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='process', to='ledger.task', verbose_name='task')),
+                ('plan_task', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='process', to='plans.task', verbose_name='task')),
             ],
             options={
                 'verbose_name': 'task process',

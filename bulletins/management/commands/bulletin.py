@@ -18,7 +18,7 @@ from bulletins.content import gather
 from bulletins.models import DEFAULT_TITLE, Bulletin
 from bulletins.render import DEFAULT_ADDRESSEES, DEFAULT_CC, document_fields, fields_of, render_pdf
 from bulletins.services import DEFAULT_CLOSING, DEFAULT_OPENING
-from ledger.models import Plan
+from plans.models import Plan
 from rounds.models import Round
 
 

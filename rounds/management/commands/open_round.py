@@ -4,8 +4,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ledger.management.options import date_option
-from ledger.models import Plan
+from plans.management.options import date_option
+from plans.models import Plan
 from rounds.services import RoundError, round_create
 
 

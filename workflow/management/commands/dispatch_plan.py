@@ -6,8 +6,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from ledger.management.options import date_option
-from ledger.models import Plan, Task
+from plans.management.options import date_option
+from plans.models import Plan, Task
 from workflow.dispatch_forms import deadline_problems, dispatch_queryset, has_county_group
 from workflow.services import WorkflowError, task_dispatch
 

@@ -1,0 +1,96 @@
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+
+from departments.access import get_visible_or_404
+from departments.models import Unit, User
+from plans.models import Plan, Task
+from plans.selectors import (
+    plan_tasks,
+    plans_visible_to,
+    task_detail_queryset,
+    units_in_plan,
+)
+from supervision.selectors import light_history, lights_for_plan
+from workflow.selectors import process_panel
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Each role starts where its work is: the auditor at the trail, the
+    administrator at the accounts, everyone else at the plans."""
+    if request.user.role == User.Role.AUDITOR:
+        return redirect("audit_events")
+    if request.user.role == User.Role.ADMIN:
+        return redirect("admin:index")
+    return plan_list(request)
+
+
+@login_required
+def plan_list(request: HttpRequest) -> HttpResponse:
+    plans = plans_visible_to(request.user).order_by("-issued_on", "title")
+    return render(request, "workflow/plan_list.html", {"plans": plans})
+
+
+def _int_param(request: HttpRequest, name: str) -> int | None:
+    value = request.GET.get(name, "")
+    return int(value) if value.isdigit() else None
+
+
+@login_required
+def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    plan = get_visible_or_404(request, Plan.objects.all(), plans_visible_to(user), pk=pk)
+    categories = list(plan.categories.all())
+    # Only people who see the whole city choose a unit; a liaison's view is
+    # their own unit's already.
+    unit_choices = list(units_in_plan(plan)) if user.sees_whole_city else []
+    unit = None
+    unit_id = _int_param(request, "unit")
+    if unit_choices and unit_id is not None:
+        unit = next((u for u in unit_choices if u.pk == unit_id), None)
+        if unit is None:
+            unit = get_object_or_404(Unit, pk=unit_id)
+    category_id = _int_param(request, "category")
+    category = next((c for c in categories if c.pk == category_id), None)
+    tasks = list(plan_tasks(plan=plan, user=user, unit=unit, category=category))
+    by_category: dict[int, list[Task]] = {}
+    for task in tasks:
+        by_category.setdefault(task.category_id, []).append(task)
+    sections = [(c, by_category[c.pk]) for c in categories if c.pk in by_category]
+    return render(
+        request,
+        "workflow/plan_detail.html",
+        {
+            "plan": plan,
+            "targets": plan.targets.all(),
+            "sections": sections,
+            "task_count": len(tasks),
+            "categories": categories,
+            "unit_choices": unit_choices,
+            "selected_unit": unit,
+            "selected_category": category,
+            "own_unit": None if user.sees_whole_city else user.unit,
+            "lights": lights_for_plan(plan, user, tasks=tasks),
+        },
+    )
+
+
+@login_required
+def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    task = get_visible_or_404(
+        request, Task.objects.all(), task_detail_queryset(request.user), pk=pk
+    )
+    panel = process_panel(plan_task=task, user=request.user)
+    lights = lights_for_plan(task.plan, request.user, tasks=[task])
+    return render(
+        request,
+        "workflow/task_detail.html",
+        {
+            "task": task,
+            "plan": task.plan,
+            "panel": panel,
+            "light": lights.get(task.pk),
+            "light_history": light_history(task=task),
+        },
+    )
