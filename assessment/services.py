@@ -42,11 +42,12 @@ from assessment.selectors import adjustments_by_unit, compute, scheme_of
 from assessment.wording import grade_label
 from audit.services import audit_record
 from departments.models import Unit, User
+from departments.permissions import ACT_FOR_UNIT, require_supervisor
+from documents.numbering import next_number
 from notices.models import Notice
 from notices.services import Message, notify_many
 from plans.models import Plan, Task
 from rounds.models import UnitReport
-from supervision.services import next_number
 
 TEXT_MAX = 4000
 TITLE_MAX = Assessment._meta.get_field("title").max_length
@@ -61,11 +62,6 @@ class AssessmentError(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
-
-
-def _supervisor(by: User) -> None:
-    if not by.has_perm("plans.supervise_plan"):
-        raise AssessmentError(_("Only the working group's supervisors can do this."))
 
 
 def _text(value: str, message: str) -> str:
@@ -118,7 +114,7 @@ def _unit_url(assessment: Assessment, unit_id: int) -> str:
 @transaction.atomic
 def assessment_create(*, plan: Plan, year: int, by: User) -> Assessment:
     """Start the assessment of a plan's year, with the default scheme."""
-    _supervisor(by)
+    require_supervisor(by, AssessmentError)
     if not YEAR_MIN <= year <= YEAR_MAX:
         raise AssessmentError(
             _("Give a year between %(low)d and %(high)d.") % {"low": YEAR_MIN, "high": YEAR_MAX}
@@ -162,7 +158,7 @@ def assessment_scheme_update(
     """Set the draft's scheme: for each criterion (by rule) its points and the points a
     deduction criterion takes per record; the lowest total of 优秀, 良好 and 一般; the
     document's title. The criteria's points must add up to 100."""
-    _supervisor(by)
+    require_supervisor(by, AssessmentError)
     assessment = _locked(assessment)
     _refuse_unless_draft(assessment)
     rows = {criterion.rule: criterion for criterion in assessment.criteria.all()}
@@ -244,7 +240,7 @@ def adjustment_add(
     *, assessment: Assessment, by: User, unit: Unit, points: object, reason: str
 ) -> Adjustment:
     """A manual bonus (positive points) or deduction (negative) for a unit of the draft."""
-    _supervisor(by)
+    require_supervisor(by, AssessmentError)
     assessment = _locked(assessment)
     _refuse_unless_draft(assessment)
     value = _points(
@@ -278,7 +274,7 @@ def adjustment_add(
 @transaction.atomic
 def adjustment_remove(*, adjustment: Adjustment, by: User) -> None:
     """Take a manual item off the draft (one made by an objection's answer stays)."""
-    _supervisor(by)
+    require_supervisor(by, AssessmentError)
     assessment = _locked(adjustment.assessment)
     _refuse_unless_draft(assessment)
     adjustment = Adjustment.objects.select_related("unit").get(pk=adjustment.pk)
@@ -311,7 +307,7 @@ def assessment_publicise(
     """公示: compute every unit's score on the data as of today and store it, freeze the
     scheme, open the objection window for `days` days (today the first) and tell each
     assessed unit's liaisons and leaders."""
-    _supervisor(by)
+    require_supervisor(by, AssessmentError)
     assessment = _locked(assessment)
     if assessment.status != Assessment.Status.DRAFT:
         raise AssessmentError(_("This assessment has already been publicised."))
@@ -400,7 +396,7 @@ def objection_file(
         if unit is not None
         else None
     )
-    if score is None or not by.has_perm("departments.act_for_unit", unit):
+    if score is None or not by.has_perm(ACT_FOR_UNIT, unit):
         raise AssessmentError(_("Only the liaisons and leaders of an assessed unit can object."))
     if assessment.status != Assessment.Status.PUBLICITY:
         raise AssessmentError(_("Objections are taken only while the scores are publicised."))
@@ -480,7 +476,7 @@ def objection_answer(
     """The working group accepts an objection, with or without a change of points (which
     becomes a manual item of the unit, with its reason), or rejects it; either way with
     a reply the unit reads."""
-    _supervisor(by)
+    require_supervisor(by, AssessmentError)
     assessment = _locked(objection.assessment)
     objection = Objection.objects.select_for_update().select_related("unit").get(pk=objection.pk)
     if assessment.status != Assessment.Status.PUBLICITY:
@@ -556,7 +552,7 @@ def objection_answer(
 def assessment_publish(*, assessment: Assessment, by: User, now: datetime.datetime) -> Assessment:
     """Publish the results once the window has closed and every objection is answered:
     scheme and scores are final, the document gets its number, the units are told."""
-    _supervisor(by)
+    require_supervisor(by, AssessmentError)
     assessment = _locked(assessment)
     if assessment.status == Assessment.Status.PUBLISHED:
         raise AssessmentError(_("This assessment has already been published."))

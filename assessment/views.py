@@ -45,10 +45,11 @@ from assessment.selectors import (
 from assessment.wording import criterion_view, grade_label, rule_explanation, rule_label
 from departments.access import get_visible_or_404, refuse_as_missing, unit_scope
 from departments.models import Unit
+from departments.permissions import ACT_FOR_UNIT, may_supervise
 from files.responses import attachment_response
 from ledger.excel import XLSX_CONTENT_TYPE
 from plans.models import Plan
-from plans.selectors import may_supervise, plans_visible_to
+from plans.selectors import plans_visible_to
 
 
 def _visible(request: HttpRequest, pk: int) -> Assessment:
@@ -337,7 +338,7 @@ def _may_object(request: HttpRequest, assessment: Assessment, unit_pk: int) -> b
     return (
         user.unit_id == unit_pk
         and assessment.objections_open(timezone.now())
-        and user.has_perm("departments.act_for_unit", user.unit)
+        and user.has_perm(ACT_FOR_UNIT, user.unit)
     )
 
 

@@ -6,7 +6,8 @@ from django.db.models import Q, QuerySet
 from bulletins.models import Bulletin
 from departments.access import unit_scope
 from departments.models import User
-from plans.selectors import may_supervise, plans_visible_to
+from departments.permissions import may_supervise
+from plans.selectors import plans_visible_to
 
 
 def bulletins_visible_to(user: User) -> QuerySet[Bulletin]:

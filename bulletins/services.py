@@ -26,11 +26,12 @@ from bulletins.render import (
 )
 from bulletins.selectors import recipients_of
 from departments.models import Unit, User
+from departments.permissions import require_supervisor
+from documents.numbering import next_number
 from files.storage import stored_name
 from notices.services import notify
 from plans.models import Plan
 from rounds.models import Entry, Round
-from supervision.services import next_number
 
 TEXT_MAX = 4000
 PICKS_MAX = 20
@@ -50,11 +51,6 @@ class BulletinError(Exception):
         self.message = message
 
 
-def _supervisor(by: User) -> None:
-    if not by.has_perm("plans.supervise_plan"):
-        raise BulletinError(_("Only the working group's supervisors can do this."))
-
-
 def _text(value: str) -> str:
     value = (value or "").strip()
     if len(value) > TEXT_MAX:
@@ -69,7 +65,7 @@ def _series_name(plan: Plan) -> str:
 @transaction.atomic
 def bulletin_draft(*, plan: Plan, round: Round, by: User) -> Bulletin:
     """Start a draft on a round, with the usual wording and every reporting unit."""
-    _supervisor(by)
+    require_supervisor(by, BulletinError)
     if round.plan_id != plan.pk:
         raise BulletinError(_("Choose a round of this plan."))
     bulletin = Bulletin.objects.create(
@@ -107,7 +103,7 @@ def bulletin_update(
     """Edit a draft: its paragraphs, good-practice picks ([{"entry": pk, "text": ...}],
     the text as the supervisor edited it), addressees and distribution
     ({"units": [Unit pks], "leadership": bool, "copy_to": str})."""
-    _supervisor(by)
+    require_supervisor(by, BulletinError)
     bulletin = Bulletin.objects.select_for_update().get(pk=bulletin.pk)
     if bulletin.is_issued:
         raise BulletinError(_("An issued bulletin cannot be changed; issue a correction instead."))
@@ -174,7 +170,7 @@ def bulletin_update(
 def bulletin_issue(*, bulletin: Bulletin, by: User, now: datetime.datetime) -> Bulletin:
     """Issue a draft: the next 第N期 of the plan's year, the data and PDF frozen, and a
     notice with the link to each recipient."""
-    _supervisor(by)
+    require_supervisor(by, BulletinError)
     bulletin = (
         Bulletin.objects.select_for_update().select_related("plan", "round").get(pk=bulletin.pk)
     )

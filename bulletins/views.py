@@ -23,9 +23,10 @@ from bulletins.models import Bulletin
 from bulletins.render import bulletin_context, fields_of, render_pdf
 from bulletins.selectors import bulletins_visible_to, recipients_of
 from departments.access import get_visible_or_404, refuse_as_missing
+from departments.permissions import may_supervise
 from files.responses import attachment_response
 from plans.models import Plan
-from plans.selectors import may_supervise, plans_visible_to
+from plans.selectors import plans_visible_to
 
 
 def _visible(request: HttpRequest, pk: int) -> Bulletin:

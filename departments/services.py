@@ -12,17 +12,18 @@ from guardian.shortcuts import assign_perm
 from audit.services import audit_record
 from departments.models import Unit, UnitAlias, User
 from departments.names import normalize_unit_name
+from departments.permissions import ACT_FOR_UNIT, SIGN_FOR_UNIT, SUPERVISE_PLAN, VIEW_PLAN
 from departments.registry import COUNTY_GROUP, REGISTRY
 
 # Object permissions each role's group holds on its own unit.
 UNIT_ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
-    User.Role.LIAISON: ("departments.act_for_unit",),
-    User.Role.LEADER: ("departments.act_for_unit", "departments.sign_for_unit"),
+    User.Role.LIAISON: (ACT_FOR_UNIT,),
+    User.Role.LEADER: (ACT_FOR_UNIT, SIGN_FOR_UNIT),
 }
 # Model permissions of the city-wide roles.
 CITY_ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
-    User.Role.SUPERVISOR: ("plans.supervise_plan", "plans.view_plan"),
-    User.Role.READER: ("plans.view_plan",),
+    User.Role.SUPERVISOR: (SUPERVISE_PLAN, VIEW_PLAN),
+    User.Role.READER: (VIEW_PLAN,),
     # The administrator manages accounts and units, and nothing else: no
     # ledger permission, no audit permission, no deleting people (they are
     # deactivated, so the trail keeps pointing at them).

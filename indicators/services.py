@@ -16,10 +16,10 @@ from django.utils.translation import gettext as _
 from audit.services import audit_record
 from departments.access import unit_scope
 from departments.models import Unit, User
+from departments.permissions import may_supervise, require_supervisor
 from indicators.models import Indicator, IndicatorTarget, IndicatorValue
 from indicators.selectors import current_round, plan_span
 from plans.models import Comparator, Plan, PlanTarget, Task, TaskTarget, TaskUnit
-from plans.selectors import may_supervise
 from rounds.models import Round
 
 NOTE_MAX = 300
@@ -33,11 +33,6 @@ class IndicatorError(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
-
-
-def _supervisor(by: User) -> None:
-    if not may_supervise(by):
-        raise IndicatorError(_("Only the working group's supervisors can do this."))
 
 
 def _guess_kind(name: str, unit_of_measure: str, every_year: bool, years: int) -> str:
@@ -77,7 +72,7 @@ def indicators_build(*, plan: Plan, by: User | None) -> int:
     stated (每年: every year of the plan). Existing indicators are kept as they are.
     Returns how many were made."""
     if by is not None:
-        _supervisor(by)
+        require_supervisor(by, IndicatorError)
     existing = set(Indicator.objects.filter(plan=plan).values_list("task_id", "name"))
     span = plan_span(
         plan,
@@ -175,7 +170,7 @@ def indicator_update(
     its yearly targets ({year: value}; empty removes the year's target). `by` None: the
     system (the demo's set-up)."""
     if by is not None:
-        _supervisor(by)
+        require_supervisor(by, IndicatorError)
     indicator = Indicator.objects.select_for_update().get(pk=indicator.pk)
     if kind not in Indicator.Kind.values:
         raise IndicatorError(_("Choose the kind of indicator from the list."))

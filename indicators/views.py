@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from departments.access import get_visible_or_404, refuse_as_missing, unit_scope
 from departments.models import User
+from departments.permissions import may_supervise
 from indicators import services
 from indicators.charts import indicator_chart
 from indicators.forms import IndicatorForm
@@ -30,7 +31,7 @@ from indicators.selectors import (
     plan_span,
 )
 from plans.models import Plan
-from plans.selectors import may_supervise, plans_visible_to
+from plans.selectors import plans_visible_to
 from rounds.models import Round
 
 

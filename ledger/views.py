@@ -14,8 +14,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from common.http import int_param
 from departments.access import client_ip, get_visible_or_404, refuse_as_missing
 from departments.models import Unit, User
+from departments.permissions import ACT_FOR_UNIT
 from ledger.excel import (
     SHEET_MAX_BYTES,
     XLSX_CONTENT_TYPE,
@@ -38,7 +40,6 @@ from plans.models import Category, Plan
 from plans.selectors import plans_visible_to, units_in_plan
 from rounds.models import Round, UnitReport
 from rounds.selectors import reports_visible_to, rounds_visible_to
-from workflow.flows import ACT_FOR_UNIT
 
 
 @dataclass
@@ -51,18 +52,13 @@ class FilterChoices:
     reported: list[tuple[str, str]]
 
 
-def _int_param(request: HttpRequest, name: str) -> int | None:
-    value = request.GET.get(name, "")
-    return int(value) if value.isdigit() else None
-
-
 def _filters(request: HttpRequest, plan: Plan) -> tuple[LedgerFilters, FilterChoices]:
     """The ledger's filters from the query string; a value that matches nothing is ignored,
     except a round the person may not see, which answers 404 like the round itself."""
     user = request.user
     visible_rounds = rounds_visible_to(user).filter(plan=plan, status=Round.Status.OPEN)
     rounds = list(visible_rounds.order_by("-opens_on", "-id"))
-    round_id = _int_param(request, "round")
+    round_id = int_param(request, "round")
     rnd = None
     if round_id is not None:
         rnd = next((r for r in rounds if r.pk == round_id), None)
@@ -71,11 +67,11 @@ def _filters(request: HttpRequest, plan: Plan) -> tuple[LedgerFilters, FilterCho
                 request, Round.objects.filter(plan=plan), visible_rounds, pk=round_id
             )
     categories = list(plan.categories.all())
-    category_id = _int_param(request, "category")
+    category_id = int_param(request, "category")
     category = next((c for c in categories if c.pk == category_id), None)
     # Only people who see the whole city choose a unit; a liaison's ledger is their unit's.
     units = list(units_in_plan(plan)) if user.sees_whole_city else []
-    unit_id = _int_param(request, "unit")
+    unit_id = int_param(request, "unit")
     unit = next((u for u in units if u.pk == unit_id), None)
     statuses = status_choices()
     status = request.GET.get("status", "")
@@ -192,7 +188,7 @@ def _round(request: HttpRequest, pk: int) -> Round:
 def round_excel(request: HttpRequest, pk: int) -> HttpResponse:
     """A unit's sheet for the round: a liaison's own unit's; a supervisor names the unit."""
     rnd = _round(request, pk)
-    unit_id = _int_param(request, "unit") or request.user.unit_id
+    unit_id = int_param(request, "unit") or request.user.unit_id
     report = get_visible_or_404(
         request,
         UnitReport.objects.filter(round=rnd),

@@ -9,24 +9,24 @@ from collections.abc import Iterable
 from guardian.core import ObjectPermissionChecker
 
 from departments.models import Unit, User
+from departments.permissions import ACT_FOR_UNIT, may_supervise
 from meetings.models import Decision
 
-SUPERVISE = "plans.supervise_plan"
-ACT_FOR_UNIT = "departments.act_for_unit"
+ACT_FOR_UNIT = ACT_FOR_UNIT
 
 
 def may_record(user: User) -> bool:
     """Meetings are minuted by the working group."""
-    return user.has_perm(SUPERVISE)
+    return may_supervise(user)
 
 
 def may_reopen(user: User) -> bool:
-    return user.has_perm(SUPERVISE)
+    return may_supervise(user)
 
 
 def may_close(user: User, decision: Decision) -> bool:
     """The working group, or a liaison or leader of the item's responsible unit."""
-    return user.has_perm(SUPERVISE) or user.has_perm(ACT_FOR_UNIT, decision.owner_unit)
+    return may_supervise(user) or user.has_perm(ACT_FOR_UNIT, decision.owner_unit)
 
 
 def closable_unit_ids(user: User, units: Iterable[Unit]) -> set[int] | None:
@@ -35,7 +35,7 @@ def closable_unit_ids(user: User, units: Iterable[Unit]) -> set[int] | None:
     One permission lookup for the lot, so a page listing many items does not
     ask guardian once per item.
     """
-    if user.has_perm(SUPERVISE):
+    if may_supervise(user):
         return None
     units = list(units)
     if not units or not user.is_active:

@@ -17,14 +17,6 @@ def tasks_visible_to(user: User) -> QuerySet[Task]:
     return tasks if scope is None else tasks.filter(_responsible(scope))
 
 
-SUPERVISE = "plans.supervise_plan"
-
-
-def may_supervise(user: User) -> bool:
-    """Whether the person is one of the working group's supervisors."""
-    return user.has_perm(SUPERVISE)
-
-
 def plans_visible_to(user: User) -> QuerySet[Plan]:
     scope = unit_scope(user)
     plans = Plan.objects.all()

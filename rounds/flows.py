@@ -8,9 +8,9 @@ from viewflow import this
 from viewflow.workflow import flow, lock
 from viewflow.workflow.activation import Activation
 
+from departments.permissions import ACT_FOR_UNIT, SIGN_FOR_UNIT, SUPERVISE_PLAN
 from rounds import views
 from rounds.models import UnitReport
-from workflow.flows import ACT_FOR_UNIT, SIGN_FOR_UNIT, SUPERVISE
 from workflow.nodes import UnitView
 
 
@@ -46,7 +46,7 @@ class ReportFlow(flow.Flow):
     review = (
         flow.View(views.ReviewReportView.as_view())
         .Annotation(title=_("Review the round report"))
-        .Permission(SUPERVISE)
+        .Permission(SUPERVISE_PLAN)
         .Next(this.check_review)
     )
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from departments.access import client_ip, get_visible_or_404, refuse_as_missing
+from departments.permissions import may_supervise
 from indicators.models import Indicator
 from plans.models import Plan
 from plans.selectors import plans_visible_to
@@ -35,7 +36,7 @@ from workflow.selectors import open_steps
 
 
 def _can_supervise(request: HttpRequest) -> bool:
-    return request.user.has_perm("plans.supervise_plan")
+    return may_supervise(request.user)
 
 
 @login_required

@@ -108,21 +108,6 @@ class SupervisionNotice(models.Model):
         return f"督办〔{self.year}〕{self.number}号"
 
 
-class NumberSeries(models.Model):
-    """The last number used in a yearly series (督办单, later bulletins): taken
-    under a row lock so numbers have no gaps and no repeats."""
-
-    series = models.CharField(max_length=40)
-    year = models.PositiveSmallIntegerField()
-    last = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["series", "year"], name="series_year")]
-
-    def __str__(self) -> str:
-        return f"{self.series} {self.year}: {self.last}"
-
-
 class InterviewProposal(models.Model):
     """The system's proposal to interview a unit's leader (约谈)."""
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from departments.access import unit_scope
 from departments.models import Unit, User
+from departments.permissions import ACT_FOR_UNIT, may_supervise
 from plans.models import Plan, Task, TaskUnit
 from plans.selectors import tasks_visible_to
 from supervision.items import Item, open_items
@@ -32,8 +33,7 @@ from supervision.models import (
 )
 from workflow.models import TaskProcess
 
-SUPERVISE = "plans.supervise_plan"
-ACT_FOR_UNIT = "departments.act_for_unit"
+ACT_FOR_UNIT = ACT_FOR_UNIT
 
 
 def _today(today: datetime.date | None) -> datetime.date:
@@ -161,7 +161,7 @@ def commitments_visible_to(user: User) -> QuerySet[Commitment]:
 def proposals_visible_to(user: User) -> QuerySet[InterviewProposal]:
     """Interview proposals are the working group's business alone."""
     proposals = InterviewProposal.objects.select_related("unit", "decided_by")
-    return proposals if user.has_perm(SUPERVISE) else proposals.none()
+    return proposals if may_supervise(user) else proposals.none()
 
 
 def units_visible_to(user: User) -> QuerySet[Unit]:

@@ -11,12 +11,13 @@ from django.utils.translation import gettext as _
 
 from audit.services import audit_record
 from departments.models import Unit, User
+from departments.permissions import ACT_FOR_UNIT, require_supervisor
+from documents.numbering import next_number
 from plans.models import Plan, Task
 from supervision.models import (
     Commitment,
     Interview,
     InterviewProposal,
-    NumberSeries,
     SupervisionNotice,
 )
 
@@ -29,11 +30,6 @@ class SupervisionError(Exception):
         self.message = message
 
 
-def _supervisor(by: User) -> None:
-    if not by.has_perm("plans.supervise_plan"):
-        raise SupervisionError(_("Only the working group's supervisors can do this."))
-
-
 def _text(value: str, message: str) -> str:
     value = (value or "").strip()
     if not value:
@@ -41,15 +37,6 @@ def _text(value: str, message: str) -> str:
     if len(value) > TEXT_MAX:
         raise SupervisionError(_("The text is longer than %(max)d characters.") % {"max": TEXT_MAX})
     return value
-
-
-def next_number(series: str, year: int) -> int:
-    """The next number of a yearly series, under a row lock: no gaps, no repeats."""
-    NumberSeries.objects.get_or_create(series=series, year=year)
-    row = NumberSeries.objects.select_for_update().get(series=series, year=year)
-    row.last += 1
-    row.save(update_fields=["last"])
-    return row.last
 
 
 @transaction.atomic
@@ -109,7 +96,7 @@ def proposals_create(proposals: list[InterviewProposal]) -> list[InterviewPropos
 def notice_answer(*, notice: SupervisionNotice, by: User, answer: str) -> SupervisionNotice:
     """The unit answers a 督办单 with what it has done."""
     notice = SupervisionNotice.objects.select_for_update().get(pk=notice.pk)
-    if by.unit_id != notice.unit_id or not by.has_perm("departments.act_for_unit", notice.unit):
+    if by.unit_id != notice.unit_id or not by.has_perm(ACT_FOR_UNIT, notice.unit):
         raise SupervisionError(_("Only the unit the notice is addressed to can answer it."))
     if notice.answered_at is not None:
         raise SupervisionError(_("This notice has already been answered."))
@@ -128,7 +115,7 @@ def proposal_decide(
     *, proposal: InterviewProposal, by: User, accept: bool, note: str = ""
 ) -> InterviewProposal:
     """A supervisor accepts or dismisses the system's interview proposal."""
-    _supervisor(by)
+    require_supervisor(by, SupervisionError)
     proposal = InterviewProposal.objects.select_for_update().get(pk=proposal.pk)
     if proposal.status != InterviewProposal.Status.PROPOSED:
         raise SupervisionError(_("This proposal has already been decided."))
@@ -163,7 +150,7 @@ def interview_schedule(
     proposal: InterviewProposal | None = None,
 ) -> Interview:
     """Schedule an interview (约谈) of a unit's leader, by hand or from an accepted proposal."""
-    _supervisor(by)
+    require_supervisor(by, SupervisionError)
     if unit.kind == Unit.Kind.GROUP:
         raise SupervisionError(_("Interview one unit, not a group of units."))
     if proposal is not None:
@@ -200,7 +187,7 @@ def interview_record(
     commitments: Sequence[tuple[str, datetime.date]],
 ) -> Interview:
     """After the interview: the minutes, the problems found, the unit's commitments."""
-    _supervisor(by)
+    require_supervisor(by, SupervisionError)
     interview = Interview.objects.select_for_update().get(pk=interview.pk)
     if interview.status == Interview.Status.HELD:
         raise SupervisionError(_("The minutes of this interview are already recorded."))
@@ -236,7 +223,7 @@ def commitment_report(*, commitment: Commitment, by: User, report: str) -> Commi
         Commitment.objects.select_for_update().select_related("interview").get(pk=commitment.pk)
     )
     unit = commitment.interview.unit
-    if by.unit_id != unit.pk or not by.has_perm("departments.act_for_unit", unit):
+    if by.unit_id != unit.pk or not by.has_perm(ACT_FOR_UNIT, unit):
         raise SupervisionError(_("Only the interviewed unit reports on its commitments."))
     if commitment.status == Commitment.Status.CLOSED:
         raise SupervisionError(_("This commitment is closed."))
@@ -253,7 +240,7 @@ def commitment_close(
     *, commitment: Commitment, by: User, note: str, closed: bool = True
 ) -> Commitment:
     """A supervisor closes a reported commitment, or sends it back open with a note."""
-    _supervisor(by)
+    require_supervisor(by, SupervisionError)
     commitment = Commitment.objects.select_for_update().get(pk=commitment.pk)
     if commitment.status == Commitment.Status.CLOSED:
         raise SupervisionError(_("This commitment is closed."))

@@ -19,8 +19,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from common.http import int_param
 from departments.access import get_visible_or_404, refuse_as_missing
 from departments.models import Unit, User
+from departments.permissions import may_supervise
 from supervision import services
 from supervision.forms import (
     COMMITMENT_ROWS,
@@ -36,7 +38,6 @@ from supervision.forms import (
 )
 from supervision.models import Commitment, Interview, InterviewProposal, SupervisionNotice
 from supervision.selectors import (
-    SUPERVISE,
     board,
     commitments_visible_to,
     interview_detail_queryset,
@@ -53,10 +54,6 @@ from supervision.selectors import (
 PAGE_SIZE = 50
 
 
-def _may_supervise(user: User) -> bool:
-    return user.has_perm(SUPERVISE)
-
-
 # --- The board and a unit's page --------------------------------------------
 
 
@@ -70,7 +67,7 @@ def board_page(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "supervision/board.html",
-        {"board": board(request.user), "can_act": _may_supervise(request.user)},
+        {"board": board(request.user), "can_act": may_supervise(request.user)},
     )
 
 
@@ -244,7 +241,7 @@ def proposal_decide(request: HttpRequest, pk: int) -> HttpResponse:
     proposal = get_visible_or_404(
         request, InterviewProposal.objects.all(), proposals_visible_to(request.user), pk=pk
     )
-    if not _may_supervise(request.user):
+    if not may_supervise(request.user):
         raise refuse_as_missing(request, proposal)
     if proposal.status != InterviewProposal.Status.PROPOSED:
         messages.info(request, _("This proposal has already been decided."))
@@ -283,14 +280,9 @@ def interview_list(request: HttpRequest) -> HttpResponse:
         {
             "interviews": page.object_list,
             "page": page,
-            "can_schedule": _may_supervise(request.user),
+            "can_schedule": may_supervise(request.user),
         },
     )
-
-
-def _int_param(request: HttpRequest, name: str) -> int | None:
-    value = request.GET.get(name, "")
-    return int(value) if value.isdigit() else None
 
 
 def _interview_initial(unit: Unit, proposal: InterviewProposal | None) -> dict[str, Any]:
@@ -338,9 +330,9 @@ def notify_interview(interview: Interview) -> int:
 @require_http_methods(["GET", "POST"])
 @login_required
 def interview_new(request: HttpRequest) -> HttpResponse:
-    if not _may_supervise(request.user):
+    if not may_supervise(request.user):
         raise Http404
-    unit_id = _int_param(request, "unit")
+    unit_id = int_param(request, "unit")
     if unit_id is None:
         return render(
             request,
@@ -350,7 +342,7 @@ def interview_new(request: HttpRequest) -> HttpResponse:
     unit = Unit.objects.filter(pk=unit_id, is_active=True).exclude(kind=Unit.Kind.GROUP).first()
     if unit is None:
         raise Http404
-    proposal_id = _int_param(request, "proposal")
+    proposal_id = int_param(request, "proposal")
     proposal = (
         InterviewProposal.objects.filter(pk=proposal_id, unit=unit).first()
         if proposal_id is not None
@@ -399,7 +391,7 @@ def interview_detail(request: HttpRequest, pk: int) -> HttpResponse:
         request, Interview.objects.all(), interview_detail_queryset(request.user), pk=pk
     )
     user = request.user
-    supervises = _may_supervise(user)
+    supervises = may_supervise(user)
     commitments = list(interview.commitments.all())
     today = timezone.localdate()
     for commitment in commitments:
@@ -435,7 +427,7 @@ def interview_record(request: HttpRequest, pk: int) -> HttpResponse:
     interview = get_visible_or_404(
         request, Interview.objects.all(), interviews_visible_to(request.user), pk=pk
     )
-    if not _may_supervise(request.user):
+    if not may_supervise(request.user):
         raise refuse_as_missing(request, interview)
     if interview.status == Interview.Status.HELD:
         messages.info(request, _("The minutes of this interview are already recorded."))
@@ -523,7 +515,7 @@ def commitment_report(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def commitment_close(request: HttpRequest, pk: int) -> HttpResponse:
     commitment = _visible_commitment(request, pk)
-    if not _may_supervise(request.user):
+    if not may_supervise(request.user):
         raise refuse_as_missing(request, commitment)
     if commitment.status == Commitment.Status.CLOSED:
         messages.info(request, _("This commitment is closed."))

@@ -9,6 +9,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from departments.access import get_visible_or_404, refuse_as_missing
+from departments.permissions import may_supervise
 from plans.models import Plan
 from plans.selectors import plans_visible_to
 from workflow.dispatch_forms import DispatchForm
@@ -20,7 +21,7 @@ def _plan_to_dispatch(request: HttpRequest, plan_pk: int) -> Plan:
     plan = get_visible_or_404(
         request, Plan.objects.all(), plans_visible_to(request.user), pk=plan_pk
     )
-    if not request.user.has_perm("plans.supervise_plan"):
+    if not may_supervise(request.user):
         raise refuse_as_missing(request, plan)
     return plan
 

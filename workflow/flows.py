@@ -7,14 +7,13 @@ from viewflow import this
 from viewflow.workflow import flow, lock
 from viewflow.workflow.activation import Activation
 
+from departments.permissions import ACT_FOR_UNIT, SIGN_FOR_UNIT, SUPERVISE_PLAN
 from workflow import views
 from workflow.branches import work_plan_branches
 from workflow.models import TaskProcess
 from workflow.nodes import UnitSplit, UnitView
 
-ACT_FOR_UNIT = "departments.act_for_unit"
-SIGN_FOR_UNIT = "departments.sign_for_unit"
-SUPERVISE = "plans.supervise_plan"
+SIGN_FOR_UNIT = SIGN_FOR_UNIT
 
 
 class TaskFlow(flow.Flow):
@@ -63,7 +62,7 @@ class TaskFlow(flow.Flow):
     review_work_plan = (
         flow.View(views.ReviewWorkPlanView.as_view())
         .Annotation(title=_("Review the work plan"))
-        .Permission(SUPERVISE)
+        .Permission(SUPERVISE_PLAN)
         .Next(this.check_work_plan)
     )
 
@@ -92,7 +91,7 @@ class TaskFlow(flow.Flow):
     verify_completion = (
         flow.View(views.VerifyCompletionView.as_view())
         .Annotation(title=_("Verify completion"))
-        .Permission(SUPERVISE)
+        .Permission(SUPERVISE_PLAN)
         .Next(this.check_completion)
     )
 

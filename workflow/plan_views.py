@@ -2,6 +2,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
+from common.http import int_param
 from departments.access import get_visible_or_404
 from departments.models import Unit, User
 from plans.models import Plan, Task
@@ -32,11 +33,6 @@ def plan_list(request: HttpRequest) -> HttpResponse:
     return render(request, "workflow/plan_list.html", {"plans": plans})
 
 
-def _int_param(request: HttpRequest, name: str) -> int | None:
-    value = request.GET.get(name, "")
-    return int(value) if value.isdigit() else None
-
-
 @login_required
 def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
@@ -46,12 +42,12 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     # their own unit's already.
     unit_choices = list(units_in_plan(plan)) if user.sees_whole_city else []
     unit = None
-    unit_id = _int_param(request, "unit")
+    unit_id = int_param(request, "unit")
     if unit_choices and unit_id is not None:
         unit = next((u for u in unit_choices if u.pk == unit_id), None)
         if unit is None:
             unit = get_object_or_404(Unit, pk=unit_id)
-    category_id = _int_param(request, "category")
+    category_id = int_param(request, "category")
     category = next((c for c in categories if c.pk == category_id), None)
     tasks = list(plan_tasks(plan=plan, user=user, unit=unit, category=category))
     by_category: dict[int, list[Task]] = {}

@@ -9,6 +9,7 @@ from viewflow.workflow.models import Task as FlowTask
 from viewflow.workflow.status import STATUS
 
 from departments.models import Unit, User
+from departments.permissions import may_supervise
 from plans.models import Task
 from workflow.models import Milestone, TaskEvent, TaskProcess, WorkPlanPart
 
@@ -92,7 +93,7 @@ def process_panel(*, plan_task: Task, user: User) -> ProcessPanel | None:
         steps=open_steps(process_pk=process.pk, user=user, default_unit=plan_task.lead_unit),
         parts=latest_parts(process),
         events=list(process.events.select_related("by").prefetch_related("units", "evidence")),
-        can_manage=user.has_perm("plans.supervise_plan"),
+        can_manage=may_supervise(user),
     )
 
 

@@ -17,6 +17,7 @@ from django.views.generic import FormView
 
 from departments.access import client_ip, get_visible_or_404, refuse_as_missing
 from departments.models import Unit
+from departments.permissions import may_supervise
 from meetings.selectors import followups_context
 from plans.models import Task
 from plans.selectors import tasks_visible_to
@@ -168,7 +169,7 @@ class VerifyCompletionView(StepView):
 def _managed_process(request: HttpRequest, pk: int) -> TaskProcess:
     """The task's process, for a supervisor; 404 for anyone else (and recorded)."""
     task = get_visible_or_404(request, Task.objects.all(), tasks_visible_to(request.user), pk=pk)
-    if not request.user.has_perm("plans.supervise_plan"):
+    if not may_supervise(request.user):
         raise refuse_as_missing(request, task)
     return get_object_or_404(TaskProcess, plan_task=task)
 

@@ -7,8 +7,10 @@ from urllib.parse import urlencode
 from django.urls import reverse
 
 from audit.models import AuditEvent
+from documents.models import NumberSeries
+from documents.numbering import next_number
 from supervision import services
-from supervision.models import Commitment, Interview, InterviewProposal, NumberSeries
+from supervision.models import Commitment, Interview, InterviewProposal
 from supervision.selectors import interviews_visible_to, my_items_context
 from tests.audit_coverage import audits
 from tests.supervision.base import SupervisionTestCase, hold, issue_notice, schedule
@@ -242,7 +244,7 @@ class InterviewFlowTests(SupervisionTestCase):
 
 
 class NumberingTests(SupervisionTestCase):
-    @audits(services.next_number)
+    @audits(next_number)
     def test_notices_are_numbered_per_year_without_gaps_and_the_number_is_audited(self) -> None:
         second = issue_notice(self.keji, [self.p5], datetime.date(2024, 1, 17))
         next_year = issue_notice(self.keji, [self.p5], datetime.date(2025, 1, 2))

@@ -1,0 +1,39 @@
+"""The permissions every app checks, named once.
+
+A role's people hold these through their groups (``departments.services``):
+the supervisors and the leadership model permissions on the plans, a unit's
+liaisons and leaders object permissions (django-guardian) on their own unit.
+Apps import the names and helpers from here instead of spelling the strings.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+
+from departments.models import Unit, User
+
+# The working group's supervisors: import, dispatch, review, warn, issue.
+SUPERVISE_PLAN = "plans.supervise_plan"
+# Reading every plan and unit: supervisors and the city leadership.
+VIEW_PLAN = "plans.view_plan"
+# Object permissions on a unit: its liaisons and leaders act for it, its
+# leaders sign its reports.
+ACT_FOR_UNIT = "departments.act_for_unit"
+SIGN_FOR_UNIT = "departments.sign_for_unit"
+
+
+def may_supervise(user: User) -> bool:
+    """Whether the person is one of the working group's supervisors."""
+    return user.has_perm(SUPERVISE_PLAN)
+
+
+def require_supervisor(user: User, error: type[Exception]) -> None:
+    """Raise ``error`` (the calling app's own error type) unless the person
+    is a supervisor; services call this first."""
+    if not may_supervise(user):
+        raise error(_("Only the working group's supervisors can do this."))
+
+
+def may_act_for(user: User, unit: Unit) -> bool:
+    """Whether the person is a liaison or leader of ``unit``."""
+    return user.has_perm(ACT_FOR_UNIT, unit)
