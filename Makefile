@@ -12,6 +12,7 @@ test:
 	scripts/setup.sh test
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
+	.venv/bin/python scripts/import_cycles.py
 	.venv/bin/pytest -n auto
 
 lint:
