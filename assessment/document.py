@@ -10,14 +10,19 @@ import re
 from collections import Counter
 from typing import Any
 
-from django.conf import settings
 from django.utils import timezone
 
 from assessment.models import Assessment, Grade, Rule
 from assessment.scoring import text
 from assessment.selectors import ScoreRow, adjustments_of, ranking
-from bulletins.render import DEFAULT_ADDRESSEES, DEFAULT_CC, split_list
-from documents.pdf import official_context, official_date, render_official_pdf
+from documents.pdf import (
+    DEFAULT_ADDRESSEES,
+    DEFAULT_CC,
+    official_date,
+    render_official_pdf,
+    split_list,
+    working_group_context,
+)
 from plans.models import Plan, cn_numeral
 
 TEMPLATE_NAME = "assessment/assessment_pdf.html"
@@ -209,19 +214,14 @@ def pdf_context(assessment: Assessment) -> dict[str, Any]:
     for adjustment in adjustments_of(assessment):
         adjustments.setdefault(adjustment.unit_id, []).append(adjustment)
     grades = Counter(row.grade for row in rows)
-    signed_on = _signed_on(assessment)
-    issuer = settings.WORKING_GROUP_NAME
     criteria = list(assessment.criteria.order_by("order"))
     return {
-        **official_context(
-            issuer=issuer,
+        **working_group_context(
             doc_number=_number_text(assessment),
             title=assessment.title,
             addressees=split_list(DEFAULT_ADDRESSEES),
             cc=split_list(DEFAULT_CC),
-            printed_by=f"{issuer}办公室",
-            printed_on=signed_on,
-            signed_on=signed_on,
+            issued_on=_signed_on(assessment),
         ),
         "opening": _opening(assessment),
         "closing": CLOSING if assessment.status != Assessment.Status.PUBLICITY else "",

@@ -88,8 +88,9 @@ def fields() -> dict[str, Any]:
     from django.conf import settings
 
     from bulletins.models import DEFAULT_TITLE
-    from bulletins.render import DEFAULT_ADDRESSEES, DEFAULT_CC, document_fields
+    from bulletins.render import document_fields
     from bulletins.services import DEFAULT_CLOSING, DEFAULT_OPENING
+    from documents.pdf import DEFAULT_ADDRESSEES, DEFAULT_CC
 
     return document_fields(
         issuer=settings.WORKING_GROUP_NAME,
@@ -103,28 +104,14 @@ def fields() -> dict[str, Any]:
     )
 
 
-_FONT_CONFIG = None
-
-
 def weasyprint_only(html: str) -> float:
-    """WeasyPrint's own time to render and write `html` with the official stylesheet."""
-    from django.conf import settings
-    from weasyprint import CSS, HTML
-    from weasyprint.text.fonts import FontConfiguration
-    from weasyprint.urls import URLFetcher
+    """WeasyPrint's own time to lay out and write `html`: documents.pdf.html_to_pdf, the
+    renderer every official document goes through, with its fonts and stylesheet
+    loaded already (as for every document after a process's first)."""
+    from documents.pdf import html_to_pdf
 
-    from documents.pdf import STYLESHEET
-
-    global _FONT_CONFIG
-    fetcher = URLFetcher(allowed_protocols={"file", "data"})
-    if _FONT_CONFIG is None:
-        _FONT_CONFIG = FontConfiguration()
-    font_config = _FONT_CONFIG
     started = time.perf_counter()
-    stylesheet = CSS(filename=str(STYLESHEET), url_fetcher=fetcher, font_config=font_config)
-    HTML(
-        string=html, base_url=f"{Path(settings.BASE_DIR).as_uri()}/", url_fetcher=fetcher
-    ).write_pdf(stylesheets=[stylesheet], font_config=font_config)
+    html_to_pdf(html)
     return time.perf_counter() - started
 
 

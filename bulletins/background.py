@@ -1,5 +1,7 @@
 """A bulletin draft's PDF rendered off the request path for large plans: the stage
-reached is kept on the draft (render_state, progress) for the page to poll.
+reached is kept on the draft (render_state, progress) for the page to poll. The
+Celery task that runs it, and the function that queues the task, are in
+bulletins.tasks.
 
 Not an audited change of state: the draft's PDF is a cache of what the draft shows,
 rendered again whenever asked; issuing (services.bulletin_issue) is what is audited.
@@ -7,13 +9,13 @@ rendered again whenever asked; issuing (services.bulletin_issue) is what is audi
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from bulletins.content import gather
 from bulletins.models import Bulletin, RenderState
-from bulletins.render import TEMPLATE_NAME, bulletin_context, fields_of, html_to_pdf
+from bulletins.render import TEMPLATE_NAME, bulletin_context, fields_of
+from documents.pdf import html_to_pdf
 from files.storage import stored_name
 
 
@@ -24,23 +26,6 @@ def renders_inline(bulletin: Bulletin) -> bool:
 
 
 RUNNING = (RenderState.QUEUED, RenderState.GATHERING, RenderState.CHARTS, RenderState.LAYOUT)
-
-
-def bulletin_render_request(*, bulletin: Bulletin) -> bool:
-    """Queue the background rendering of a draft's PDF unless it is queued or running
-    already; True when queued now."""
-    from bulletins.tasks import render_bulletin
-
-    with transaction.atomic():
-        updated = (
-            Bulletin.objects.filter(pk=bulletin.pk, status=Bulletin.Status.DRAFT)
-            .exclude(render_state__in=RUNNING)
-            .update(render_state=RenderState.QUEUED, progress=0)
-        )
-        if updated:
-            transaction.on_commit(lambda: render_bulletin.delay(bulletin.pk))
-    bulletin.refresh_from_db(fields=["render_state", "progress"])
-    return bool(updated)
 
 
 def _stage(bulletin: Bulletin, state: str, progress: int) -> None:

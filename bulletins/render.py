@@ -1,5 +1,6 @@
 """A bulletin as HTML and PDF: the official-document base template, the sections of
-`bulletins.content.gather` and the charts of `bulletins.charts`.
+`bulletins.content.gather` and the charts of `bulletins.charts`, made into a PDF by
+documents.pdf like every official document.
 
 `document_fields` are the parts the supervisor writes (or the issue gives: number,
 date); with the gathered data they make the whole bulletin, and together they are
@@ -7,31 +8,19 @@ the snapshot an issued bulletin keeps, so its PDF can be rendered again identica
 """
 
 import datetime
-import threading
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.template.loader import render_to_string
 
 from bulletins.charts import all_charts
-from bulletins.content import LIGHT_WORDS, SCHEDULES
-from documents.pdf import STYLESHEET, official_context
+from bulletins.sections import LIGHT_WORDS, SCHEDULES
+from documents.pdf import html_to_pdf, official_date, split_list, working_group_context
 from plans.models import cn_numeral
 
 TEMPLATE_NAME = "bulletins/bulletin_pdf.html"
-DEFAULT_ADDRESSEES = "各县（市、区）政府，市直有关部门"
-DEFAULT_CC = "市委办公室，市人大常委会办公室，市政府办公室，市政协办公室"
 DRAFT_NUMBER = "第  期（草稿）"
 
 LEVEL1 = [f"{cn_numeral(n)}、" for n in range(1, 11)]
-
-
-def split_list(text: str) -> list[str]:
-    """Addressees or copy-to, one per line or separated by commas (，、,)."""
-    for separator in ("，", "、", ",", "\r"):
-        text = text.replace(separator, "\n")
-    return [part.strip() for part in text.split("\n") if part.strip()]
 
 
 def paragraphs(text: str) -> list[str]:
@@ -65,17 +54,14 @@ def bulletin_context(data: dict[str, Any], fields: dict[str, Any]) -> dict[str, 
     issued_on = (
         datetime.date.fromisoformat(fields["issued_on"]) if fields.get("issued_on") else None
     )
-    issuer = fields["issuer"] or settings.WORKING_GROUP_NAME
     return {
-        **official_context(
-            issuer=issuer,
+        **working_group_context(
+            issuer=fields["issuer"],
             doc_number=fields["number_text"],
             title=fields["title"],
             addressees=fields["addressees"],
             cc=fields["cc"],
-            printed_by=f"{issuer}办公室",
-            printed_on=issued_on,
-            signed_on=issued_on,
+            issued_on=issued_on,
         ),
         "data": data,
         "fields": fields,
@@ -85,8 +71,7 @@ def bulletin_context(data: dict[str, Any], fields: dict[str, Any]) -> dict[str, 
 
 
 def official_day(iso: str) -> str:
-    day = datetime.date.fromisoformat(iso)
-    return f"{day.year}年{day.month}月{day.day}日"
+    return official_date(datetime.date.fromisoformat(iso))
 
 
 def _report_word(row: dict[str, Any]) -> str:
@@ -147,42 +132,6 @@ def render_html(data: dict[str, Any], fields: dict[str, Any]) -> str:
 
 def render_pdf(data: dict[str, Any], fields: dict[str, Any]) -> bytes:
     return html_to_pdf(render_html(data, fields))
-
-
-_local = threading.local()
-
-
-def _weasy() -> tuple[Any, Any, Any]:
-    """This thread's (URL fetcher, FontConfiguration, parsed official stylesheet).
-
-    documents.pdf.render_official_pdf loads fontconfig's configuration and parses the
-    stylesheet on every call; a bulletin is rendered often (each draft PDF, each
-    issue), so they are made once per thread here (WeasyPrint and Pango objects are
-    not shared across threads)."""
-    cached = getattr(_local, "weasy", None)
-    if cached is None:
-        from weasyprint import CSS
-        from weasyprint.text.fonts import FontConfiguration
-        from weasyprint.urls import URLFetcher
-
-        fetcher = URLFetcher(allowed_protocols={"file", "data"})
-        font_config = FontConfiguration()
-        stylesheet = CSS(filename=str(STYLESHEET), url_fetcher=fetcher, font_config=font_config)
-        cached = _local.weasy = (fetcher, font_config, stylesheet)
-    return cached
-
-
-def html_to_pdf(html: str) -> bytes:
-    """The bulletin's HTML (render_html) as PDF: what documents.pdf.render_official_pdf
-    does (local files and data: URLs only, fonts from fontconfig embedded as subsets),
-    with the fonts and stylesheet loaded once per thread."""
-    from weasyprint import HTML
-
-    fetcher, font_config, stylesheet = _weasy()
-    document = HTML(
-        string=html, base_url=f"{Path(settings.BASE_DIR).as_uri()}/", url_fetcher=fetcher
-    )
-    return document.write_pdf(stylesheets=[stylesheet], font_config=font_config)
 
 
 def fields_of(bulletin: Any) -> dict[str, Any]:

@@ -18,16 +18,12 @@ from django.utils.translation import gettext as _
 from audit.services import audit_record
 from bulletins.content import gather, json_ready
 from bulletins.models import Bulletin, BulletinReceipt
-from bulletins.render import (
-    DEFAULT_ADDRESSEES,
-    DEFAULT_CC,
-    fields_of,
-    render_pdf,
-)
+from bulletins.render import fields_of, render_pdf
 from bulletins.selectors import recipients_of
 from departments.models import Unit, User
 from departments.permissions import require_supervisor
 from documents.numbering import next_number
+from documents.pdf import DEFAULT_ADDRESSEES, DEFAULT_CC
 from files.storage import stored_name
 from notices.services import notify
 from plans.models import Plan

@@ -16,11 +16,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from bulletins import background, services
-from bulletins.content import gather, pick_choices
+from bulletins import background, services, tasks
+from bulletins.content import gather
 from bulletins.forms import BulletinForm, DraftForm
 from bulletins.models import Bulletin
 from bulletins.render import bulletin_context, fields_of, render_pdf
+from bulletins.sections import pick_choices
 from bulletins.selectors import bulletins_visible_to, recipients_of
 from departments.access import get_visible_or_404, refuse_as_missing
 from departments.permissions import may_supervise
@@ -192,7 +193,7 @@ def bulletin_pdf(request: HttpRequest, pk: int) -> HttpResponse:
         if bulletin.render_state == Bulletin.RenderState.DONE and bulletin.draft_pdf:
             name = f"{bulletin.plan.doc_number}-{bulletin.round.period}-草稿.pdf"
             return attachment_response(bulletin.draft_pdf, name, content_type="application/pdf")
-        background.bulletin_render_request(bulletin=bulletin)
+        tasks.bulletin_render_request(bulletin=bulletin)
         messages.info(request, _("The draft PDF is being prepared; its link follows here."))
         return redirect("bulletin_detail", bulletin.pk)
     data = gather(bulletin.plan, bulletin.round, timezone.localdate(), picks=bulletin.picks)

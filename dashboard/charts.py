@@ -1,4 +1,4 @@
-"""The dashboard's charts: the bulletins' library and look (bulletins/charts.py),
+"""The dashboard's charts: the look of official documents (documents/charts.py),
 SVG embedded as data: URI images, no JavaScript, Chinese labels.
 
 The category chart is the bulletin's own; the trend charts are new here and draw
@@ -12,20 +12,21 @@ from typing import Any
 
 import pygal
 
-from bulletins.charts import (
-    BLUE,
+from bulletins.charts import category_progress
+from bulletins.sections import SCHEDULES
+from dashboard.figures import TrendRow
+from documents.charts import (
     GREEN,
     GREY,
     RED,
-    SCHEDULE_SERIES,
+    SCHEDULE_COLORS,
     YELLOW,
-    _config,
-    _count_axis,
-    _counts,
-    _data_uri,
-    category_progress,
+    chart_config,
+    count_axis,
+    count_bars,
+    data_uri,
 )
-from dashboard.figures import CategoryRow, TrendRow
+from rounds.category_progress import CategoryRow
 
 # Rounds on the axis before their labels are tilted so they do not run into each other.
 UPRIGHT_LABELS = 6
@@ -66,8 +67,8 @@ def schedule_trend(rows: list[TrendRow]) -> str | None:
     if not rows:
         return None
     series = tuple(
-        (word, tuple(_counts([row.schedule.get(key, 0) for row in rows])))
-        for key, word in SCHEDULE_SERIES
+        (word, tuple(count_bars([row.schedule.get(key, 0) for row in rows])))
+        for key, word in SCHEDULES
     )
     return _trend_svg(
         "schedule",
@@ -84,7 +85,7 @@ def light_trend(rows: list[TrendRow]) -> str | None:
     if not any(row.lights for row in rows):
         return None
     series = tuple(
-        (word, tuple(_counts([(row.lights or {}).get(key, 0) for row in rows])))
+        (word, tuple(count_bars([(row.lights or {}).get(key, 0) for row in rows])))
         for key, word in LIGHT_SERIES
     )
     return _trend_svg(
@@ -97,7 +98,7 @@ def light_trend(rows: list[TrendRow]) -> str | None:
 
 
 PALETTES = {
-    "schedule": (GREEN, BLUE, "#6fa8dc", RED, GREY),
+    "schedule": SCHEDULE_COLORS,
     "lights": (RED, YELLOW, GREEN, GREY),
 }
 
@@ -107,20 +108,20 @@ def _trend_svg(palette: str, title: str, labels: tuple[str, ...], series: Series
     """Bars per round, stacked by the series."""
     axis: dict[str, Any] = {} if len(labels) <= UPRIGHT_LABELS else {"x_label_rotation": 30}
     chart = pygal.StackedBar(
-        **_config(
+        **chart_config(
             PALETTES[palette],
             title=title,
             # One legend row: pygal counts the rows as series // columns, none for
             # fewer series than columns, and the legend falls off the picture.
             legend_at_bottom_columns=len(series),
             **axis,
-            **_count_axis(top),
+            **count_axis(top),
         )
     )
     chart.x_labels = list(labels)
     for word, values in series:
         chart.add(word, list(values))
-    return _data_uri(chart)
+    return data_uri(chart)
 
 
 def clear_cache() -> None:

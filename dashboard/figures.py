@@ -8,15 +8,12 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from departments.models import Unit
-from plans.models import Category, Plan
+from plans.models import Plan
+from rounds.category_progress import NOT_REPORTED, CategoryRow
 from rounds.models import Entry, UnitReport
 from supervision.lights import LightInfo
 from supervision.models import Commitment, Light
 
-# Progress against the schedule, in the bulletin's order; "" is 未报送 (the lead
-# unit's report not sent, or sent without saying).
-SCHEDULE_KEYS = ("done", "ahead", "on", "behind", "")
-NOT_REPORTED = ""
 LIGHT_KEYS = (Light.RED, Light.YELLOW, Light.GREEN, Light.DONE)
 
 
@@ -48,19 +45,6 @@ class Lifecycle:
     statuses: list[Figure]
     stages: list[Figure]  # of the tasks in progress
     total: int
-
-
-@dataclass
-class CategoryRow:
-    pk: int
-    number: int
-    title: str
-    tasks: int
-    counts: dict[str, int]
-
-    @property
-    def label(self) -> str:
-        return str(Category(number=self.number, title=self.title))
 
 
 @dataclass

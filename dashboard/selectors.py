@@ -21,16 +21,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Case, Count, Exists, OuterRef, Q, Sum, Value, When
+from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Sum, Value, When
 from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.models import Task as FlowTask
 from viewflow.workflow.status import PROCESS, STATUS
 
 from dashboard.figures import (
     LIGHT_KEYS,
-    NOT_REPORTED,
-    SCHEDULE_KEYS,
-    CategoryRow,
     CommitmentRow,
     CompletionRow,
     Dashboard,
@@ -54,8 +51,9 @@ from departments.models import Unit
 from indicators import progress
 from indicators.models import Indicator
 from indicators.selectors import RECENT_ROUNDS, STATUS_LABELS, indicator_rows
-from plans.models import Category, Plan, Task, TaskUnit
+from plans.models import Plan, Task, TaskUnit
 from plans.selectors import units_in_plan
+from rounds.category_progress import SCHEDULE_KEYS, CategoryRow, category_progress, schedule_counts
 from rounds.models import Entry, Round, UnitReport
 from supervision.items import open_items
 from supervision.lights import LightInfo, compute_lights
@@ -99,15 +97,21 @@ class Scope:
     unit: Unit | None = None
     answering: tuple[int, ...] = ()
 
+    def task_ids(self) -> QuerySet | None:
+        """The pks of the tasks the unit answers for, as a subquery; None for the city."""
+        if self.unit is None:
+            return None
+        return TaskUnit.objects.filter(unit_id__in=self.answering).values("task_id")
+
     def tasks(self, ref: str) -> Q:
         """Rows whose task (the field `ref` names) the unit answers for; all for the city."""
-        if self.unit is None:
+        task_ids = self.task_ids()
+        if task_ids is None:
             return Q()
         # IN (subquery), not a correlated EXISTS: PostgreSQL plans it as a hashed set
         # even beside an OR, where it costs EXISTS per row and the cost estimate sets
         # off its JIT compiler (200 ms spent compiling a 10 ms query).
-        links = TaskUnit.objects.filter(unit_id__in=self.answering).values("task_id")
-        return Q(**{f"{ref}__in": links})
+        return Q(**{f"{ref}__in": task_ids})
 
 
 def scope_of(unit: Unit | None) -> Scope:
@@ -292,47 +296,12 @@ def _schedule_trend(
     return totals, dict(sent)
 
 
-def _schedule_counts(tasks: int, sent: dict[str, int]) -> dict[str, int]:
-    """Tasks by progress as the bulletin counts them: a sent lead entry's schedule,
-    未报送 for every other task of the round."""
-    counts = {key: sent.get(key, 0) for key in SCHEDULE_KEYS if key}
-    counts[NOT_REPORTED] = max(tasks - sum(counts.values()), 0)
-    return counts
-
-
 def categories(plan: Plan, current: RoundRef | None, scope: Scope) -> list[CategoryRow]:
-    """The current round's tasks by category and progress: three queries."""
+    """The current round's tasks by category and progress, as the bulletin counts them
+    (rounds.category_progress): three queries."""
     if current is None:
         return []
-    rows = [
-        CategoryRow(pk=c["id"], number=c["number"], title=c["title"], tasks=0, counts={})
-        for c in Category.objects.filter(plan=plan)
-        .order_by("number")
-        .values("id", "number", "title")
-    ]
-    totals = dict(
-        Task.objects.filter(rounds=current.pk)
-        .filter(scope.tasks("pk"))
-        .order_by()
-        .values("category_id")
-        .annotate(n=Count("pk"))
-        .values_list("category_id", "n")
-    )
-    sent: dict[int, dict[str, int]] = defaultdict(dict)
-    for row in (
-        Entry.objects.filter(
-            report__round_id=current.pk, is_lead=True, report__sent_at__isnull=False
-        )
-        .filter(scope.tasks("task_id"))
-        .order_by()
-        .values("task__category_id", "schedule")
-        .annotate(n=Count("id"))
-    ):
-        sent[row["task__category_id"]][row["schedule"]] = row["n"]
-    for row in rows:
-        row.tasks = totals.get(row.pk, 0)
-        row.counts = _schedule_counts(row.tasks, sent.get(row.pk, {}))
-    return [row for row in rows if row.tasks]
+    return category_progress(plan=plan, round_id=current.pk, task_ids=scope.task_ids())
 
 
 def _ranked(rows: list[Any], key: Callable[[Any], tuple], scope: Scope) -> Ranking:
@@ -611,7 +580,7 @@ def dashboard(*, plan: Plan, unit: Unit | None, today: datetime.date) -> Dashboa
             TrendRow(
                 round=rnd,
                 tasks=tasks,
-                schedule=_schedule_counts(tasks, round_sent.get(rnd.pk, {})),
+                schedule=schedule_counts(tasks, round_sent.get(rnd.pk, {})),
                 lights=counts,
                 own_light=own_light,
             )

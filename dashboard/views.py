@@ -16,12 +16,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from dashboard import charts
-from dashboard.figures import LIGHT_KEYS, SCHEDULE_KEYS, schedule_label
+from dashboard.figures import LIGHT_KEYS, schedule_label
 from dashboard.selectors import dashboard
 from departments.access import get_visible_or_404, refuse_as_missing
 from departments.models import Unit, User
 from plans.models import Plan
 from plans.selectors import plans_visible_to
+from rounds.category_progress import SCHEDULE_KEYS
 from supervision.models import Light
 
 UNIT_ROLES = {User.Role.LIAISON, User.Role.LEADER}

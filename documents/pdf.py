@@ -2,11 +2,14 @@
 
 The format of GB/T 9704-2012 lives in `documents/static/documents/official.css` and
 `templates/documents/official_base.html`; a document template extends the base and
-fills its blocks, its view or service builds the context with `official_context` and
-calls `render_official_pdf`.
+fills its blocks, its view or service builds the context with `official_context`
+(`working_group_context` for what the working group issues) and calls
+`render_official_pdf`. Every official document (bulletins, 督办单, the assessment's
+results) goes through `html_to_pdf`, which loads the fonts and the stylesheet once.
 """
 
 import datetime
+import threading
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -24,6 +27,9 @@ TEXT_BLOCK_WIDTH_PT = 156 / 25.4 * 72
 ISSUER_MAX_FONT_SIZE_PT = 42.0
 # The date (成文日期) stands four characters in from the right margin.
 DATE_RIGHT_INDENT_EM = 4.0
+# Who the working group's documents usually go to (主送) and are copied to (抄送).
+DEFAULT_ADDRESSEES = "各县（市、区）政府，市直有关部门"
+DEFAULT_CC = "市委办公室，市人大常委会办公室，市政府办公室，市政协办公室"
 
 
 def text_width_em(text: str) -> float:
@@ -37,6 +43,13 @@ def official_date(day: datetime.date | None) -> str:
     if day is None:
         return ""
     return f"{day.year}年{day.month}月{day.day}日"
+
+
+def split_list(text: str) -> list[str]:
+    """Addressees or copy-to, one per line or separated by commas (，、,)."""
+    for separator in ("，", "、", ",", "\r"):
+        text = text.replace(separator, "\n")
+    return [part.strip() for part in text.split("\n") if part.strip()]
 
 
 def doc_number(*, prefix: str, year: int, serial: int) -> str:
@@ -151,28 +164,79 @@ def official_context(**fields: Any) -> dict[str, Any]:
     return {"doc": OfficialDocument(**fields)}
 
 
-def render_official_pdf(
-    *, template_name: str, context: dict[str, Any], base_url: str | None = None
-) -> bytes:
-    """Render a template that extends `documents/official_base.html` to PDF bytes.
+def working_group_context(
+    *,
+    doc_number: str,
+    title: str,
+    issued_on: datetime.date | None,
+    addressees: Sequence[str] = (),
+    cc: Sequence[str] = (),
+    issuer: str = "",
+) -> dict[str, Any]:
+    """`official_context` of a document the working group issues: the issuer is
+    settings.WORKING_GROUP_NAME unless given, its office (办公室) prints it, and it is
+    signed and printed on the day of issue (no date on a draft)."""
+    issuer = issuer or settings.WORKING_GROUP_NAME
+    return official_context(
+        issuer=issuer,
+        doc_number=doc_number,
+        title=title,
+        addressees=list(addressees),
+        cc=list(cc),
+        printed_by=f"{issuer}办公室",
+        printed_on=issued_on,
+        signed_on=issued_on,
+    )
 
-    Only local files and data: URLs are fetched (the deployment networks are closed);
-    relative URLs resolve against `base_url`, the project directory by default. Fonts
+
+_local = threading.local()
+
+
+def _weasyprint() -> tuple[Any, Any, Any]:
+    """This thread's (URL fetcher, FontConfiguration, parsed official stylesheet), made
+    on first use: loading fontconfig's configuration and parsing the stylesheet cost
+    more than laying out a short document, and documents are rendered often (each
+    draft bulletin's PDF). Per thread, as WeasyPrint's and Pango's objects are not
+    shared across threads (one per process for a worker with one thread).
+
+    Only local files and data: URLs are fetched: the deployment networks are closed.
+    """
+    cached = getattr(_local, "weasyprint", None)
+    if cached is None:
+        # Imported here: WeasyPrint loads Pango and fontconfig, which the rest of the
+        # project (and every management command) has no need to wait for.
+        from weasyprint import CSS
+        from weasyprint.text.fonts import FontConfiguration
+        from weasyprint.urls import URLFetcher
+
+        fetcher = URLFetcher(allowed_protocols={"file", "data"})
+        font_config = FontConfiguration()
+        stylesheet = CSS(filename=str(STYLESHEET), url_fetcher=fetcher, font_config=font_config)
+        cached = _local.weasyprint = (fetcher, font_config, stylesheet)
+    return cached
+
+
+def html_to_pdf(html: str, *, base_url: str | None = None) -> bytes:
+    """An official document's HTML (a template extending `documents/official_base.html`)
+    as PDF bytes with the official stylesheet.
+
+    Relative URLs resolve against `base_url`, the project directory by default. Fonts
     come from fontconfig by family name and are embedded as subsets.
     """
-    # Imported here: WeasyPrint loads Pango and fontconfig, which the rest of the
-    # project (and every management command) has no need to wait for.
-    from weasyprint import CSS, HTML
-    from weasyprint.text.fonts import FontConfiguration
-    from weasyprint.urls import URLFetcher
+    from weasyprint import HTML
 
-    html = render_to_string(template_name, context)
-    fetcher = URLFetcher(allowed_protocols={"file", "data"})
-    font_config = FontConfiguration()
+    fetcher, font_config, stylesheet = _weasyprint()
     document = HTML(
         string=html,
         base_url=base_url or f"{Path(settings.BASE_DIR).as_uri()}/",
         url_fetcher=fetcher,
     )
-    stylesheet = CSS(filename=str(STYLESHEET), url_fetcher=fetcher, font_config=font_config)
     return document.write_pdf(stylesheets=[stylesheet], font_config=font_config)
+
+
+def render_official_pdf(
+    *, template_name: str, context: dict[str, Any], base_url: str | None = None
+) -> bytes:
+    """Render a template that extends `documents/official_base.html` to PDF bytes (see
+    `html_to_pdf`)."""
+    return html_to_pdf(render_to_string(template_name, context), base_url=base_url)

@@ -5,9 +5,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
-
-from documents.pdf import doc_number, official_context, render_official_pdf
+from documents.pdf import doc_number, render_official_pdf, working_group_context
 
 TEMPLATE_NAME = "documents/supervision_notice.html"
 DEFAULT_TITLE = "关于督促办理逾期事项的通知"
@@ -44,17 +42,14 @@ def supervision_notice_context(
     督办〔<year issued>〕<serial>号; `as_of` (the day the items were found overdue)
     defaults to the day of issue.
     """
-    issuer = issuer or settings.WORKING_GROUP_NAME
     return {
-        **official_context(
+        **working_group_context(
             issuer=issuer,
             doc_number=doc_number(prefix="督办", year=issued_on.year, serial=serial),
             title=title,
             addressees=[unit],
-            cc=list(cc),
-            printed_by=f"{issuer}办公室",
-            printed_on=issued_on,
-            signed_on=issued_on,
+            cc=cc,
+            issued_on=issued_on,
         ),
         "items": list(items),
         "as_of": as_of or issued_on,

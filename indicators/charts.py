@@ -1,9 +1,10 @@
 """An indicator's values over the rounds against its target line and the
-time-proportional line (序时进度): the bulletins' pygal style, SVG, Chinese labels."""
+time-proportional line (序时进度): the pygal look of documents.charts, SVG, Chinese
+labels."""
 
 import pygal
 
-from bulletins.charts import BLUE, GREY, RED, _config, _data_uri, _short
+from documents.charts import BLUE, GREY, RED, chart_config, data_uri, short_label
 from indicators.selectors import IndicatorRow
 
 
@@ -19,9 +20,9 @@ def indicator_chart(row: IndicatorRow) -> str | None:
         return None
     unit = row.indicator.unit_of_measure
     chart = pygal.Line(
-        **_config(
+        **chart_config(
             (BLUE, RED, GREY),
-            title=_short(row.indicator.name, 30) + (f"（{unit}）" if unit else ""),
+            title=short_label(row.indicator.name, 30) + (f"（{unit}）" if unit else ""),
             height=400,
             # Room for the last period's label, centred on the right edge.
             margin_right=70,
@@ -46,4 +47,4 @@ def indicator_chart(row: IndicatorRow) -> str | None:
         show_dots=False,
         stroke_style={"width": 2},
     )
-    return _data_uri(chart)
+    return data_uri(chart)

@@ -16,8 +16,9 @@ from django.utils import timezone
 
 from bulletins.content import gather
 from bulletins.models import DEFAULT_TITLE, Bulletin
-from bulletins.render import DEFAULT_ADDRESSEES, DEFAULT_CC, document_fields, fields_of, render_pdf
+from bulletins.render import document_fields, fields_of, render_pdf
 from bulletins.services import DEFAULT_CLOSING, DEFAULT_OPENING
+from documents.pdf import DEFAULT_ADDRESSEES, DEFAULT_CC
 from plans.models import Plan
 from rounds.models import Round
 

@@ -1,0 +1,124 @@
+"""Charts as official documents and pages draw them: pygal, SVG, Chinese labels.
+
+One look for the bulletins, the dashboard and the indicator pages: each chart is an
+SVG document embedded as a data: URI image, which browsers show and WeasyPrint
+renders (it fetches data: URLs only besides local files). No JavaScript: the PDF has
+none and the pages load no remote scripts. Labels are Chinese, so the fonts are the
+CJK stack of the official documents.
+"""
+
+import base64
+import functools
+import math
+import re
+from typing import Any
+
+from pygal.style import Style
+
+FONT_STACK = '"黑体", "SimHei", "WenQuanYi Zen Hei", "AR PL UMing CN", sans-serif'
+GREEN, YELLOW, RED, GREY, BLUE = "#3a8d3a", "#e0a800", "#d62020", "#9a9a9a", "#2f5597"
+LIGHT_BLUE = "#6fa8dc"
+# Progress against the schedule: done, ahead, on, behind, not reported.
+SCHEDULE_COLORS = (GREEN, BLUE, LIGHT_BLUE, RED, GREY)
+
+STYLE_FIELDS: dict[str, Any] = dict(
+    font_family=FONT_STACK,
+    background="white",
+    plot_background="white",
+    foreground="#222",
+    foreground_strong="#000",
+    foreground_subtle="#bbb",
+    label_font_size=18,
+    major_label_font_size=18,
+    legend_font_size=18,
+    title_font_size=22,
+    value_font_size=12,
+    tooltip_font_size=12,
+    opacity="1",
+    opacity_hover="1",
+)
+WIDTH, HEIGHT = 760, 360
+MARGIN = 12
+
+
+@functools.cache
+def _style(colors: tuple[str, ...]) -> Style:
+    # One Style per palette and process: building one walks every field and colour.
+    return Style(colors=colors, **STYLE_FIELDS)
+
+
+def chart_config(colors: tuple[str, ...], **extra: Any) -> dict[str, Any]:
+    """A pygal chart's options in the house look, the series in `colors`; `extra`
+    adds or overrides options (title, height, axes)."""
+    return {
+        "style": _style(colors),
+        "width": WIDTH,
+        "height": HEIGHT,
+        "js": [],
+        "legend_at_bottom": True,
+        "legend_at_bottom_columns": 5,
+        "print_values": False,
+        "show_y_guides": True,
+        "truncate_label": -1,
+        "truncate_legend": -1,
+        "margin": MARGIN,
+        "disable_xml_declaration": True,
+        **extra,
+    }
+
+
+# What only the interactive tooltips read (a bar's value, position and label as
+# <desc>, the <title> of each point), the empty script tag and pygal's comments:
+# nothing that is drawn, but WeasyPrint parses and walks every node of an image,
+# and they were four in five of the nodes of the lights chart.
+_UNDRAWN = re.compile(
+    r"<desc\b[^>]*>.*?</desc>|<title>.*?</title>|<script\b[^>]*>.*?</script>|"
+    r"<script\b[^>]*/>|<!--.*?-->",
+    re.S,
+)
+
+
+# A bar of zero (pygal draws stacked zeros as rects without a width or height).
+_EMPTY_BAR = re.compile(
+    r'<g class="bar"><rect (?:[^>]*\s(?:width|height)="0(?:\.0)?"|'
+    r"(?![^>]*\swidth=)|(?![^>]*\sheight=))[^>]*/></g>"
+)
+
+
+def data_uri(chart: Any) -> str:
+    """The chart as an SVG data: URI, without the nodes nobody sees."""
+    svg = _EMPTY_BAR.sub("", _UNDRAWN.sub("", chart.render(is_unicode=True)))
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode("ascii")
+
+
+def short_label(text: str, length: int = 8) -> str:
+    """`text` cut to `length` characters, the last an ellipsis."""
+    return text if len(text) <= length else text[: length - 1] + "…"
+
+
+def count_axis(largest: int) -> dict[str, Any]:
+    """Options for an axis of counts: whole numbers only, at most about ten ticks."""
+    largest = max(1, int(largest))
+    step = max(1, math.ceil(largest / 10))
+    top = step * math.ceil(largest / step)
+    return {
+        "y_labels": list(range(0, top + 1, step)),
+        "range": (0, top),
+        "value_formatter": _whole,
+    }
+
+
+def _whole(value: float) -> str:
+    return f"{value:.0f}"
+
+
+def count_bars(values: list[int]) -> list[int | None]:
+    """Counts as a series of bars: a zero draws no bar, so None leaves its node out."""
+    return [value or None for value in values]
+
+
+def label_room(labels: list[str], font_size: int = STYLE_FIELDS["label_font_size"]) -> int:
+    """The left margin that CJK labels need: pygal reserves 0.6 em a character, a
+    Chinese character takes a full em."""
+    longest = max((len(label) for label in labels), default=0)
+    return MARGIN + math.ceil(0.45 * font_size * longest)
