@@ -1,6 +1,6 @@
-"""The assessment as an Excel workbook: a ranking sheet and a breakdown sheet, styled
-like the ledger export (ledger.excel): a merged title, a bold shaded header, widths,
-wrapped text, the header frozen and repeated on every printed page, A4 landscape.
+"""The assessment as an Excel workbook: a ranking sheet and a breakdown sheet, in the
+house style of the workbooks (documents.workbook): a merged title, a bold shaded header,
+widths, wrapped text, the header frozen and repeated on every printed page, A4 landscape.
 """
 
 import io
@@ -10,7 +10,6 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
-from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -18,19 +17,20 @@ from assessment.models import Assessment
 from assessment.scoring import text
 from assessment.selectors import ScoreRow, adjustments_of, ranking
 from assessment.wording import describe, grade_label, rule_label, summary
-from ledger.excel import (
+from documents.workbook import (
     BOLD,
     BORDER,
-    HEADER_FILL,
+    RIGHT,
     SECTION_FILL,
     TITLE_FONT,
     WRAP,
     WRAP_CENTER,
-    clean_text,
+    column_widths,
+    header_cell,
     print_setup,
+    set_text,
+    sheet_title,
 )
-
-RIGHT = Alignment(horizontal="right", vertical="center")
 
 
 def _put(sheet: Worksheet, row: int, column: int, value: Any, **style: Any) -> None:
@@ -38,9 +38,7 @@ def _put(sheet: Worksheet, row: int, column: int, value: Any, **style: Any) -> N
     if isinstance(value, int | float | Decimal):
         cell.value = value
     else:
-        # Text, never a formula: a reason typed as "=..." must not run in Excel.
-        cell.value = clean_text(value)
-        cell.data_type = "s"
+        set_text(cell, value)
     cell.alignment = style.get("align", WRAP)
     if style.get("border", True):
         cell.border = BORDER
@@ -60,9 +58,9 @@ def _banners(sheet: Worksheet, width: int, title: str, subtitle: str) -> None:
 
 
 def _header(sheet: Worksheet, labels: list[str], widths: list[int]) -> None:
-    for column, (label, width) in enumerate(zip(labels, widths, strict=True), start=1):
-        _put(sheet, 3, column, label, font=BOLD, fill=HEADER_FILL, align=WRAP_CENTER)
-        sheet.column_dimensions[get_column_letter(column)].width = width
+    for column, label in enumerate(labels, start=1):
+        header_cell(sheet.cell(row=3, column=column), label)
+    column_widths(sheet, dict(enumerate(widths, start=1)))
 
 
 def _number(value: str | Decimal) -> Decimal:
@@ -167,11 +165,11 @@ def assessment_xlsx(assessment: Assessment) -> bytes:
         subtitle = f"{assessment.doc_number} · {subtitle}"
     workbook = Workbook()
     sheet = workbook.active
-    sheet.title = clean_text(_("Ranking"))[:31]
+    sheet.title = sheet_title(_("Ranking"))
     _banners(sheet, len(criteria) + 5, title, subtitle)
     _ranking_sheet(sheet, rows, criteria)
     print_setup(sheet, title_rows="3:3")
-    details = workbook.create_sheet(clean_text(_("Breakdown"))[:31])
+    details = workbook.create_sheet(sheet_title(_("Breakdown")))
     _banners(details, 6, title, subtitle)
     _breakdown_sheet(details, rows, adjustments)
     print_setup(details, title_rows="3:3")

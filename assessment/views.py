@@ -46,8 +46,8 @@ from assessment.wording import criterion_view, grade_label, rule_explanation, ru
 from departments.access import get_visible_or_404, refuse_as_missing, unit_scope
 from departments.models import Unit
 from departments.permissions import ACT_FOR_UNIT, may_supervise
+from documents.workbook import XLSX_CONTENT_TYPE
 from files.responses import attachment_response
-from ledger.excel import XLSX_CONTENT_TYPE
 from plans.models import Plan
 from plans.selectors import plans_visible_to
 

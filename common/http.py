@@ -8,4 +8,4 @@ def int_param(request: HttpRequest, name: str) -> int | None:
     is missing or not a number (a hand-edited URL filters by nothing rather
     than failing)."""
     value = request.GET.get(name, "")
-    return int(value) if value.isdigit() else None
+    return int(value) if value.isascii() and value.isdigit() else None

@@ -16,7 +16,7 @@ reads the same.
 """
 
 import datetime
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -28,10 +28,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from departments.models import Unit, User
+from meetings.selectors import decisions_for_ledger
 from plans.models import Category, Measure, Plan, Task, TaskTarget, TaskUnit
 from plans.selectors import tasks_visible_to
 from rounds.models import Entry, ReportFile, Round, TargetValue, UnitReport
 from rounds.selectors import report_status
+from supervision.lights import current_rounds
+from supervision.models import Light, LightRecord
+from supervision.selectors import info_of, plan_task_lights, stored_task_lights
 from workflow.models import TaskProcess
 
 PAGE_SIZE = 50
@@ -44,8 +48,6 @@ SCHEDULES = {value for value, _label in Entry.Schedule.choices}
 
 def light_choices() -> list[tuple[str, str]]:
     """The lights the light filter understands, labelled in the active language."""
-    from supervision.models import Light
-
     return [(value, str(label)) for value, label in Light.choices]
 
 
@@ -162,9 +164,6 @@ class LedgerLights:
 
     @classmethod
     def load(cls, plan: Plan, today: datetime.date) -> "LedgerLights":
-        from supervision.lights import current_rounds
-        from supervision.selectors import plan_task_lights
-
         rounds = current_rounds([plan.pk]).get(plan.pk) or []
         return cls(
             latest_round_id=rounds[0].pk if rounds else None,
@@ -173,8 +172,6 @@ class LedgerLights:
 
     def q(self, color: str) -> Q:
         """Entries whose task had `color` in the entry's round."""
-        from supervision.models import LightRecord
-
         stored = Exists(
             LightRecord.objects.filter(
                 round_id=OuterRef("report__round_id"), task_id=OuterRef("task_id"), color=color
@@ -188,8 +185,6 @@ class LedgerLights:
 
     def attach(self, rows: Sequence[LedgerRow]) -> None:
         """Set each row's light: one query for the stored ones, whatever the rows."""
-        from supervision.selectors import info_of, stored_task_lights
-
         # The latest round's pairs are asked too, so the query runs whatever rounds
         # the page shows (an empty question would skip it and change the count).
         stored = stored_task_lights((row.round.pk, row.task.pk) for row in rows)
@@ -428,14 +423,6 @@ class _RowBuilder:
         return remarks
 
 
-def _follow_ups(
-    plan: Plan, user: User, tasks: Iterable[int] | None, today: datetime.date
-) -> dict[int, list[Any]]:
-    from meetings.selectors import decisions_for_ledger
-
-    return decisions_for_ledger(plan, user, tasks=tasks, today=today)
-
-
 def ledger_rows(
     *,
     plan: Plan,
@@ -474,7 +461,8 @@ def ledger_rows(
     if not task_ids:
         return LedgerPage(rows=[], page=current)
     facts = task_facts(Task.objects.filter(pk__in=task_ids))
-    builder = _RowBuilder(facts, _follow_ups(plan, user, task_ids, today), today)
+    follow_ups = decisions_for_ledger(plan, user, tasks=task_ids, today=today)
+    builder = _RowBuilder(facts, follow_ups, today)
     rows = builder.rows(batch)
     lights.attach(rows)
     return LedgerPage(rows=rows, page=current)
@@ -492,7 +480,8 @@ def ledger_rows_all(
     tasks once, then the entries `chunk_size` at a time with their values and files."""
     today = today or timezone.localdate()
     facts = task_facts(tasks_visible_to(user).filter(plan=plan))
-    builder = _RowBuilder(facts, _follow_ups(plan, user, None, today), today)
+    follow_ups = decisions_for_ledger(plan, user, tasks=None, today=today)
+    builder = _RowBuilder(facts, follow_ups, today)
     lights = LedgerLights.load(plan, today) if filters.light else None
     entries = ledger_entries(plan=plan, user=user, filters=filters, lights=lights).values(
         *ENTRY_FIELDS

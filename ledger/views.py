@@ -3,7 +3,6 @@ filling offline: download it pre-filled, upload it back."""
 
 import io
 import tempfile
-from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
@@ -18,88 +17,21 @@ from common.http import int_param
 from departments.access import client_ip, get_visible_or_404, refuse_as_missing
 from departments.models import Unit, User
 from departments.permissions import ACT_FOR_UNIT
-from ledger.excel import (
-    SHEET_MAX_BYTES,
-    XLSX_CONTENT_TYPE,
-    SheetError,
-    SheetRejected,
-    ledger_xlsx,
-    report_import_xlsx,
-    unit_sheet_xlsx,
-)
-from ledger.rows import (
-    REPORTED_VALUES,
-    LedgerFilters,
-    ledger_rows,
-    ledger_rows_all,
-    light_choices,
-    reported_choices,
-    status_choices,
-)
-from plans.models import Category, Plan
-from plans.selectors import plans_visible_to, units_in_plan
+from documents.workbook import XLSX_CONTENT_TYPE
+from ledger.export import ledger_xlsx
+from ledger.filters import FilterChoices, LedgerFilterSet
+from ledger.rows import LedgerFilters, ledger_rows, ledger_rows_all
+from ledger.sheet_reader import SHEET_MAX_BYTES, SheetError, SheetRejected, report_import_xlsx
+from ledger.sheet_writer import unit_sheet_xlsx
+from plans.models import Plan
+from plans.selectors import plans_visible_to
 from rounds.models import Round, UnitReport
 from rounds.selectors import reports_visible_to, rounds_visible_to
 
 
-@dataclass
-class FilterChoices:
-    rounds: list[Round]
-    categories: list[Category]
-    units: list[Unit]
-    statuses: list[tuple[str, str]]
-    lights: list[tuple[str, str]]
-    reported: list[tuple[str, str]]
-
-
 def _filters(request: HttpRequest, plan: Plan) -> tuple[LedgerFilters, FilterChoices]:
-    """The ledger's filters from the query string; a value that matches nothing is ignored,
-    except a round the person may not see, which answers 404 like the round itself."""
-    user = request.user
-    visible_rounds = rounds_visible_to(user).filter(plan=plan, status=Round.Status.OPEN)
-    rounds = list(visible_rounds.order_by("-opens_on", "-id"))
-    round_id = int_param(request, "round")
-    rnd = None
-    if round_id is not None:
-        rnd = next((r for r in rounds if r.pk == round_id), None)
-        if rnd is None:
-            rnd = get_visible_or_404(
-                request, Round.objects.filter(plan=plan), visible_rounds, pk=round_id
-            )
-    categories = list(plan.categories.all())
-    category_id = int_param(request, "category")
-    category = next((c for c in categories if c.pk == category_id), None)
-    # Only people who see the whole city choose a unit; a liaison's ledger is their unit's.
-    units = list(units_in_plan(plan)) if user.sees_whole_city else []
-    unit_id = int_param(request, "unit")
-    unit = next((u for u in units if u.pk == unit_id), None)
-    statuses = status_choices()
-    status = request.GET.get("status", "")
-    if status not in {value for value, _label in statuses}:
-        status = ""
-    lights = light_choices()
-    light = request.GET.get("light", "")
-    if light not in {value for value, _label in lights}:
-        light = ""
-    reported = request.GET.get("reported", "")
-    if reported not in REPORTED_VALUES:
-        reported = ""
-    filters = LedgerFilters(
-        round=rnd,
-        category=category,
-        unit=unit,
-        status=status,
-        light=light,
-        reported=reported,
-    )
-    return filters, FilterChoices(
-        rounds=rounds,
-        categories=categories,
-        units=units,
-        statuses=statuses,
-        lights=lights,
-        reported=reported_choices(),
-    )
+    filterset = LedgerFilterSet(request.GET, request=request, plan=plan)
+    return filterset.ledger_filters(), filterset.choices
 
 
 def _visible_plan(request: HttpRequest, plan_pk: int) -> Plan:

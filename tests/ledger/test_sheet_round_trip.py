@@ -11,9 +11,9 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from audit.models import AuditEvent
-from ledger.excel import SheetError, SheetRejected, report_import_xlsx
+from ledger.sheet_reader import SheetError, SheetRejected, report_import_xlsx
 from rounds.models import Entry, ReportEvent, Round, TargetValue, UnitReport
-from tests.audit_coverage import audits
+from tests.audit_coverage import audited
 from tests.ledger.base import LedgerTestCase, entry_of, report_of
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -110,7 +110,6 @@ class SheetDownloadTests(SheetTestCase):
 
 
 class SheetUploadTests(SheetTestCase):
-    @audits(report_import_xlsx)
     def test_a_filled_sheet_comes_back_into_the_report(self) -> None:
         data = self.fill(
             self.download(self.newer),
@@ -126,8 +125,16 @@ class SheetUploadTests(SheetTestCase):
                 (1, "E8"): "6个",
             },
         )
-        response = self.upload(self.newer, data)
         report = report_of(self.newer, self.gongxin)
+        with audited(
+            report_import_xlsx,
+            action="report.import",
+            by=self.lead_liaison,
+            obj=report,
+            client_ip="127.0.0.1",
+            summary={"tasks": [4, 5, 8]},
+        ):
+            response = self.upload(self.newer, data)
         self.assertRedirects(
             response, reverse("report_detail", args=[report.pk]), fetch_redirect_response=False
         )
