@@ -12,8 +12,6 @@ from departments.models import Unit, User
 from departments.permissions import ACT_FOR_UNIT, may_supervise
 from meetings.models import Decision
 
-ACT_FOR_UNIT = ACT_FOR_UNIT
-
 
 def may_record(user: User) -> bool:
     """Meetings are minuted by the working group."""

@@ -130,16 +130,7 @@ def meeting_record(
     """Minute an on-site dispatch meeting; each agreed item becomes an open follow-up."""
     if not may_record(by):
         raise MeetingError(_("Only the working group's supervisors record dispatch meetings."))
-    # The plan's status as stored, held until the meeting is written.
-    plan = Plan.objects.select_for_update().get(pk=plan.pk)
-    if plan.status == Plan.Status.CLOSED:
-        raise MeetingError(_("The plan is closed: no meeting can be recorded on it any more."))
-    if not plan.work_started:
-        # Until dispatch a re-import may still rebuild the plan's tasks, which
-        # would orphan the meeting's links to them.
-        raise MeetingError(
-            _("The plan's tasks have not been dispatched yet: dispatch meetings follow dispatch.")
-        )
+    plan = _plan_open_for_meetings(plan)
     place, chair, attendees, summary = (
         place.strip(),
         chair.strip(),
@@ -188,24 +179,46 @@ def meeting_record(
         action="meeting.record",
         by=by,
         obj=meeting,
-        summary={
-            "plan": plan.pk,
-            "held_on": held_on.isoformat(),
-            "chair": chair,
-            "units": [unit.name for unit in units],
-            "tasks": [task.number for task in tasks],
-            "decisions": [
-                {
-                    "number": number,
-                    "unit": item.owner_unit.name,
-                    "due_on": item.due_on.isoformat(),
-                    "task": item.task.number if item.task is not None else None,
-                }
-                for number, item in enumerate(items, start=1)
-            ],
-        },
+        summary=_record_summary(meeting, units=units, tasks=tasks, items=items),
     )
     return meeting
+
+
+def _plan_open_for_meetings(plan: Plan) -> Plan:
+    """The plan as stored, locked until the meeting is written; refused unless
+    its work has started and it is not closed."""
+    plan = Plan.objects.select_for_update().get(pk=plan.pk)
+    if plan.status == Plan.Status.CLOSED:
+        raise MeetingError(_("The plan is closed: no meeting can be recorded on it any more."))
+    if not plan.work_started:
+        # Until dispatch a re-import may still rebuild the plan's tasks, which
+        # would orphan the meeting's links to them.
+        raise MeetingError(
+            _("The plan's tasks have not been dispatched yet: dispatch meetings follow dispatch.")
+        )
+    return plan
+
+
+def _record_summary(
+    meeting: Meeting, *, units: list[Unit], tasks: list[Task], items: list[DecisionInput]
+) -> dict:
+    """The audit row's summary of a recorded meeting."""
+    return {
+        "plan": meeting.plan_id,
+        "held_on": meeting.held_on.isoformat(),
+        "chair": meeting.chair,
+        "units": [unit.name for unit in units],
+        "tasks": [task.number for task in tasks],
+        "decisions": [
+            {
+                "number": number,
+                "unit": item.owner_unit.name,
+                "due_on": item.due_on.isoformat(),
+                "task": item.task.number if item.task is not None else None,
+            }
+            for number, item in enumerate(items, start=1)
+        ],
+    }
 
 
 def _locked(decision: Decision) -> Decision:

@@ -1,4 +1,4 @@
-"""Sending notices out, for notices.services: claiming due deliveries so that no
+"""Sending notices out, for notices.delivery: claiming due deliveries so that no
 two workers send the same one, the per-robot rate limit, one attempt on each
 channel, and recording its outcome."""
 

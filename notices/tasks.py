@@ -4,11 +4,14 @@ The beat schedule (config/settings.py) runs "notices.deliver" every minute or so
 and "notices.digest" once a day; notify() also queues "notices.deliver" when
 NOTICE_ASYNC is on. Without Celery, `manage.py deliver_notices` from cron does
 the same.
+
+The tasks call notices.delivery, never notices.services: notify() queues
+"notices.deliver", so services import this module and not the other way round.
 """
 
 from celery import shared_task
 
-from notices.services import deliver_due, send_digests
+from notices.delivery import deliver_due, send_digests
 
 BATCH = 500
 # One task run drains at most this many batches, then leaves the rest to the next.

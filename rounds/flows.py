@@ -1,5 +1,10 @@
 """A unit's report in a round as a viewflow process, in the same inbox and
-under the same unit permissions as the task lifecycle's steps."""
+under the same unit permissions as the task lifecycle's steps.
+
+This module is the top of the app: it imports the step views, which call
+rounds.services, and only config/urls.py imports it. Services start a report
+through the start node's viewflow reference (rounds.services.REPORT_FLOW_START).
+"""
 
 from typing import Any
 

@@ -12,6 +12,7 @@ from viewflow.workflow.status import STATUS
 from departments.access import unit_scope
 from departments.models import User
 from plans.models import Plan, Task
+from plans.selectors import tasks_visible_to
 from rounds.models import Entry, ReportFile, Round, TargetValue, UnitReport
 
 
@@ -31,8 +32,6 @@ def reports_visible_to(user: User) -> QuerySet[UnitReport]:
 
 
 def report_files_visible_to(user: User) -> QuerySet[ReportFile]:
-    from plans.selectors import tasks_visible_to
-
     files = ReportFile.objects.select_related("entry__report")
     if user.sees_whole_city:
         return files

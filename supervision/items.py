@@ -10,6 +10,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from viewflow.workflow.models import Task as FlowTask
 from viewflow.workflow.status import STATUS
@@ -59,9 +60,15 @@ def open_items(*, plan_ids: list[int] | None = None, unit_items: bool = False) -
     """Every open item with a deadline, in six queries whatever their number; with
     `plan_ids`, those of the plans, and (`unit_items`) the units' own: interview
     commitments and unanswered 督办单, which weigh on a unit's light in any plan."""
-    from django.urls import reverse
+    items = [*_task_items(plan_ids), *_report_items(plan_ids), *_decision_items(plan_ids)]
+    if plan_ids is None or unit_items:
+        items += _commitment_items()
+        items += _notice_items()
+    return items
 
-    items: list[Item] = []
+
+def _task_items(plan_ids: list[int] | None) -> list[Item]:
+    """Each running task's acknowledgement while it is not done, else its completion."""
     processes = TaskProcess.objects.filter(status=STATUS.NEW, suspended=False).select_related(
         "plan_task"
     )
@@ -77,6 +84,7 @@ def open_items(*, plan_ids: list[int] | None = None, unit_items: bool = False) -
         .filter(flow_task__endswith=".acknowledge")
         .values_list("process_id", flat=True)
     )
+    items = []
     for process in processes:
         task = process.plan_task
         common = {
@@ -107,73 +115,88 @@ def open_items(*, plan_ids: list[int] | None = None, unit_items: bool = False) -
                     **common,
                 )
             )
+    return items
+
+
+def _report_items(plan_ids: list[int] | None) -> list[Item]:
+    """Each unit report of an open round not yet sent."""
     reports = UnitReport.objects.filter(
         round__status=Round.Status.OPEN, sent_at__isnull=True
     ).select_related("round")
     if plan_ids is not None:
         reports = reports.filter(round__plan_id__in=plan_ids)
-    for report in reports:
-        items.append(
-            Item(
-                key=f"report:{report.pk}",
-                kind="report",
-                unit_id=report.unit_id,
-                plan_id=report.round.plan_id,
-                round_id=report.round_id,
-                due=report.round.deadline,
-                label=_("The %(period)s report") % {"period": report.round.period},
-                url=reverse("report_detail", args=[report.pk]),
-            )
+    return [
+        Item(
+            key=f"report:{report.pk}",
+            kind="report",
+            unit_id=report.unit_id,
+            plan_id=report.round.plan_id,
+            round_id=report.round_id,
+            due=report.round.deadline,
+            label=_("The %(period)s report") % {"period": report.round.period},
+            url=reverse("report_detail", args=[report.pk]),
         )
+        for report in reports
+    ]
+
+
+def _decision_items(plan_ids: list[int] | None) -> list[Item]:
+    """Each open agreed item of a dispatch meeting."""
     decisions = Decision.objects.filter(status=Decision.Status.OPEN).select_related(
         "meeting", "task"
     )
     if plan_ids is not None:
         decisions = decisions.filter(meeting__plan_id__in=plan_ids)
-    for decision in decisions:
-        items.append(
-            Item(
-                key=f"decision:{decision.pk}",
-                kind="decision",
-                unit_id=decision.owner_unit_id,
-                plan_id=decision.meeting.plan_id,
-                task_id=decision.task_id,
-                task_number=decision.task.number if decision.task else None,
-                due=decision.due_on,
-                label=_("Agreed item of the meeting of %(held)s")
-                % {"held": decision.meeting.held_on.isoformat()},
-                url=reverse("meeting_detail", args=[decision.meeting_id]),
-            )
+    return [
+        Item(
+            key=f"decision:{decision.pk}",
+            kind="decision",
+            unit_id=decision.owner_unit_id,
+            plan_id=decision.meeting.plan_id,
+            task_id=decision.task_id,
+            task_number=decision.task.number if decision.task else None,
+            due=decision.due_on,
+            label=_("Agreed item of the meeting of %(held)s")
+            % {"held": decision.meeting.held_on.isoformat()},
+            url=reverse("meeting_detail", args=[decision.meeting_id]),
         )
-    if plan_ids is None or unit_items:
-        commitments = Commitment.objects.filter(status=Commitment.Status.OPEN).select_related(
-            "interview"
+        for decision in decisions
+    ]
+
+
+def _commitment_items() -> list[Item]:
+    """Each open commitment made at an interview."""
+    commitments = Commitment.objects.filter(status=Commitment.Status.OPEN).select_related(
+        "interview"
+    )
+    return [
+        Item(
+            key=f"commitment:{commitment.pk}",
+            kind="commitment",
+            unit_id=commitment.interview.unit_id,
+            due=commitment.due_on,
+            label=_("Commitment %(number)s of the interview of %(held)s")
+            % {
+                "number": commitment.number,
+                "held": commitment.interview.held_at.date().isoformat(),
+            },
+            url=reverse("interview_detail", args=[commitment.interview_id]),
         )
-        for commitment in commitments:
-            items.append(
-                Item(
-                    key=f"commitment:{commitment.pk}",
-                    kind="commitment",
-                    unit_id=commitment.interview.unit_id,
-                    due=commitment.due_on,
-                    label=_("Commitment %(number)s of the interview of %(held)s")
-                    % {
-                        "number": commitment.number,
-                        "held": commitment.interview.held_at.date().isoformat(),
-                    },
-                    url=reverse("interview_detail", args=[commitment.interview_id]),
-                )
-            )
-        for notice in SupervisionNotice.objects.filter(answered_at__isnull=True):
-            items.append(
-                Item(
-                    key=f"notice:{notice.pk}",
-                    kind="notice",
-                    unit_id=notice.unit_id,
-                    plan_id=notice.plan_id,
-                    due=notice.answer_by,
-                    label=_("The answer to %(number)s") % {"number": notice.doc_number},
-                    url=reverse("supervision_notice", args=[notice.pk]),
-                )
-            )
-    return items
+        for commitment in commitments
+    ]
+
+
+def _notice_items() -> list[Item]:
+    """Each 督办单 not yet answered."""
+    return [
+        Item(
+            key=f"notice:{notice.pk}",
+            kind="notice",
+            unit_id=notice.unit_id,
+            plan_id=notice.plan_id,
+            due=notice.answer_by,
+            label=_("The answer to %(number)s") % {"number": notice.doc_number},
+            url=reverse("supervision_notice", args=[notice.pk]),
+        )
+        for notice in SupervisionNotice.objects.filter(answered_at__isnull=True)
+    ]

@@ -82,7 +82,19 @@ def compute_lights(
         unit_lights[item.unit_id].raise_to(color, reason)
         if item.task_id in task_lights and item.kind in ("ack", "completion", "decision"):
             task_lights[item.task_id].raise_to(color, reason)
-    # The rounds: the lead unit's entry is the task's report.
+    _light_rounds(plan_ids, today, task_lights, unit_lights)
+    return task_lights, dict(unit_lights)
+
+
+def _light_rounds(
+    plan_ids: list[int],
+    today: datetime.date,
+    task_lights: dict[int, LightInfo],
+    unit_lights: defaultdict[int, LightInfo],
+) -> None:
+    """Raise the lights for what the plans' latest two open rounds say: reports
+    returned too often, unsent, or behind schedule. The lead unit's entry is the
+    task's report."""
     rounds = current_rounds(plan_ids)
     latest = {plan: rs[0] for plan, rs in rounds.items()}
     previous = {plan: rs[1] for plan, rs in rounds.items() if len(rs) > 1}
@@ -123,6 +135,19 @@ def compute_lights(
             color = _item_light(report, today)
             if color is not None:
                 task_lights[task_id].raise_to(color, report.reason(today))
+    _light_behind_schedule(behind, unit_behind, by_round, latest_ids, task_lights, unit_lights)
+
+
+def _light_behind_schedule(
+    behind: dict[int, set[int]],
+    unit_behind: dict[int, set[int]],
+    by_round: dict[int, Round],
+    latest_ids: set[int],
+    task_lights: dict[int, LightInfo],
+    unit_lights: defaultdict[int, LightInfo],
+) -> None:
+    """欠进度: yellow in the latest round, red in two consecutive ones (`behind`
+    and `unit_behind`: task or unit pk -> the rounds it was reported behind in)."""
     for task_id, rounds_behind in behind.items():
         if task_id not in task_lights or task_lights[task_id].color == Light.DONE:
             continue
@@ -139,4 +164,3 @@ def compute_lights(
             unit_lights[unit_id].raise_to(Light.RED, _("Behind schedule in two consecutive rounds"))
         elif rounds_behind & latest_ids:
             unit_lights[unit_id].raise_to(Light.YELLOW, _("Reported behind schedule this round"))
-    return task_lights, dict(unit_lights)

@@ -33,8 +33,6 @@ from supervision.models import (
 )
 from workflow.models import TaskProcess
 
-ACT_FOR_UNIT = ACT_FOR_UNIT
-
 
 def _today(today: datetime.date | None) -> datetime.date:
     return today or timezone.localdate()
@@ -204,6 +202,10 @@ def mark_overdue(rows: Iterable[Any], due: str, today: datetime.date) -> list[An
     return rows
 
 
+def _open_and_overdue(commitment: Commitment, today: datetime.date) -> bool:
+    return commitment.status == Commitment.Status.OPEN and commitment.due_on < today
+
+
 # --- The board ---------------------------------------------------------------
 
 
@@ -333,9 +335,7 @@ def unit_page(*, unit: Unit, user: User, today: datetime.date | None = None) -> 
     )
     commitments = [c for interview in interviews for c in interview.commitments.all()]
     for commitment in commitments:
-        commitment.overdue = (
-            commitment.status == Commitment.Status.OPEN and commitment.due_on < today
-        )
+        commitment.overdue = _open_and_overdue(commitment, today)
     return UnitPage(
         unit=unit,
         light=lights_of_units.get(unit.pk) or LightInfo(),
@@ -355,6 +355,44 @@ def unit_page(*, unit: Unit, user: User, today: datetime.date | None = None) -> 
         commitments=commitments,
         history=light_history(unit=unit),
     )
+
+
+# --- An interview -------------------------------------------------------------
+
+
+@dataclass
+class InterviewPage:
+    commitments: list[Commitment]  # each with can_report, can_close and overdue set
+    can_record: bool
+
+
+def interview_page(
+    *, interview: Interview, user: User, today: datetime.date | None = None
+) -> InterviewPage:
+    """An interview's commitments and what the person may do on each and on the
+    interview; `interview` comes from interview_detail_queryset."""
+    supervises = may_supervise(user)
+    commitments = list(interview.commitments.all())
+    today = _today(today)
+    for commitment in commitments:
+        commitment.interview = interview  # already loaded: spares a query per row
+        commitment.can_report = may_report(user, commitment)
+        commitment.can_close = supervises and commitment.status != Commitment.Status.CLOSED
+        commitment.overdue = _open_and_overdue(commitment, today)
+    return InterviewPage(
+        commitments=commitments,
+        can_record=supervises and interview.status == Interview.Status.SCHEDULED,
+    )
+
+
+def interview_form_initial(*, unit: Unit, proposal: InterviewProposal | None) -> dict[str, Any]:
+    """What the interview form starts with: the unit's leaders as the people
+    interviewed and, from a proposal, its reasons."""
+    leaders = User.objects.filter(unit=unit, role=User.Role.LEADER, is_active=True).order_by("pk")
+    initial: dict[str, Any] = {"interviewee": "、".join(str(person) for person in leaders)}
+    if proposal is not None:
+        initial["reason"] = "；".join(str(reason) for reason in proposal.reasons)
+    return initial
 
 
 # --- The unit's inbox --------------------------------------------------------

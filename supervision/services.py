@@ -1,10 +1,12 @@
 """State changes of the supervision mechanism: supervision notices (督办单),
 interview proposals, interviews and commitments. Each validates first, writes
-in one transaction and leaves an audit row."""
+in one transaction and leaves an audit row; telling people of an interview
+writes notices, which are their own record (as notices.services.notify says)."""
 
 import datetime
 from collections.abc import Sequence
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -13,6 +15,7 @@ from audit.services import audit_record
 from departments.models import Unit, User
 from departments.permissions import ACT_FOR_UNIT, require_supervisor
 from documents.numbering import next_number
+from notices.services import notify
 from plans.models import Plan, Task
 from supervision.models import (
     Commitment,
@@ -49,8 +52,6 @@ def notice_issue(
     by: User | None = None,
 ) -> SupervisionNotice:
     """Issue a numbered 督办单 to a unit for its overdue items (the ladder's third rung)."""
-    from django.conf import settings
-
     today = timezone.localtime(now).date()
     notice = SupervisionNotice.objects.create(
         year=today.year,
@@ -175,6 +176,33 @@ def interview_schedule(
         summary={"unit": unit.name, "at": held_at.isoformat(), "tasks": [t.number for t in tasks]},
     )
     return interview
+
+
+def interview_notify(*, interview: Interview) -> int:
+    """Tell the unit's liaisons and leaders of the interview (kind "interview"),
+    deduplicated per person and day; how many were told."""
+    people = list(
+        User.objects.filter(
+            unit=interview.unit,
+            is_active=True,
+            role__in=[User.Role.LIAISON, User.Role.LEADER],
+        ).order_by("pk")
+    )
+    held_at = timezone.localtime(interview.held_at)
+    sent = notify(
+        recipients=people,
+        kind="interview",
+        key=f"interview:{interview.pk}",
+        title=_("Interview of %(unit)s on %(when)s at %(place)s")
+        % {
+            "unit": interview.unit.name,
+            "when": held_at.strftime("%Y-%m-%d %H:%M"),
+            "place": interview.place,
+        },
+        body=interview.reason,
+        url=interview.get_absolute_url(),
+    )
+    return len(sent or ())
 
 
 @transaction.atomic

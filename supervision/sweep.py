@@ -13,9 +13,11 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from viewflow.workflow import timers
 
 from departments.models import Unit, User
-from notices.services import Message, deliver_due, notify_many, send_digests
+from notices.delivery import deliver_due, send_digests
+from notices.services import Message, notify_many
 from plans.models import Plan
 from rounds.models import Round, UnitReport
 from rounds.services import rounds_open_due
@@ -27,16 +29,10 @@ from supervision.services import notice_issue, proposals_create
 
 def _fire_viewflow_timers(now: datetime.datetime) -> int:
     """viewflow 2.4's timers (none in today's flows; kept so a Timer node works)."""
-    try:
-        from viewflow.workflow import timers
-    except ImportError:  # pragma: no cover - depends on the installed viewflow
-        return 0
     fired = 0
-    for name in ("fire_due_timers", "fire_due_start_timers"):
-        function = getattr(timers, name, None)
-        if function is not None:
-            result = function()
-            fired += len(result) if hasattr(result, "__len__") else int(bool(result))
+    for function in (timers.fire_due_timers, timers.fire_due_start_timers):
+        result = function()
+        fired += len(result) if hasattr(result, "__len__") else int(bool(result))
     return fired
 
 
@@ -198,92 +194,129 @@ def sweep(*, now: datetime.datetime | None = None) -> dict[str, int]:
         acting = [
             (item, kind) for item, step, kind, acts in planned if acts and (item.key, step) in won
         ]
-        liaisons, leaders, supervisors = _people({item.unit_id for item, _kind in acting})
-        units = Unit.objects.in_bulk({item.unit_id for item, _kind in acting})
-        messages: list[Message] = []
-        # One 督办单 per unit and plan (a bulletin names the units of its plan).
-        notice_items: dict[tuple[int, int | None], list[Item]] = defaultdict(list)
-        proposals: list[tuple[Item, InterviewProposal]] = []
-        for item, kind in acting:
-            reason = item.reason(today)
-            if kind == LadderStep.Kind.REMIND:
-                messages.append(
-                    Message(
-                        recipients=liaisons[item.unit_id],
-                        kind="reminder",
-                        key=item.key,
-                        title=_("Reminder: %(reason)s") % {"reason": reason},
-                        url=item.url,
-                    )
-                )
-            elif kind == LadderStep.Kind.URGE:
-                messages.append(
-                    Message(
-                        recipients=liaisons[item.unit_id] + leaders[item.unit_id],
-                        kind="urge",
-                        key=item.key,
-                        title=_("Urgent (催办): %(reason)s") % {"reason": reason},
-                        url=item.url,
-                    )
-                )
-            elif kind == LadderStep.Kind.NOTICE:
-                notice_items[(item.unit_id, item.plan_id)].append(item)
-            elif kind == LadderStep.Kind.PROPOSE:
-                proposals.append(
-                    (
-                        item,
-                        InterviewProposal(
-                            unit_id=item.unit_id, cause=item.key, reasons=[reason], created_at=now
-                        ),
-                    )
-                )
-        proposals_create([proposal for _item, proposal in proposals])
-        counts["proposals"] += len(proposals)
-        for item, proposal in proposals:
-            messages.append(
-                Message(
-                    recipients=supervisors,
-                    kind="interview",
-                    key=f"proposal:{proposal.pk}",
-                    title=_("Interview proposed for %(unit)s: %(reason)s")
-                    % {"unit": units[item.unit_id].name, "reason": proposal.reasons[0]},
-                    url=reverse("supervision_board"),
-                )
-            )
-        plans = Plan.objects.in_bulk({plan_id for _unit, plan_id in notice_items if plan_id})
-        for (unit_id, plan_id), unit_items in notice_items.items():
-            unit = units[unit_id]
-            notice = notice_issue(
-                unit=unit,
-                plan=plans.get(plan_id),
-                items=[
-                    {
-                        "item": i.key,
-                        "task": i.task_number,
-                        "label": i.label,
-                        "title": i.title,
-                        "reason": i.reason(today),
-                        "due": i.due.isoformat(),
-                    }
-                    for i in unit_items
-                ],
-                now=now,
-            )
-            counts["supervision_notices"] += 1
-            messages.append(
-                Message(
-                    recipients=leaders[unit_id] + supervisors,
-                    kind="supervision_notice",
-                    key=f"notice:{notice.pk}",
-                    title=_("Supervision notice %(number)s to %(unit)s")
-                    % {"number": notice.doc_number, "unit": unit.name},
-                    url=notice.get_absolute_url(),
-                )
-            )
-        for notice in notify_many(messages, now=now):
-            counts[KIND_COUNTS.get(notice.kind, "notices")] += 1
+        _climb(acting, today=today, now=now, counts=counts)
     for name, value in deliver_due(now=now).items():
         counts[name] += value
     for name, value in (send_digests(now=now) or {}).items():
         counts[name] += value
     return dict(counts)
+
+
+def _climb(
+    acting: list[tuple[Item, str]], *, today: datetime.date, now: datetime.datetime, counts: Counter
+) -> None:
+    """Act on the rungs this sweep took: remind, urge (催办), issue 督办单, propose
+    interviews, and notify the people concerned."""
+    liaisons, leaders, supervisors = _people({item.unit_id for item, _kind in acting})
+    units = Unit.objects.in_bulk({item.unit_id for item, _kind in acting})
+    messages: list[Message] = []
+    # One 督办单 per unit and plan (a bulletin names the units of its plan).
+    notice_items: dict[tuple[int, int | None], list[Item]] = defaultdict(list)
+    proposals: list[tuple[Item, InterviewProposal]] = []
+    for item, kind in acting:
+        reason = item.reason(today)
+        if kind == LadderStep.Kind.REMIND:
+            messages.append(
+                Message(
+                    recipients=liaisons[item.unit_id],
+                    kind="reminder",
+                    key=item.key,
+                    title=_("Reminder: %(reason)s") % {"reason": reason},
+                    url=item.url,
+                )
+            )
+        elif kind == LadderStep.Kind.URGE:
+            messages.append(
+                Message(
+                    recipients=liaisons[item.unit_id] + leaders[item.unit_id],
+                    kind="urge",
+                    key=item.key,
+                    title=_("Urgent (催办): %(reason)s") % {"reason": reason},
+                    url=item.url,
+                )
+            )
+        elif kind == LadderStep.Kind.NOTICE:
+            notice_items[(item.unit_id, item.plan_id)].append(item)
+        elif kind == LadderStep.Kind.PROPOSE:
+            proposals.append(
+                (
+                    item,
+                    InterviewProposal(
+                        unit_id=item.unit_id, cause=item.key, reasons=[reason], created_at=now
+                    ),
+                )
+            )
+    messages += _propose_interviews(proposals, units, supervisors, counts)
+    messages += _issue_notices(
+        notice_items, units, leaders, supervisors, today=today, now=now, counts=counts
+    )
+    for notice in notify_many(messages, now=now):
+        counts[KIND_COUNTS.get(notice.kind, "notices")] += 1
+
+
+def _propose_interviews(
+    proposals: list[tuple[Item, InterviewProposal]],
+    units: dict[int, Unit],
+    supervisors: list[User],
+    counts: Counter,
+) -> list[Message]:
+    """Store the interview proposals; the supervisors' messages about them."""
+    proposals_create([proposal for _item, proposal in proposals])
+    counts["proposals"] += len(proposals)
+    return [
+        Message(
+            recipients=supervisors,
+            kind="interview",
+            key=f"proposal:{proposal.pk}",
+            title=_("Interview proposed for %(unit)s: %(reason)s")
+            % {"unit": units[item.unit_id].name, "reason": proposal.reasons[0]},
+            url=reverse("supervision_board"),
+        )
+        for item, proposal in proposals
+    ]
+
+
+def _issue_notices(
+    notice_items: dict[tuple[int, int | None], list[Item]],
+    units: dict[int, Unit],
+    leaders: dict[int, list[User]],
+    supervisors: list[User],
+    *,
+    today: datetime.date,
+    now: datetime.datetime,
+    counts: Counter,
+) -> list[Message]:
+    """Issue one 督办单 per unit and plan with its overdue items, frozen as they
+    stand; the messages to the unit's leaders and the supervisors."""
+    messages = []
+    plans = Plan.objects.in_bulk({plan_id for _unit, plan_id in notice_items if plan_id})
+    for (unit_id, plan_id), unit_items in notice_items.items():
+        unit = units[unit_id]
+        notice = notice_issue(
+            unit=unit,
+            plan=plans.get(plan_id),
+            items=[
+                {
+                    "item": i.key,
+                    "task": i.task_number,
+                    "label": i.label,
+                    "title": i.title,
+                    "reason": i.reason(today),
+                    "due": i.due.isoformat(),
+                }
+                for i in unit_items
+            ],
+            now=now,
+        )
+        counts["supervision_notices"] += 1
+        messages.append(
+            Message(
+                recipients=leaders[unit_id] + supervisors,
+                kind="supervision_notice",
+                key=f"notice:{notice.pk}",
+                title=_("Supervision notice %(number)s to %(unit)s")
+                % {"number": notice.doc_number, "unit": unit.name},
+                url=notice.get_absolute_url(),
+            )
+        )
+    return messages

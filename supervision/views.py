@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from common.http import int_param
 from departments.access import get_visible_or_404, refuse_as_missing
-from departments.models import Unit, User
+from departments.models import Unit
 from departments.permissions import may_supervise
 from supervision import services
 from supervision.forms import (
@@ -37,10 +37,13 @@ from supervision.forms import (
     UnitChoiceForm,
 )
 from supervision.models import Commitment, Interview, InterviewProposal, SupervisionNotice
+from supervision.notice_pdf import render_notice_pdf
 from supervision.selectors import (
     board,
     commitments_visible_to,
     interview_detail_queryset,
+    interview_form_initial,
+    interview_page,
     interviews_visible_to,
     may_answer,
     may_report,
@@ -162,70 +165,12 @@ def notice_answer(request: HttpRequest, pk: int) -> HttpResponse:
     return _notice_page(request, notice, form)
 
 
-def _task_titles(items: list[dict[str, Any]]) -> dict[str, str]:
-    """item key -> the title of the task it concerns, for items frozen without one.
-
-    A task's title does not change once the plan is under way, so the PDF reads
-    the same whenever it is downloaded.
-    """
-    from meetings.models import Decision
-    from workflow.models import TaskProcess
-
-    wanted: dict[str, dict[int, str]] = {"ack": {}, "completion": {}, "decision": {}}
-    for item in items:
-        kind, _sep, pk = str(item.get("item", "")).partition(":")
-        if kind in wanted and pk.isdigit() and not item.get("title"):
-            wanted[kind][int(pk)] = item["item"]
-    titles: dict[str, str] = {}
-    processes = {**wanted["ack"], **wanted["completion"]}
-    if processes:
-        for pk, title in TaskProcess.objects.filter(pk__in=list(processes)).values_list(
-            "pk", "plan_task__title"
-        ):
-            titles[processes[pk]] = title
-    if wanted["decision"]:
-        for pk, title in Decision.objects.filter(
-            pk__in=list(wanted["decision"]), task__isnull=False
-        ).values_list("pk", "task__title"):
-            titles[wanted["decision"][pk]] = title
-    return titles
-
-
-def notice_pdf_context(notice: SupervisionNotice) -> dict[str, Any]:
-    """The context of the 督办单's print template, from what was frozen at issue (the
-    items as they stood, the number, the dates), so the PDF does not change later."""
-    from documents.supervision import OverdueItem, supervision_notice_context
-
-    titles = _task_titles(notice.items)
-    issued_on = timezone.localtime(notice.issued_at).date()
-    return supervision_notice_context(
-        unit=notice.unit.name,
-        serial=notice.number,
-        items=[
-            OverdueItem(
-                task_number=item.get("task") or "—",
-                task_title=item.get("title") or titles.get(item.get("item", "")) or item["label"],
-                reason=item["reason"],
-            )
-            for item in notice.items
-        ],
-        issued_on=issued_on,
-        reply_by=notice.answer_by,
-        as_of=issued_on,
-        plan_title=notice.plan.title if notice.plan else "",
-    )
-
-
 @require_GET
 @login_required
 def notice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    from documents.pdf import render_official_pdf
-    from documents.supervision import TEMPLATE_NAME
-
     notice = _visible_notice(request, pk)
-    pdf = render_official_pdf(template_name=TEMPLATE_NAME, context=notice_pdf_context(notice))
     return FileResponse(
-        io.BytesIO(pdf),
+        io.BytesIO(render_notice_pdf(notice)),
         as_attachment=True,
         filename=f"{notice.doc_number}.pdf",
         content_type="application/pdf",
@@ -285,48 +230,6 @@ def interview_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _interview_initial(unit: Unit, proposal: InterviewProposal | None) -> dict[str, Any]:
-    leaders = User.objects.filter(unit=unit, role=User.Role.LEADER, is_active=True).order_by("pk")
-    initial: dict[str, Any] = {"interviewee": "、".join(str(person) for person in leaders)}
-    if proposal is not None:
-        initial["reason"] = "；".join(str(reason) for reason in proposal.reasons)
-    return initial
-
-
-def notify_interview(interview: Interview) -> int:
-    """Tell the unit's liaisons and leaders of the interview (kind "interview").
-
-    The notices app delivers it (deduplicated per person and day); where it is
-    not installed the interview is still scheduled and nobody is told.
-    """
-    try:
-        from notices.services import notify
-    except ImportError:
-        return 0
-    people = list(
-        User.objects.filter(
-            unit=interview.unit,
-            is_active=True,
-            role__in=[User.Role.LIAISON, User.Role.LEADER],
-        ).order_by("pk")
-    )
-    held_at = timezone.localtime(interview.held_at)
-    sent = notify(
-        recipients=people,
-        kind="interview",
-        key=f"interview:{interview.pk}",
-        title=_("Interview of %(unit)s on %(when)s at %(place)s")
-        % {
-            "unit": interview.unit.name,
-            "when": held_at.strftime("%Y-%m-%d %H:%M"),
-            "place": interview.place,
-        },
-        body=interview.reason,
-        url=interview.get_absolute_url(),
-    )
-    return len(sent or ())
-
-
 @require_http_methods(["GET", "POST"])
 @login_required
 def interview_new(request: HttpRequest) -> HttpResponse:
@@ -352,7 +255,7 @@ def interview_new(request: HttpRequest) -> HttpResponse:
     form = InterviewForm(
         request.POST if request.method == "POST" else None,
         tasks=tasks,
-        initial=_interview_initial(unit, proposal),
+        initial=interview_form_initial(unit=unit, proposal=proposal),
     )
     if form.is_bound and form.is_valid():
         fields = form.cleaned_data
@@ -370,7 +273,7 @@ def interview_new(request: HttpRequest) -> HttpResponse:
         except services.SupervisionError as exc:
             form.add_error(None, exc.message)
         else:
-            notify_interview(interview)
+            services.interview_notify(interview=interview)
             messages.success(
                 request,
                 _("The interview of %(unit)s is scheduled; its liaisons and leaders are told.")
@@ -390,25 +293,11 @@ def interview_detail(request: HttpRequest, pk: int) -> HttpResponse:
     interview = get_visible_or_404(
         request, Interview.objects.all(), interview_detail_queryset(request.user), pk=pk
     )
-    user = request.user
-    supervises = may_supervise(user)
-    commitments = list(interview.commitments.all())
-    today = timezone.localdate()
-    for commitment in commitments:
-        commitment.interview = interview  # already loaded: spares a query per row
-        commitment.can_report = may_report(user, commitment)
-        commitment.can_close = supervises and commitment.status != Commitment.Status.CLOSED
-        commitment.overdue = (
-            commitment.status == Commitment.Status.OPEN and commitment.due_on < today
-        )
+    page = interview_page(interview=interview, user=request.user)
     return render(
         request,
         "supervision/interview_detail.html",
-        {
-            "interview": interview,
-            "commitments": commitments,
-            "can_record": supervises and interview.status == Interview.Status.SCHEDULED,
-        },
+        {"interview": interview, "commitments": page.commitments, "can_record": page.can_record},
     )
 
 

@@ -1,4 +1,9 @@
-"""The lifecycle of one plan task, from dispatch to completion, as one viewflow process."""
+"""The lifecycle of one plan task, from dispatch to completion, as one viewflow process.
+
+This module is the top of the app: it imports the step views, which call
+workflow.services, and only config/urls.py imports it. Services start a process
+through the start node's viewflow reference (workflow.services.TASK_FLOW_START).
+"""
 
 from typing import Any
 
@@ -8,12 +13,11 @@ from viewflow.workflow import flow, lock
 from viewflow.workflow.activation import Activation
 
 from departments.permissions import ACT_FOR_UNIT, SIGN_FOR_UNIT, SUPERVISE_PLAN
+from plans.selectors import tasks_visible_to
 from workflow import views
 from workflow.branches import work_plan_branches
 from workflow.models import TaskProcess
 from workflow.nodes import UnitSplit, UnitView
-
-SIGN_FOR_UNIT = SIGN_FOR_UNIT
 
 
 class TaskFlow(flow.Flow):
@@ -115,8 +119,6 @@ class TaskFlow(flow.Flow):
             return True
         if obj is None:
             return False
-        from plans.selectors import tasks_visible_to
-
         return tasks_visible_to(user).filter(pk=obj.plan_task_id).exists()
 
     def has_manage_permission(self, user: Any, obj: Any = None) -> bool:

@@ -11,6 +11,7 @@ from viewflow.workflow.status import STATUS
 from departments.models import Unit, User
 from departments.permissions import may_supervise
 from plans.models import Task
+from rounds.models import UnitReport
 from workflow.models import Milestone, TaskEvent, TaskProcess, WorkPlanPart
 
 
@@ -111,8 +112,6 @@ class MyStep:
 
 def _step_subjects(process_ids: set[int]) -> dict[int, tuple[str, str]]:
     """process pk -> (what it is about, its page), two queries whatever the count."""
-    from rounds.models import UnitReport
-
     subjects = {}
     for process in TaskProcess.objects.filter(pk__in=process_ids).select_related("plan_task"):
         task = process.plan_task

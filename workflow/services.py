@@ -3,6 +3,11 @@
 Views, the dispatch command and tests call these; each records the task's
 history (TaskEvent) and the audit row in the transaction of the change, and
 the step functions finish their viewflow task last.
+
+The flow is the top of this app: workflow.flows imports the step views, which
+call these functions, so nothing here imports the flow back. Dispatching starts
+a process through the flow's start node named as viewflow itself names every
+node it stores (a Task row's flow_task), resolved by viewflow on first use.
 """
 
 import datetime
@@ -15,15 +20,21 @@ from django.http import FileResponse
 from django.utils.translation import gettext as _
 from viewflow.workflow.activation import Activation
 from viewflow.workflow.exceptions import FlowRuntimeError
+from viewflow.workflow.fields import import_task_by_ref
 from viewflow.workflow.status import PROCESS
 
 from audit.services import audit_record
 from departments.models import Unit, User
 from files.checks import UploadRefused, check_uploads
 from files.responses import attachment_response
+from indicators.services import indicators_build
 from plans.models import Plan, Task
 from workflow.models import Evidence, Milestone, TaskEvent, TaskProcess, WorkPlanPart
 from workflow.selectors import default_deadlines
+
+# TaskFlow's start node (workflow/flows.py); renaming it would strand the
+# processes already stored under this name anyway.
+TASK_FLOW_START = "workflow/flows.TaskFlow.start"
 
 
 class WorkflowError(Exception):
@@ -84,8 +95,6 @@ def task_dispatch(
     Deadlines default per task (workflow.selectors.default_deadlines); `county_branches` names the
     tasks (pks) whose county governments each get a work-plan branch.
     """
-    from workflow.flows import TaskFlow
-
     county_branches = set(county_branches)
     if not tasks:
         raise WorkflowError(_("No task was chosen."))
@@ -104,7 +113,7 @@ def task_dispatch(
             raise WorkflowError(
                 _("The deadlines of task %(number)s are out of order.") % {"number": task.number}
             )
-        process = TaskFlow.start.run(
+        process = import_task_by_ref(TASK_FLOW_START).run(
             plan_task=task,
             acknowledge_by=ack,
             complete_by=complete,
@@ -117,8 +126,6 @@ def task_dispatch(
             summary={"acknowledge_by": ack.isoformat(), "complete_by": complete.isoformat()},
         )
         started.append(process)
-    from indicators.services import indicators_build
-
     plans = {task.plan_id for task in tasks}
     starting = list(Plan.objects.filter(pk__in=plans, status=Plan.Status.IMPORTED))
     Plan.objects.filter(pk__in=[plan.pk for plan in starting]).update(status=Plan.Status.ACTIVE)

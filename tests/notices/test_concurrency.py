@@ -17,8 +17,9 @@ from django.test import TransactionTestCase
 
 from departments.models import Unit, User
 from departments.services import registry_sync
+from notices.delivery import deliver_due
 from notices.models import Delivery, Notice, UnitWebhook
-from notices.services import deliver_due, notify
+from notices.services import notify
 from tests.notices.base import NOW
 from tests.notices.robot import RobotServer
 

@@ -12,8 +12,9 @@ from django.core import mail
 from django.test import override_settings
 
 from audit.models import AuditEvent
+from notices.delivery import deliver_due
 from notices.models import Delivery, Notice, UnitWebhook
-from notices.services import deliver_due, notice_mark_read
+from notices.services import notice_mark_read
 from tests.audit_coverage import audits
 from tests.notices.base import NOW, SHANGHAI, NoticeTestCase
 from tests.notices.robot import RobotServer

@@ -7,8 +7,9 @@ from django.core import mail
 from django.test import override_settings
 
 from audit.models import AuditEvent
+from notices.delivery import deliver_due, send_digests
 from notices.models import Delivery, NoticePreference
-from notices.services import deliver_due, notice_mark_read, preference_set, send_digests
+from notices.services import notice_mark_read, preference_set
 from tests.audit_coverage import audits
 from tests.notices.base import NOW, SHANGHAI, NoticeTestCase
 
