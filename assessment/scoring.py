@@ -213,6 +213,17 @@ class UnitResult:
     rank: int = 0
     grade: str = ""
 
+    def score_fields(self) -> dict[str, Any]:
+        """What a unit's score holds, stored (assessment.models.UnitScore) or shown."""
+        return {
+            "criteria": [criterion.as_json() for criterion in self.criteria],
+            "criteria_points": self.criteria_points,
+            "adjustment_points": self.adjustment_points,
+            "total": self.total,
+            "rank": self.rank,
+            "grade": self.grade,
+        }
+
 
 def _iso(day: datetime.date | None) -> str | None:
     return day.isoformat() if day else None

@@ -36,6 +36,7 @@ from assessment.scoring import (
 )
 from departments.access import unit_scope
 from departments.models import Unit, User
+from indicators.selectors import year_results
 from plans.models import Plan, Task
 from rounds.models import ReportEvent, UnitReport
 from supervision.models import Interview, Light, LightRecord, SupervisionNotice
@@ -98,24 +99,11 @@ def _notice_reasons(items: Any) -> tuple[str, ...]:
     )
 
 
-def _indicator_results(plan: Plan, year: int) -> list[Any]:
-    # Imported here: indicators.selectors is written alongside this app, and only
-    # the indicators rule needs it.
-    from indicators.selectors import year_results
-
-    return list(year_results(plan, year))
-
-
-def year_facts(plan: Plan, year: int, as_of: datetime.date) -> YearFacts:
-    """The records the plan's year is scored from, for every unit assessed: those with
-    a report in the year's rounds or leading a task of the plan. Eight queries and
-    those of indicators.selectors.year_results, whatever the plan's size."""
-    start, end = year_bounds(year)
-    in_year = {"round__plan": plan, "round__opens_on__year": year}
-    report_rows = UnitReport.objects.filter(**in_year).values_list(
+def _report_facts(plan: Plan, year: int) -> list[ReportFact]:
+    rows = UnitReport.objects.filter(round__plan=plan, round__opens_on__year=year).values_list(
         "pk", "unit_id", "round_id", "round__period", "round__deadline", "sent_at", "late_days"
     )
-    reports = [
+    return [
         ReportFact(
             report_id=pk,
             unit_id=unit_id,
@@ -125,11 +113,22 @@ def year_facts(plan: Plan, year: int, as_of: datetime.date) -> YearFacts:
             sent_on=_local_day(sent_at),
             late_days=late_days,
         )
-        for pk, unit_id, round_id, period, deadline, sent_at, late_days in report_rows
+        for pk, unit_id, round_id, period, deadline, sent_at, late_days in rows
     ]
+
+
+def _return_facts(plan: Plan, year: int) -> list[ReturnFact]:
     # Only the bureau's returns of a task entry; a leader sending the whole report
     # back to the liaison (no task) is the unit's own business.
-    returns = [
+    rows = ReportEvent.objects.filter(
+        report__round__plan=plan,
+        report__round__opens_on__year=year,
+        action=ReportEvent.Action.RETURN,
+        task__isnull=False,
+    ).values_list(
+        "report_id", "report__unit_id", "report__round__period", "task__number", "reason", "at"
+    )
+    return [
         ReturnFact(
             report_id=report_id,
             unit_id=unit_id,
@@ -138,33 +137,19 @@ def year_facts(plan: Plan, year: int, as_of: datetime.date) -> YearFacts:
             reason=reason,
             on=timezone.localdate(at),
         )
-        for report_id, unit_id, period, number, reason, at in ReportEvent.objects.filter(
-            report__round__plan=plan,
-            report__round__opens_on__year=year,
-            action=ReportEvent.Action.RETURN,
-            task__isnull=False,
-        ).values_list(
-            "report_id", "report__unit_id", "report__round__period", "task__number", "reason", "at"
-        )
+        for report_id, unit_id, period, number, reason, at in rows
     ]
+
+
+def _task_facts(plan: Plan, year: int) -> tuple[list[TaskFact], set[int]]:
+    """The plan's tasks due in the year, and the units leading any task of the plan."""
     closes = dict(
         TaskEvent.objects.filter(process__plan_task__plan=plan, action=TaskEvent.Action.CLOSE)
         .values("process__plan_task_id")
         .annotate(last=Max("at"))
         .values_list("process__plan_task_id", "last")
     )
-    lead_units: set[int] = set()
-    tasks = []
-    for (
-        pk,
-        lead_unit_id,
-        number,
-        title,
-        complete_by,
-        status,
-        closed,
-        finished,
-    ) in Task.objects.filter(plan=plan).values_list(
+    rows = Task.objects.filter(plan=plan).values_list(
         "pk",
         "lead_unit_id",
         "number",
@@ -173,7 +158,10 @@ def year_facts(plan: Plan, year: int, as_of: datetime.date) -> YearFacts:
         "process__status",
         "process__completion_closed",
         "process__finished",
-    ):
+    )
+    lead_units: set[int] = set()
+    tasks = []
+    for pk, lead_unit_id, number, title, complete_by, status, closed, finished in rows:
         lead_units.add(lead_unit_id)
         if complete_by is None or complete_by.year != year:
             continue
@@ -191,15 +179,29 @@ def year_facts(plan: Plan, year: int, as_of: datetime.date) -> YearFacts:
                 terminated=status == PROCESS.CANCELED,
             )
         )
-    lights = [
-        LightFact(unit_id=unit_id, round_id=round_id, period=period, reasons=tuple(reasons or ()))
-        for unit_id, round_id, period, reasons in LightRecord.objects.filter(
-            **in_year, unit__isnull=False, color=Light.RED
+    return tasks, lead_units
+
+
+def _light_facts(plan: Plan, year: int) -> list[LightFact]:
+    rows = (
+        LightRecord.objects.filter(
+            round__plan=plan, round__opens_on__year=year, unit__isnull=False, color=Light.RED
         )
         .order_by("round__opens_on", "round_id")
         .values_list("unit_id", "round_id", "round__period", "reasons")
+    )
+    return [
+        LightFact(unit_id=unit_id, round_id=round_id, period=period, reasons=tuple(reasons or ()))
+        for unit_id, round_id, period, reasons in rows
     ]
-    notices = [
+
+
+def _notice_facts(plan: Plan, year: int) -> list[NoticeFact]:
+    start, end = year_bounds(year)
+    rows = SupervisionNotice.objects.filter(
+        plan=plan, issued_at__gte=start, issued_at__lt=end
+    ).values_list("pk", "unit_id", "year", "number", "issued_at", "items")
+    return [
         NoticeFact(
             notice_id=pk,
             unit_id=unit_id,
@@ -207,21 +209,16 @@ def year_facts(plan: Plan, year: int, as_of: datetime.date) -> YearFacts:
             issued_on=timezone.localdate(issued_at),
             reasons=_notice_reasons(items),
         )
-        for pk, unit_id, notice_year, number, issued_at, items in SupervisionNotice.objects.filter(
-            plan=plan, issued_at__gte=start, issued_at__lt=end
-        ).values_list("pk", "unit_id", "year", "number", "issued_at", "items")
+        for pk, unit_id, notice_year, number, issued_at, items in rows
     ]
+
+
+def _interview_facts(plan: Plan, year: int) -> list[InterviewFact]:
     # An interview has no plan: it counts for this plan when it names one of its
     # tasks, or names none (an interview of the unit as a whole).
-    interviews = [
-        InterviewFact(
-            interview_id=pk,
-            unit_id=unit_id,
-            held_on=timezone.localdate(held_at),
-            interviewee=interviewee,
-            reason=reason,
-        )
-        for pk, unit_id, held_at, interviewee, reason in Interview.objects.filter(
+    start, end = year_bounds(year)
+    rows = (
+        Interview.objects.filter(
             Q(tasks__plan=plan) | Q(tasks__isnull=True),
             status=Interview.Status.HELD,
             held_at__gte=start,
@@ -229,15 +226,41 @@ def year_facts(plan: Plan, year: int, as_of: datetime.date) -> YearFacts:
         )
         .distinct()
         .values_list("pk", "unit_id", "held_at", "interviewee", "reason")
+    )
+    return [
+        InterviewFact(
+            interview_id=pk,
+            unit_id=unit_id,
+            held_on=timezone.localdate(held_at),
+            interviewee=interviewee,
+            reason=reason,
+        )
+        for pk, unit_id, held_at, interviewee, reason in rows
     ]
-    wanted = lead_units | {report.unit_id for report in reports}
-    units = {
+
+
+def _unit_infos(unit_ids: set[int]) -> dict[int, UnitInfo]:
+    """The units assessed among ``unit_ids``: the working group's own are not."""
+    return {
         pk: UnitInfo(id=pk, name=name, sort_order=sort_order)
-        for pk, name, sort_order in Unit.objects.filter(pk__in=wanted)
+        for pk, name, sort_order in Unit.objects.filter(pk__in=unit_ids)
         .exclude(kind=Unit.Kind.GROUP)
         .values_list("pk", "name", "sort_order")
     }
-    indicators = [result for result in _indicator_results(plan, year) if result.owner_id in units]
+
+
+def year_facts(plan: Plan, year: int, as_of: datetime.date) -> YearFacts:
+    """The records the plan's year is scored from, for every unit assessed: those with
+    a report in the year's rounds or leading a task of the plan. Eight queries and
+    those of indicators.selectors.year_results, whatever the plan's size."""
+    reports = _report_facts(plan, year)
+    returns = _return_facts(plan, year)
+    tasks, lead_units = _task_facts(plan, year)
+    lights = _light_facts(plan, year)
+    notices = _notice_facts(plan, year)
+    interviews = _interview_facts(plan, year)
+    units = _unit_infos(lead_units | {report.unit_id for report in reports})
+    indicators = [result for result in year_results(plan, year) if result.owner_id in units]
     return YearFacts(
         year=year,
         as_of=as_of,
@@ -301,16 +324,7 @@ class ScoreRow:
 
 
 def _row_of_result(result: UnitResult) -> ScoreRow:
-    return ScoreRow(
-        unit_id=result.unit_id,
-        unit=result.name,
-        criteria=[c.as_json() for c in result.criteria],
-        criteria_points=result.criteria_points,
-        adjustment_points=result.adjustment_points,
-        total=result.total,
-        rank=result.rank,
-        grade=result.grade,
-    )
+    return ScoreRow(unit_id=result.unit_id, unit=result.name, **result.score_fields())
 
 
 def _row_of_score(score: UnitScore) -> ScoreRow:

@@ -8,8 +8,9 @@ that the only change to a score is an accepted objection's adjustment.
 """
 
 import datetime
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
+from typing import Protocol, TypeVar
 
 from django.conf import settings
 from django.db import transaction
@@ -56,6 +57,13 @@ WINDOW_DEFAULT_DAYS = 5
 WINDOW_MAX_DAYS = 30
 POINTS_MAX = Decimal(100)
 NOTICE_KIND = Notice.Kind.ASSESSMENT
+
+
+class _OfUnit(Protocol):
+    unit_id: int
+
+
+Item = TypeVar("Item", bound=_OfUnit)
 
 
 class AssessmentError(Exception):
@@ -106,6 +114,35 @@ def _people_of(unit_ids: list[int]) -> dict[int, list[User]]:
 
 def _unit_url(assessment: Assessment, unit_id: int) -> str:
     return reverse("assessment_unit", args=[assessment.pk, unit_id])
+
+
+def _tell_units(
+    assessment: Assessment,
+    items: Sequence[Item],
+    *,
+    event: str,
+    title_of: Callable[[Item], str],
+    now: datetime.datetime,
+    body: str = "",
+) -> list[Notice]:
+    """A notice of the assessment's ``event`` for each item (a score, an objection), to
+    the active liaisons and leaders of its unit, linking to the unit's score. Titles are
+    made in the site's language: people read them later, whatever the sender's was."""
+    people = _people_of([item.unit_id for item in items])
+    with translation.override(settings.LANGUAGE_CODE):
+        messages = [
+            Message(
+                recipients=people[item.unit_id],
+                kind=NOTICE_KIND,
+                key=f"assessment:{assessment.pk}:{event}",
+                title=title_of(item),
+                body=body,
+                url=_unit_url(assessment, item.unit_id),
+            )
+            for item in items
+            if people[item.unit_id]
+        ]
+    return notify_many(messages, now=now)
 
 
 # --- The draft ------------------------------------------------------------------
@@ -322,16 +359,7 @@ def assessment_publicise(
             _("No unit to assess: no unit reported in the year's rounds or leads a task.")
         )
     UnitScore.objects.bulk_create(
-        UnitScore(
-            assessment=assessment,
-            unit_id=result.unit_id,
-            criteria=[criterion.as_json() for criterion in result.criteria],
-            criteria_points=result.criteria_points,
-            adjustment_points=result.adjustment_points,
-            total=result.total,
-            rank=result.rank,
-            grade=result.grade,
-        )
+        UnitScore(assessment=assessment, unit_id=result.unit_id, **result.score_fields())
         for result in results
     )
     assessment.status = Assessment.Status.PUBLICITY
@@ -342,32 +370,27 @@ def assessment_publicise(
     assessment.save(
         update_fields=["status", "as_of", "publicised_at", "publicised_by", "objections_until"]
     )
-    people = _people_of([result.unit_id for result in results])
     until = assessment.last_objection_day.isoformat()
-    with translation.override(settings.LANGUAGE_CODE):
-        messages = [
-            Message(
-                recipients=people[result.unit_id],
-                kind=NOTICE_KIND,
-                key=f"assessment:{assessment.pk}:publicity",
-                title=_(
-                    "%(year)d assessment under publicity: %(unit)s scored %(total)s, rank "
-                    "%(rank)d, %(grade)s. Objections until %(until)s."
-                )
-                % {
-                    "year": assessment.year,
-                    "unit": result.name,
-                    "total": text(result.total),
-                    "rank": result.rank,
-                    "grade": grade_label(result.grade),
-                    "until": until,
-                },
-                url=_unit_url(assessment, result.unit_id),
+    sent = _tell_units(
+        assessment,
+        results,
+        event="publicity",
+        title_of=lambda result: (
+            _(
+                "%(year)d assessment under publicity: %(unit)s scored %(total)s, rank "
+                "%(rank)d, %(grade)s. Objections until %(until)s."
             )
-            for result in results
-            if people[result.unit_id]
-        ]
-    sent = notify_many(messages, now=now)
+            % {
+                "year": assessment.year,
+                "unit": result.name,
+                "total": text(result.total),
+                "rank": result.rank,
+                "grade": grade_label(result.grade),
+                "until": until,
+            }
+        ),
+        now=now,
+    )
     audit_record(
         action="assessment.publicise",
         by=by,
@@ -462,6 +485,24 @@ def _rescore(assessment: Assessment) -> None:
     )
 
 
+def _answer_points(accept: bool, points: object, reason: str) -> tuple[Decimal, str]:
+    """An answer's change of points and its reason, checked: none (0) when no points
+    are given; only an accepted objection changes them."""
+    if points in (None, ""):
+        return ZERO, reason
+    if not accept:
+        raise AssessmentError(_("Only an accepted objection changes the points."))
+    value = _points(
+        points,
+        _("Give the change of points from -100 to 100, with at most two decimals."),
+        low=-POINTS_MAX,
+        high=POINTS_MAX,
+    )
+    if value == ZERO:
+        raise AssessmentError(_("A change of 0 points changes nothing: leave it empty."))
+    return value, _text(reason, _("Give the reason for the change of points."))
+
+
 @transaction.atomic
 def objection_answer(
     *,
@@ -484,20 +525,7 @@ def objection_answer(
     if objection.status != Objection.Status.OPEN:
         raise AssessmentError(_("This objection has already been answered."))
     reply = _text(reply, _("Write the reply to the unit."))
-    has_points = points not in (None, "")
-    value = ZERO
-    if has_points:
-        if not accept:
-            raise AssessmentError(_("Only an accepted objection changes the points."))
-        value = _points(
-            points,
-            _("Give the change of points from -100 to 100, with at most two decimals."),
-            low=-POINTS_MAX,
-            high=POINTS_MAX,
-        )
-        if value == ZERO:
-            raise AssessmentError(_("A change of 0 points changes nothing: leave it empty."))
-        points_reason = _text(points_reason, _("Give the reason for the change of points."))
+    value, points_reason = _answer_points(accept, points, points_reason)
     objection.status = Objection.Status.ACCEPTED if accept else Objection.Status.REJECTED
     objection.reply = reply
     objection.answered_by = by
@@ -513,25 +541,20 @@ def objection_answer(
             created_by=by,
         )
         _rescore(assessment)
-    people = _people_of([objection.unit_id])[objection.unit_id]
-    with translation.override(settings.LANGUAGE_CODE):
-        title = (
-            _("Your objection to the %(year)d assessment is accepted.")
-            if accept
-            else _("Your objection to the %(year)d assessment is rejected.")
-        ) % {"year": assessment.year}
-    notify_many(
-        [
-            Message(
-                recipients=people,
-                kind=NOTICE_KIND,
-                key=f"assessment:{assessment.pk}:answer:{objection.pk}",
-                title=title,
-                body=reply,
-                url=_unit_url(assessment, objection.unit_id),
+    _tell_units(
+        assessment,
+        [objection],
+        event=f"answer:{objection.pk}",
+        title_of=lambda _objection: (
+            (
+                _("Your objection to the %(year)d assessment is accepted.")
+                if accept
+                else _("Your objection to the %(year)d assessment is rejected.")
             )
-        ],
+            % {"year": assessment.year}
+        ),
         now=now,
+        body=reply,
     )
     audit_record(
         action="assessment.objection_accept" if accept else "assessment.objection_reject",
@@ -576,30 +599,22 @@ def assessment_publish(*, assessment: Assessment, by: User, now: datetime.dateti
     assessment.published_by = by
     assessment.save(update_fields=["number", "status", "published_at", "published_by"])
     scores = list(assessment.scores.select_related("unit"))
-    people = _people_of([score.unit_id for score in scores])
-    with translation.override(settings.LANGUAGE_CODE):
-        messages = [
-            Message(
-                recipients=people[score.unit_id],
-                kind=NOTICE_KIND,
-                key=f"assessment:{assessment.pk}:published",
-                title=_(
-                    "%(year)d assessment published: %(unit)s scored %(total)s, rank %(rank)d, "
-                    "%(grade)s."
-                )
-                % {
-                    "year": assessment.year,
-                    "unit": score.unit.name,
-                    "total": text(score.total),
-                    "rank": score.rank,
-                    "grade": grade_label(score.grade),
-                },
-                url=_unit_url(assessment, score.unit_id),
-            )
-            for score in scores
-            if people[score.unit_id]
-        ]
-    sent = notify_many(messages, now=now)
+    sent = _tell_units(
+        assessment,
+        scores,
+        event="published",
+        title_of=lambda score: (
+            _("%(year)d assessment published: %(unit)s scored %(total)s, rank %(rank)d, %(grade)s.")
+            % {
+                "year": assessment.year,
+                "unit": score.unit.name,
+                "total": text(score.total),
+                "rank": score.rank,
+                "grade": grade_label(score.grade),
+            }
+        ),
+        now=now,
+    )
     audit_record(
         action="assessment.publish",
         by=by,

@@ -8,6 +8,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from audit.models import AuditEvent
+from operations.upgrade import RENAMED_APPS
 
 
 def _start_of_day(day: date) -> datetime:
@@ -37,13 +38,25 @@ def audit_events_filtered(*, data: Mapping[str, Any]) -> QuerySet[AuditEvent]:
         events = events.filter(action=action)
     if obj := data.get("object"):
         # An id is matched whole: "12" must not find rows about objects 112 or 120.
-        events = events.filter(
-            Q(object_type__icontains=obj) | Q(object_id=obj) | Q(object_repr__icontains=obj)
-        )
+        types = Q()
+        for label in object_type_labels(obj):
+            types |= Q(object_type__icontains=label)
+        events = events.filter(types | Q(object_id=obj) | Q(object_repr__icontains=obj))
     if outcome := data.get("outcome"):
         events = events.filter(outcome=outcome)
     # id follows the hash chain, so it is the order in which rows were written.
     return events.order_by("-id")
+
+
+def object_type_labels(text: str) -> list[str]:
+    """What to look for in ``object_type`` for ``text``: rows written before an
+    app was renamed keep the old label (the trail is never rewritten), so a
+    search for ``plans.Task`` also finds ``ledger.Task``."""
+    labels = [text]
+    for old, new, _marker in RENAMED_APPS:
+        if text.lower().startswith(f"{new}."):
+            labels.append(old + text[len(new) :])
+    return labels
 
 
 def audit_unit_names() -> list[str]:

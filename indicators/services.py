@@ -232,6 +232,71 @@ def indicator_update(
     return indicator
 
 
+def _refuse_unless_liaison_now(by: User, round: Round, indicators: list[Indicator]) -> None:
+    """Someone other than a supervisor reports only as the liaison of the indicators'
+    owner unit, and only in the plan's current round."""
+    if by.role != User.Role.LIAISON:
+        raise IndicatorError(_("Only the owner unit's liaison can report its indicators."))
+    scope = unit_scope(by) or []
+    if any(i.owner_id not in scope for i in indicators):
+        raise IndicatorError(_("Only the owner unit's liaison can report its indicators."))
+    latest = current_round(round.plan)
+    if latest is None or latest.pk != round.pk:
+        raise IndicatorError(
+            _(
+                "Values are reported in the current round; ask the working group "
+                "to correct an earlier one."
+            )
+        )
+
+
+def _reported_value(
+    indicator: Indicator, text: str | Decimal | None, note: str | None
+) -> tuple[Decimal | None, str]:
+    """A reported value (None: remove it) and its note, checked."""
+    value = _number(text, indicator.name)
+    if value is not None and value < 0:
+        raise IndicatorError(_("%(indicator)s cannot be negative.") % {"indicator": indicator.name})
+    if value is not None and indicator.unit_of_measure == "%" and value > 100:
+        raise IndicatorError(
+            _("%(indicator)s is a percentage between 0 and 100.") % {"indicator": indicator.name}
+        )
+    if value is not None and indicator.owner_id is None:
+        raise IndicatorError(
+            _("Name the unit that reports %(indicator)s first.") % {"indicator": indicator.name}
+        )
+    note = (note or "").strip()
+    if len(note) > NOTE_MAX:
+        raise IndicatorError(_("The note is longer than %(max)d characters.") % {"max": NOTE_MAX})
+    return value, note
+
+
+def _store_values(
+    round: Round,
+    by: User,
+    indicators: dict[int, Indicator],
+    cleaned: dict[int, tuple[Decimal | None, str]],
+) -> list[IndicatorValue]:
+    stored = []
+    for pk, (value, note) in cleaned.items():
+        indicator = indicators[pk]
+        if value is None:
+            IndicatorValue.objects.filter(indicator=indicator, round=round).delete()
+            continue
+        record, _created = IndicatorValue.objects.update_or_create(
+            indicator=indicator,
+            round=round,
+            defaults={
+                "value": value,
+                "note": note,
+                "unit_id": indicator.owner_id,
+                "reported_by": by,
+            },
+        )
+        stored.append(record)
+    return stored
+
+
 @transaction.atomic
 def indicator_values_report(
     *,
@@ -260,60 +325,12 @@ def indicator_values_report(
     if any(i.task_id is not None for i in indicators.values()):
         raise IndicatorError(_("A task's indicators are reported in the lead unit's report entry."))
     if not supervisor:
-        if by.role != User.Role.LIAISON:
-            raise IndicatorError(_("Only the owner unit's liaison can report its indicators."))
-        scope = unit_scope(by) or []
-        if any(i.owner_id not in scope for i in indicators.values()):
-            raise IndicatorError(_("Only the owner unit's liaison can report its indicators."))
-        latest = current_round(round.plan)
-        if latest is None or latest.pk != round.pk:
-            raise IndicatorError(
-                _(
-                    "Values are reported in the current round; ask the working group "
-                    "to correct an earlier one."
-                )
-            )
+        _refuse_unless_liaison_now(by, round, list(indicators.values()))
     notes = notes or {}
-    cleaned: dict[int, tuple[Decimal | None, str]] = {}
-    for pk, text in values.items():
-        indicator = indicators[pk]
-        value = _number(text, indicator.name)
-        if value is not None and value < 0:
-            raise IndicatorError(
-                _("%(indicator)s cannot be negative.") % {"indicator": indicator.name}
-            )
-        if value is not None and indicator.unit_of_measure == "%" and value > 100:
-            raise IndicatorError(
-                _("%(indicator)s is a percentage between 0 and 100.")
-                % {"indicator": indicator.name}
-            )
-        if value is not None and indicator.owner_id is None:
-            raise IndicatorError(
-                _("Name the unit that reports %(indicator)s first.") % {"indicator": indicator.name}
-            )
-        note = (notes.get(pk) or "").strip()
-        if len(note) > NOTE_MAX:
-            raise IndicatorError(
-                _("The note is longer than %(max)d characters.") % {"max": NOTE_MAX}
-            )
-        cleaned[pk] = (value, note)
-    stored = []
-    for pk, (value, note) in cleaned.items():
-        indicator = indicators[pk]
-        if value is None:
-            IndicatorValue.objects.filter(indicator=indicator, round=round).delete()
-            continue
-        record, _created = IndicatorValue.objects.update_or_create(
-            indicator=indicator,
-            round=round,
-            defaults={
-                "value": value,
-                "note": note,
-                "unit_id": indicator.owner_id,
-                "reported_by": by,
-            },
-        )
-        stored.append(record)
+    cleaned = {
+        pk: _reported_value(indicators[pk], text, notes.get(pk)) for pk, text in values.items()
+    }
+    stored = _store_values(round, by, indicators, cleaned)
     audit_record(
         action="indicator.report",
         by=by,

@@ -289,7 +289,6 @@ class Seeder:
         *,
         newest: bool,
     ) -> dict[str, int]:
-        rng = self.rng
         rnd = Round.objects.create(
             plan=plan,
             period=label,
@@ -308,6 +307,26 @@ class Seeder:
             for unit_id, is_lead in links[task.pk]:
                 by_unit.setdefault(unit_id, []).append((task.pk, is_lead))
         reports = self.reports(rnd, sorted(by_unit), newest=newest)
+        entries = self.entries(reports, by_unit, newest=newest)
+        values, files = self.values_and_files(plan, entries)
+        return {
+            "reports": len(reports),
+            "entries": len(entries),
+            "rows": sum(1 for e in entries if e.is_lead),
+            "values": len(values),
+            "files": len(files),
+        }
+
+    def entries(
+        self,
+        reports: list[UnitReport],
+        by_unit: dict[int, list[tuple[int, bool]]],
+        *,
+        newest: bool,
+    ) -> list[Entry]:
+        """Every report's entries: approved in the older rounds, about half of them
+        filled in (as drafts) in the newest."""
+        rng = self.rng
         entry_status = Entry.Status.DRAFT if newest else Entry.Status.APPROVED
         entries = []
         for report in reports:
@@ -328,7 +347,13 @@ class Seeder:
                         times_returned=1 if not newest and rng.random() < 0.05 else 0,
                     )
                 )
-        entries = Entry.objects.bulk_create(entries, batch_size=BATCH)
+        return Entry.objects.bulk_create(entries, batch_size=BATCH)
+
+    def values_and_files(
+        self, plan: Plan, entries: list[Entry]
+    ) -> tuple[list[TargetValue], list[ReportFile]]:
+        """The target values of the lead entries filled in, and evidence for some of them."""
+        rng = self.rng
         targets: dict[int, list[TaskTarget]] = {}
         for target in TaskTarget.objects.filter(task__plan=plan).only("id", "task_id", "value"):
             targets.setdefault(target.task_id, []).append(target)
@@ -356,13 +381,7 @@ class Seeder:
                 )
         TargetValue.objects.bulk_create(values, batch_size=BATCH)
         ReportFile.objects.bulk_create(files, batch_size=BATCH)
-        return {
-            "reports": len(reports),
-            "entries": len(entries),
-            "rows": sum(1 for e in entries if e.is_lead),
-            "values": len(values),
-            "files": len(files),
-        }
+        return values, files
 
     def reports(self, rnd: Round, unit_ids: list[int], *, newest: bool) -> list[UnitReport]:
         units = Unit.objects.in_bulk(unit_ids)
