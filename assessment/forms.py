@@ -7,8 +7,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from assessment.models import SHARE_RULES, Assessment, Criterion
-from assessment.services import TEXT_MAX, WINDOW_DEFAULT_DAYS, WINDOW_MAX_DAYS
+from assessment.services import WINDOW_DEFAULT_DAYS, WINDOW_MAX_DAYS
 from assessment.wording import rule_label
+from common.text import TEXT_MAX
 
 _POINTS = {"max_digits": 6, "decimal_places": 2}
 

@@ -42,6 +42,7 @@ from assessment.scoring import points as round_points
 from assessment.selectors import adjustments_by_unit, compute, scheme_of
 from assessment.wording import grade_label
 from audit.services import audit_record
+from common.text import checked_text
 from departments.models import Unit, User
 from departments.permissions import ACT_FOR_UNIT, require_supervisor
 from documents.numbering import next_number
@@ -50,7 +51,6 @@ from notices.services import Message, notify_many
 from plans.models import Plan, Task
 from rounds.models import UnitReport
 
-TEXT_MAX = 4000
 TITLE_MAX = Assessment._meta.get_field("title").max_length
 YEAR_MIN, YEAR_MAX = 2000, 2100
 WINDOW_DEFAULT_DAYS = 5
@@ -73,12 +73,7 @@ class AssessmentError(Exception):
 
 
 def _text(value: str, message: str) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise AssessmentError(message)
-    if len(value) > TEXT_MAX:
-        raise AssessmentError(_("The text is longer than %(max)d characters.") % {"max": TEXT_MAX})
-    return value
+    return checked_text(value, error=AssessmentError, required=message)
 
 
 def _points(value: object, message: str, *, low: Decimal, high: Decimal) -> Decimal:

@@ -20,6 +20,7 @@ from bulletins.content import gather, json_ready
 from bulletins.models import Bulletin, BulletinReceipt
 from bulletins.render import fields_of, render_pdf
 from bulletins.selectors import recipients_of
+from common.text import checked_text
 from departments.models import Unit, User
 from departments.permissions import require_supervisor
 from documents.numbering import next_number
@@ -29,7 +30,6 @@ from notices.services import notify
 from plans.models import Plan
 from rounds.models import Entry, Round
 
-TEXT_MAX = 4000
 PICKS_MAX = 20
 DEFAULT_OPENING = (
     "为推动质量强市建设各项任务落实，工作专班对{period}各责任单位工作推进情况进行了调度，"
@@ -48,10 +48,7 @@ class BulletinError(Exception):
 
 
 def _text(value: str) -> str:
-    value = (value or "").strip()
-    if len(value) > TEXT_MAX:
-        raise BulletinError(_("The text is longer than %(max)d characters.") % {"max": TEXT_MAX})
-    return value
+    return checked_text(value, error=BulletinError)
 
 
 def _series_name(plan: Plan) -> str:

@@ -3,9 +3,9 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from common.text import TEXT_MAX
 from departments.models import Unit
 from plans.models import Task
-from supervision.services import TEXT_MAX
 
 _DATE_WIDGET = {"attrs": {"type": "date"}, "format": "%Y-%m-%d"}
 _DATETIME_WIDGET = {"attrs": {"type": "datetime-local"}, "format": "%Y-%m-%dT%H:%M"}

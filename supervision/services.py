@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import audit_record
+from common.text import checked_text
 from departments.models import Unit, User
 from departments.permissions import ACT_FOR_UNIT, require_supervisor
 from documents.numbering import next_number
@@ -24,8 +25,6 @@ from supervision.models import (
     SupervisionNotice,
 )
 
-TEXT_MAX = 4000
-
 
 class SupervisionError(Exception):
     def __init__(self, message: str) -> None:
@@ -34,12 +33,7 @@ class SupervisionError(Exception):
 
 
 def _text(value: str, message: str) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise SupervisionError(message)
-    if len(value) > TEXT_MAX:
-        raise SupervisionError(_("The text is longer than %(max)d characters.") % {"max": TEXT_MAX})
-    return value
+    return checked_text(value, error=SupervisionError, required=message)
 
 
 @transaction.atomic

@@ -6,7 +6,9 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-spec = importlib.util.spec_from_file_location("import_cycles", ROOT / "scripts" / "import_cycles.py")
+spec = importlib.util.spec_from_file_location(
+    "import_cycles", ROOT / "scripts" / "import_cycles.py"
+)
 import_cycles = importlib.util.module_from_spec(spec)
 sys.modules["import_cycles"] = import_cycles
 spec.loader.exec_module(import_cycles)
