@@ -28,6 +28,10 @@ class DefaultLanguageMiddleware:
     an English-language browser in a government office would then get an
     English UI nobody asked for. Here only the language cookie, set by the
     language switch, overrides the default.
+
+    The language holds for the request only: the thread goes on to serve other
+    people's requests (and, under the test runner, other tests), and code run
+    outside a request there must not inherit the last visitor's choice.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -37,9 +41,9 @@ class DefaultLanguageMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
         language = chosen if chosen in self.supported else settings.LANGUAGE_CODE
-        translation.activate(language)
         request.LANGUAGE_CODE = language
-        response = self.get_response(request)
+        with translation.override(language):
+            response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         return response
 

@@ -1,6 +1,9 @@
 import os
+from pathlib import Path
 
 import pytest
+
+from tests.audit_coverage import COVERED, missing_audits
 
 # Playwright's sync API runs an event loop in the test thread; Django's guard
 # against ORM calls from async code would then refuse the test's own queries.
@@ -46,3 +49,51 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         for nodeid in _skipped_postgres_tests:
             print(f"  {nodeid}")
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    _check_audit_coverage(session)
+
+
+# What the xdist workers' `audited` blocks covered, gathered on the controller.
+_covered_by_workers: set[str] = set()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: object, error: object) -> None:
+    output = getattr(node, "workeroutput", {})
+    _covered_by_workers.update(output.get("audit_covered", ()))
+
+
+def _whole_suite_selected(config: pytest.Config) -> bool:
+    """Whether the run selected every test, so a function nobody covered is
+    a gap and not a test left out; AUDIT_COVERAGE=1 or 0 decides instead."""
+    forced = os.environ.get("AUDIT_COVERAGE")
+    if forced is not None:
+        return forced == "1"
+    narrowing = ("keyword", "markexpr", "deselect", "lf", "ignore", "ignore_glob")
+    not_running = ("collectonly", "setuponly", "setupplan")
+    if any(config.getoption(name, None) for name in (*narrowing, *not_running)):
+        return False
+    whole = {Path(__file__).parent.resolve(), config.rootpath.resolve()}
+    return all((config.invocation_params.dir / arg).resolve() in whole for arg in config.args)
+
+
+def _check_audit_coverage(session: pytest.Session) -> None:
+    config = session.config
+    workeroutput = getattr(config, "workeroutput", None)
+    if workeroutput is not None:  # an xdist worker: the controller checks the union
+        workeroutput["audit_covered"] = sorted(COVERED)
+        return
+    stopped_early = session.shouldstop or session.shouldfail
+    if stopped_early or session.exitstatus not in (0, 1) or not _whole_suite_selected(config):
+        return
+    missing = missing_audits(COVERED | _covered_by_workers)
+    if not missing:
+        return
+    print(
+        "\nAudit coverage: these functions change state but no test saw them write their "
+        "audit row; check it with `with audited(function, action=...)` "
+        "(tests/audit_coverage.py), or list one that writes none by design in NOT_AUDITED "
+        "with the reason:"
+    )
+    for name in missing:
+        print(f"  {name}")
+    session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -12,7 +12,7 @@ from assessment.models import Adjustment, Assessment, Criterion, Grade, Objectio
 from audit.models import AuditEvent
 from notices.models import Notice
 from tests.assessment.base import YEAR, YearTestCase, at, day
-from tests.audit_coverage import audits
+from tests.audit_coverage import audited
 
 DEFAULT_WEIGHTS = {
     Rule.ON_TIME: ("25", "0"),
@@ -48,9 +48,14 @@ class DraftTests(YearTestCase):
         self.assertEqual(raised.exception.message, message)
         self.assertEqual(AuditEvent.objects.count(), before)
 
-    @audits(services.assessment_create)
     def test_a_supervisor_starts_a_year_with_the_default_scheme(self) -> None:
-        assessment = self.create()
+        with audited(
+            services.assessment_create,
+            action="assessment.create",
+            by=self.supervisor,
+            summary={"plan": self.plan.doc_number, "year": YEAR},
+        ):
+            assessment = self.create()
         self.assertEqual(assessment.status, Assessment.Status.DRAFT)
         self.assertEqual(assessment.title, "关于2026年度质量强市建设工作考核结果的通报")
         criteria = {c.rule: (c.weight, c.deduction) for c in assessment.criteria.all()}
@@ -86,11 +91,17 @@ class DraftTests(YearTestCase):
         )
         self.assertEqual(Assessment.objects.count(), 1)
 
-    @audits(services.assessment_scheme_update)
     def test_the_scheme_is_changed_while_it_is_a_draft(self) -> None:
         assessment = self.create()
         weights = {**DEFAULT_WEIGHTS, Rule.ON_TIME: ("30", "0"), Rule.INTERVIEWS: ("0", "3")}
-        self.update(assessment, criteria=weights, grades=("95", "85", "65.5"), title="关于考核")
+        with audited(
+            services.assessment_scheme_update,
+            action="assessment.scheme_update",
+            by=self.supervisor,
+            obj=assessment,
+            summary={"grades": ["95", "85", "65.5"]},
+        ):
+            self.update(assessment, criteria=weights, grades=("95", "85", "65.5"), title="关于考核")
         assessment.refresh_from_db()
         on_time = assessment.criteria.get(rule=Rule.ON_TIME)
         self.assertEqual(on_time.weight, Decimal(30))
@@ -123,22 +134,35 @@ class DraftTests(YearTestCase):
         assessment.refresh_from_db()
         self.assertEqual(assessment.excellent_from, Decimal(90))
 
-    @audits(services.adjustment_add, services.adjustment_remove)
     def test_manual_items_are_added_and_removed_with_a_reason(self) -> None:
         assessment = self.create()
-        adjustment = services.adjustment_add(
-            assessment=assessment,
+        with audited(
+            services.adjustment_add,
+            action="assessment.adjustment_add",
             by=self.supervisor,
-            unit=self.keji,
-            points="2",
-            reason="获评省级质量标杆单位。",
-        )
+            obj=assessment,
+            summary={"unit": "市科技局", "points": "2"},
+        ):
+            adjustment = services.adjustment_add(
+                assessment=assessment,
+                by=self.supervisor,
+                unit=self.keji,
+                points="2",
+                reason="获评省级质量标杆单位。",
+            )
         self.assertEqual(adjustment.points, Decimal(2))
         (row,) = audit_rows("assessment.adjustment_add")
         self.assertEqual(
             row.summary, {"unit": "市科技局", "points": "2", "reason": "获评省级质量标杆单位。"}
         )
-        services.adjustment_remove(adjustment=adjustment, by=self.supervisor)
+        with audited(
+            services.adjustment_remove,
+            action="assessment.adjustment_remove",
+            by=self.supervisor,
+            obj=assessment,
+            summary={"points": "2"},
+        ):
+            services.adjustment_remove(adjustment=adjustment, by=self.supervisor)
         self.assertFalse(Adjustment.objects.exists())
         (row,) = audit_rows("assessment.adjustment_remove")
         self.assertEqual(row.summary["points"], "2")
@@ -168,13 +192,19 @@ class DraftTests(YearTestCase):
 
 
 class PublicityTests(YearTestCase):
-    @audits(services.assessment_publicise)
     def test_publicising_stores_the_scores_and_tells_the_units(self) -> None:
         assessment = self.create()
         services.adjustment_add(
             assessment=assessment, by=self.supervisor, unit=self.keji, points="2", reason="表彰。"
         )
-        assessment = self.publicise(assessment)
+        with audited(
+            services.assessment_publicise,
+            action="assessment.publicise",
+            by=self.supervisor,
+            obj=assessment,
+            summary={"objections_until": "2027-01-14"},
+        ):
+            assessment = self.publicise(assessment)
         self.assertEqual(assessment.status, Assessment.Status.PUBLICITY)
         self.assertEqual(assessment.as_of, datetime.date(2027, 1, 10))
         self.assertEqual(assessment.last_objection_day, datetime.date(2027, 1, 14))
@@ -247,11 +277,16 @@ class PublicityTests(YearTestCase):
 
 
 class ObjectionTests(YearTestCase):
-    @audits(services.objection_file)
     def test_a_unit_objects_inside_the_window(self) -> None:
         assessment = self.publicise()
         self.at(datetime.timedelta(days=4, hours=14))  # 2027-01-14 23:00, the last day
-        objection = self.object(assessment)
+        with audited(
+            services.objection_file,
+            action="assessment.objection_file",
+            by=self.lead_liaison,
+            summary={"unit": "市工业和信息化局"},
+        ):
+            objection = self.object(assessment)
         self.assertEqual(objection.unit, self.gongxin)
         self.assertEqual(objection.status, Objection.Status.OPEN)
         (row,) = audit_rows("assessment.objection_file")
@@ -293,20 +328,25 @@ class ObjectionTests(YearTestCase):
             "Only the liaisons and leaders of an assessed unit can object.",
         )
 
-    @audits(services.objection_answer)
     def test_an_accepted_objection_adjusts_the_score_and_the_ranking(self) -> None:
         assessment = self.publicise()
         objection = self.object(assessment)
         rank_before = self.score(assessment, self.gongxin).rank
-        services.objection_answer(
-            objection=objection,
+        with audited(
+            services.objection_answer,
+            action="assessment.objection_accept",
             by=self.supervisor,
-            accept=True,
-            reply="经核实，任务8已按期办结，予以更正。",
-            points="40",
-            points_reason="任务8按期办结，任务完成项补计10分；复核更正。",
-            now=timezone.now(),
-        )
+            summary={"points": "40"},
+        ):
+            services.objection_answer(
+                objection=objection,
+                by=self.supervisor,
+                accept=True,
+                reply="经核实，任务8已按期办结，予以更正。",
+                points="40",
+                points_reason="任务8按期办结，任务完成项补计10分；复核更正。",
+                now=timezone.now(),
+            )
         objection.refresh_from_db()
         self.assertEqual(objection.status, Objection.Status.ACCEPTED)
         adjustment = Adjustment.objects.get(objection=objection)
@@ -382,14 +422,20 @@ class PublicationTests(YearTestCase):
         )
         self.assertIsNone(Assessment.objects.get().number)
 
-    @audits(services.assessment_publish)
     def test_once_published_everything_is_final(self) -> None:
         assessment = self.publicise()
         objection = self.object(assessment)
         services.objection_answer(
             objection=objection, by=self.supervisor, accept=False, reply="维持。", now=WINDOW_CLOSED
         )
-        assessment = self.publish(assessment, WINDOW_CLOSED)
+        with audited(
+            services.assessment_publish,
+            action="assessment.publish",
+            by=self.supervisor,
+            obj=assessment,
+            summary={"number": "考核〔2027〕1号"},
+        ):
+            assessment = self.publish(assessment, WINDOW_CLOSED)
         self.assertEqual(assessment.status, Assessment.Status.PUBLISHED)
         self.assertEqual(assessment.doc_number, "考核〔2027〕1号")
         (row,) = audit_rows("assessment.publish")

@@ -17,7 +17,7 @@ from audit.services import audit_record
 from audit.views import audit_export, auditor_required
 from departments.models import Unit, User
 from departments.services import registry_sync
-from tests.audit_coverage import audits
+from tests.audit_coverage import audited
 from tests.base import make_person
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -186,13 +186,22 @@ class AuditPageTests(TestCase):
         response = self.client.get(reverse("audit_events"), {"action": "plan.import", "page": 2})
         self.assertEqual(len(events_shown(response.content.decode())), 1)
 
-    @audits(auditor_required)
     def test_people_other_than_auditors_get_403_and_the_attempt_is_recorded(self) -> None:
         for person in (self.liaison, self.supervisor, self.admin):
             for url in (reverse("audit_events"), reverse("audit_export")):
                 with self.subTest(person=person.username, url=url):
                     self.client.force_login(person)
-                    response = self.client.get(url, REMOTE_ADDR="10.9.8.7")
+                    with audited(
+                        auditor_required,
+                        action="access.denied",
+                        by=person,
+                        obj=None,
+                        outcome=AuditEvent.Outcome.DENIED,
+                        client_ip="10.9.8.7",
+                        summary={"path": url},
+                        count=1,
+                    ):
+                        response = self.client.get(url, REMOTE_ADDR="10.9.8.7")
                     self.assertEqual(response.status_code, 403)
                     event = AuditEvent.objects.order_by("-id").first()
                     self.assertEqual(event.action, "access.denied")
@@ -239,9 +248,15 @@ class AuditPageTests(TestCase):
         self.assertEqual(sheet["A2"].number_format, "yyyy-mm-dd hh:mm:ss")
         self.assertEqual(sheet["K2"].value, '{"period":"2025-03"}')
 
-    @audits(audit_export)
     def test_exporting_is_recorded_with_the_filters_and_the_row_count(self) -> None:
-        self.export(date_from="2025-03-10", date_to="2025-03-10", outcome="failed")
+        with audited(
+            audit_export,
+            action="audit.export",
+            by=self.auditor,
+            outcome=AuditEvent.Outcome.OK,
+            summary={"rows": 1},
+        ):
+            self.export(date_from="2025-03-10", date_to="2025-03-10", outcome="failed")
         event = AuditEvent.objects.order_by("-id").first()
         self.assertEqual(event.action, "audit.export")
         self.assertEqual(event.user, self.auditor)

@@ -11,7 +11,7 @@ from bulletins import services
 from bulletins.models import Bulletin, BulletinReceipt
 from notices.models import Notice
 from rounds.models import Entry
-from tests.audit_coverage import audits
+from tests.audit_coverage import audited
 from tests.bulletins.base import TODAY, RoundTestCase, at
 
 MEDIA = tempfile.mkdtemp(prefix="bulletin-tests-")
@@ -49,14 +49,28 @@ class BulletinServiceTests(RoundTestCase):
     def issue(self, bulletin: Bulletin) -> Bulletin:
         return services.bulletin_issue(bulletin=bulletin, by=self.supervisor, now=at(TODAY))
 
-    @audits(services.bulletin_draft, services.bulletin_update)
     def test_a_draft_is_started_and_edited_by_a_supervisor(self) -> None:
-        bulletin = self.draft()
+        with audited(
+            services.bulletin_draft,
+            action="bulletin.draft",
+            by=self.supervisor,
+            summary={"plan": self.plan.doc_number, "round": "2026年第一季度"},
+            count=1,
+        ):
+            bulletin = self.draft()
         self.assertEqual(bulletin.status, Bulletin.Status.DRAFT)
         self.assertIsNone(bulletin.number)
         self.assertIn("2026年第一季度", bulletin.opening)
         self.assertIn(self.gongxin, bulletin.units.all())
-        bulletin = self.edit(bulletin, opening="现将一季度情况通报如下：")
+        with audited(
+            services.bulletin_update,
+            action="bulletin.update",
+            by=self.supervisor,
+            obj=bulletin,
+            summary={"picks": [self.entry(4).pk]},
+            count=1,
+        ):
+            bulletin = self.edit(bulletin, opening="现将一季度情况通报如下：")
         bulletin.refresh_from_db()
         self.assertEqual(bulletin.opening, "现将一季度情况通报如下：")
         self.assertEqual(
@@ -100,9 +114,17 @@ class BulletinServiceTests(RoundTestCase):
         bulletin.refresh_from_db()
         self.assertEqual(bulletin.picks, [])
 
-    @audits(services.bulletin_issue)
     def test_issuing_numbers_freezes_and_notifies(self) -> None:
-        bulletin = self.issue(self.edit(self.draft()))
+        edited = self.edit(self.draft())
+        with audited(
+            services.bulletin_issue,
+            action="bulletin.issue",
+            by=self.supervisor,
+            obj=edited,
+            summary={"number": 1},
+            count=1,
+        ):
+            bulletin = self.issue(edited)
         bulletin.refresh_from_db()
         self.assertEqual((bulletin.status, bulletin.year, bulletin.number), ("issued", 2026, 1))
         self.assertEqual(bulletin.number_text, "第1期")
@@ -139,10 +161,16 @@ class BulletinServiceTests(RoundTestCase):
         with self.assertRaises(services.BulletinError):
             self.edit(bulletin, opening="改")
 
-    @audits(services.bulletin_open)
     def test_a_recipient_opening_it_is_recorded_once(self) -> None:
         bulletin = self.issue(self.edit(self.draft()))
-        receipt = services.bulletin_open(bulletin=bulletin, by=self.lead_liaison)
+        with audited(
+            services.bulletin_open,
+            action="bulletin.open",
+            by=self.lead_liaison,
+            obj=bulletin,
+            count=1,
+        ):
+            receipt = services.bulletin_open(bulletin=bulletin, by=self.lead_liaison)
         self.assertIsNotNone(receipt)
         services.bulletin_open(bulletin=bulletin, by=self.lead_liaison)
         self.assertEqual(BulletinReceipt.objects.filter(bulletin=bulletin).count(), 1)

@@ -12,7 +12,7 @@ from django.urls import reverse
 from audit.models import AuditEvent
 from departments.models import Unit, User
 from departments.services import person_unlock, registry_sync
-from tests.audit_coverage import audits
+from tests.audit_coverage import audited
 from tests.base import make_person
 from tests.clock import FrozenClockMixin
 
@@ -177,16 +177,16 @@ class LockoutTests(FrozenClockMixin, TestCase):
         call_command("axes_reset_username", "l.wang", verbosity=0)
         self.assert_logged_in(self.log_in(PASSWORD))
 
-    @audits(person_unlock)
     def test_an_administrator_lifts_a_lock_in_the_admin_and_it_is_recorded(self) -> None:
         admin = make_person("l.admin", User.Role.ADMIN, Unit.objects.get(code="zhengfuban"))
         self.fail_at(0, 1, 2, 3, 4)
         self.at(timedelta(minutes=5))
         self.client.force_login(admin)
-        response = self.client.post(
-            reverse("admin:departments_user_changelist"),
-            {"action": "unlock_login", "_selected_action": [self.user.pk]},
-        )
+        with audited(person_unlock, action="person.unlock", by=admin, obj=self.user, count=1):
+            response = self.client.post(
+                reverse("admin:departments_user_changelist"),
+                {"action": "unlock_login", "_selected_action": [self.user.pk]},
+            )
         self.assertEqual(response.status_code, 302)
         event = AuditEvent.objects.get(action="person.unlock")
         self.assertEqual((event.username, event.object_id), ("l.admin", str(self.user.pk)))

@@ -11,7 +11,7 @@ from audit.models import AuditEvent
 from departments.models import Unit, User
 from departments.services import registry_sync
 from departments.signals import record_lockout, record_login, record_login_failed, record_logout
-from tests.audit_coverage import audits
+from tests.audit_coverage import audited
 from tests.base import make_person
 from tests.clock import FrozenClockMixin
 
@@ -64,24 +64,32 @@ class LoginAuditTests(FrozenClockMixin, TestCase):
             self.assertNotIn(WRONG, text)
             self.assertNotIn(PASSWORD, text)
 
-    @audits(record_login)
     def test_a_login_writes_a_row_with_the_person_their_unit_and_address(self) -> None:
-        self.log_in(PASSWORD)
+        with audited(record_login, action="auth.login", by=self.user, client_ip=ADDRESS, count=1):
+            self.log_in(PASSWORD)
         (event,) = self.rows("auth.login")
         self.assert_row(event, outcome=AuditEvent.Outcome.OK, username="l.zhou", user=self.user)
         self.assertEqual(event.unit_name, "市工业和信息化局")
         self.assertEqual(event.role, User.Role.LIAISON)
 
-    @audits(record_logout)
     def test_a_logout_writes_a_row(self) -> None:
         self.log_in(PASSWORD)
-        self.client.post(reverse("logout"), REMOTE_ADDR=ADDRESS)
+        with audited(record_logout, action="auth.logout", by=self.user, client_ip=ADDRESS, count=1):
+            self.client.post(reverse("logout"), REMOTE_ADDR=ADDRESS)
         (event,) = self.rows("auth.logout")
         self.assert_row(event, outcome=AuditEvent.Outcome.OK, username="l.zhou", user=self.user)
 
-    @audits(record_login_failed)
     def test_a_wrong_password_writes_a_failed_row_without_the_password(self) -> None:
-        self.log_in(WRONG)
+        with audited(
+            record_login_failed,
+            action="auth.login_failed",
+            by=None,
+            username="l.zhou",
+            outcome=AuditEvent.Outcome.FAILED,
+            summary={"reason": "credentials"},
+            count=1,
+        ):
+            self.log_in(WRONG)
         (event,) = self.rows("auth.login_failed")
         self.assert_row(event, outcome=AuditEvent.Outcome.FAILED, username="l.zhou", user=None)
         self.assertEqual(event.summary, {"reason": "credentials"})
@@ -99,10 +107,20 @@ class LoginAuditTests(FrozenClockMixin, TestCase):
         events = self.rows("auth.login_failed")
         self.assertEqual([len(e.username) for e in events], [149, 150])
 
-    @audits(record_lockout)
     def test_the_failure_that_locks_writes_a_failed_row_and_a_lockout_row(self) -> None:
-        for minute in range(5):
+        for minute in range(4):
             self.at(timedelta(minutes=minute))
+            self.log_in(WRONG)
+        self.at(timedelta(minutes=4))
+        with audited(
+            record_lockout,
+            action="auth.lockout",
+            by=None,
+            username="l.zhou",
+            outcome=AuditEvent.Outcome.DENIED,
+            summary={"failures": 5},
+            count=1,
+        ):
             self.log_in(WRONG)
         failures = self.rows("auth.login_failed")
         self.assertEqual(len(failures), 5)

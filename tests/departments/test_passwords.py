@@ -21,7 +21,7 @@ from departments.services import (
     person_upsert,
     registry_sync,
 )
-from tests.audit_coverage import audits
+from tests.audit_coverage import audited
 
 INITIAL_PASSWORD = "Initial-Secret-2024"
 NEW_PASSWORD = "Plum-Blossom-Lane-88"
@@ -176,9 +176,17 @@ class ForcedPasswordChangeTests(TestCase):
         self.assertTrue(self.newcomer.check_password(NEW_PASSWORD))
         self.assertEqual(self.client.get(reverse("home")).status_code, 200)
 
-    @audits(person_password_change)
     def test_changing_the_password_writes_an_audit_row(self) -> None:
-        self.change()
+        with audited(
+            person_password_change,
+            action="password.change",
+            by=self.newcomer,
+            obj=self.newcomer,
+            outcome=AuditEvent.Outcome.OK,
+            client_ip="10.20.30.40",
+            count=1,
+        ):
+            self.change()
         event = AuditEvent.objects.get(action="password.change")
         self.assertEqual(event.outcome, AuditEvent.Outcome.OK)
         self.assertEqual(event.user, self.newcomer)
@@ -239,9 +247,16 @@ class ForcePasswordChangeTests(TestCase):
         cls.liaison = make_person("l.li", must_change_password=False)
         cls.other = make_person("l.zhao", must_change_password=False)
 
-    @audits(person_force_password_change)
     def test_forcing_a_change_sets_the_flag_and_writes_an_audit_row(self) -> None:
-        person_force_password_change(user=self.liaison, by=self.admin)
+        with audited(
+            person_force_password_change,
+            action="person.force_password_change",
+            by=self.admin,
+            obj=self.liaison,
+            outcome=AuditEvent.Outcome.OK,
+            count=1,
+        ):
+            person_force_password_change(user=self.liaison, by=self.admin)
         self.liaison.refresh_from_db()
         self.assertTrue(self.liaison.must_change_password)
         event = AuditEvent.objects.get(action="person.force_password_change")

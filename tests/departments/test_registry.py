@@ -4,7 +4,7 @@ from audit.models import AuditEvent
 from departments.models import Unit, UnitAlias, User
 from departments.selectors import unit_resolver
 from departments.services import person_upsert, registry_sync
-from tests.audit_coverage import audits
+from tests.audit_coverage import audited
 from tests.base import make_person
 
 
@@ -32,7 +32,6 @@ class RegistryTests(TestCase):
         self.assertEqual(kinds["市委宣传部"], Unit.Kind.PARTY)
         self.assertEqual(kinds["市工商联"], Unit.Kind.PARTY)
 
-    @audits(registry_sync)
     def test_loading_the_registry_is_recorded_once_with_its_counts(self) -> None:
         event = AuditEvent.objects.get(action="unit.registry_sync")
         self.assertEqual(event.summary["created"], Unit.objects.count())
@@ -81,10 +80,11 @@ class UnitPermissionTests(TestCase):
         self.assertTrue(leader.has_perm("departments.act_for_unit", self.unit))
         self.assertFalse(leader.has_perm("departments.sign_for_unit", self.other))
 
-    @audits(person_upsert)
     def test_moving_a_person_to_another_unit_moves_their_permissions(self) -> None:
-        make_person("p.mover", User.Role.LIAISON, self.unit)
-        mover = make_person("p.mover", User.Role.LIAISON, self.other)
+        with audited(person_upsert, action="person.create", summary={"unit": "市工业和信息化局"}):
+            make_person("p.mover", User.Role.LIAISON, self.unit)
+        with audited(person_upsert, action="person.update", summary={"unit": "市科技局"}):
+            mover = make_person("p.mover", User.Role.LIAISON, self.other)
         mover = User.objects.get(pk=mover.pk)  # fresh permission cache
         self.assertTrue(mover.has_perm("departments.act_for_unit", self.other))
         self.assertFalse(mover.has_perm("departments.act_for_unit", self.unit))
@@ -98,3 +98,19 @@ class UnitPermissionTests(TestCase):
         liaison = make_person("p.liaison2", User.Role.LIAISON, self.unit)
         self.assertTrue(supervisor.has_perm("plans.supervise_plan"))
         self.assertFalse(liaison.has_perm("plans.supervise_plan"))
+
+
+class RegistryAuditTests(TestCase):
+    def test_loading_the_registry_into_an_empty_database_writes_one_row_with_its_counts(
+        self,
+    ) -> None:
+        with audited(
+            registry_sync,
+            action="unit.registry_sync",
+            by=None,
+            outcome=AuditEvent.Outcome.OK,
+            count=1,
+        ) as check:
+            result = registry_sync(by=None)
+        self.assertEqual(check.rows[0].summary["created"], result.created)
+        self.assertEqual(result.created, Unit.objects.count())

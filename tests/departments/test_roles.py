@@ -7,7 +7,7 @@ from django.urls import reverse
 from audit.models import AuditEvent
 from departments.models import Unit, User
 from departments.services import person_password_set, person_save, registry_sync
-from tests.audit_coverage import audits
+from tests.audit_coverage import audited
 from tests.base import make_person
 
 NEW_PASSWORD = "Bright-Lantern-72"
@@ -61,23 +61,29 @@ class RoleSeparationTests(TestCase):
             self.assertEqual(response.status_code, 302, someone.username)
             self.assertIn(reverse("admin:login"), response["Location"])
 
-    @audits(person_save)
     def test_a_person_added_by_the_administrator_gets_their_roles_access_and_must_change_password(
         self,
     ) -> None:
         self.client.force_login(self.admin)
-        response = self.client.post(
-            reverse("admin:departments_user_add"),
-            {
-                "username": "new.liaison",
-                "password1": NEW_PASSWORD,
-                "password2": NEW_PASSWORD,
-                "usable_password": "true",
-                "display_name": "王晓明",
-                "unit": self.gongxin.pk,
-                "role": User.Role.LIAISON,
-            },
-        )
+        with audited(
+            person_save,
+            action="person.create",
+            by=self.admin,
+            summary={"unit": "市工业和信息化局"},
+            count=1,
+        ):
+            response = self.client.post(
+                reverse("admin:departments_user_add"),
+                {
+                    "username": "new.liaison",
+                    "password1": NEW_PASSWORD,
+                    "password2": NEW_PASSWORD,
+                    "usable_password": "true",
+                    "display_name": "王晓明",
+                    "unit": self.gongxin.pk,
+                    "role": User.Role.LIAISON,
+                },
+            )
         self.assertEqual(response.status_code, 302, response.content.decode()[:2000])
         new = User.objects.get(username="new.liaison")
         self.assertTrue(new.must_change_password)
@@ -104,13 +110,19 @@ class RoleSeparationTests(TestCase):
         event = AuditEvent.objects.filter(action="person.update", object_id=str(moved.pk)).last()
         self.assertIn("unit", event.summary["fields"])
 
-    @audits(person_password_set)
     def test_a_password_set_by_the_administrator_must_be_replaced_and_is_recorded(self) -> None:
         self.client.force_login(self.admin)
-        response = self.client.post(
-            reverse("admin:auth_user_password_change", args=[self.liaison.pk]),
-            {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD, "usable_password": "true"},
-        )
+        with audited(
+            person_password_set,
+            action="person.password_set",
+            by=self.admin,
+            obj=self.liaison,
+            count=1,
+        ):
+            response = self.client.post(
+                reverse("admin:auth_user_password_change", args=[self.liaison.pk]),
+                {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD, "usable_password": "true"},
+            )
         self.assertEqual(response.status_code, 302)
         liaison = User.objects.get(pk=self.liaison.pk)
         self.assertTrue(liaison.check_password(NEW_PASSWORD))

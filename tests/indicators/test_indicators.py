@@ -17,7 +17,7 @@ from indicators.models import Indicator, IndicatorValue
 from indicators.selectors import indicator_rows, plan_indicator_rows, year_results
 from rounds.models import Entry, TargetValue, UnitReport
 from rounds.services import round_create
-from tests.audit_coverage import audits
+from tests.audit_coverage import audited
 from tests.base import PlanTestCase, make_person
 from workflow.services import task_dispatch
 
@@ -97,11 +97,17 @@ class BuildTests(IndicatorTestCase):
         )
         self.assertTrue(all(t.task_target_id for t in self.institutes.targets.all()))
 
-    @audits(services.indicators_build)
     def test_building_again_keeps_what_is_there_and_is_audited(self) -> None:
         count = Indicator.objects.filter(plan=self.plan).count()
         Indicator.objects.filter(pk=self.standards.pk).delete()
-        made = services.indicators_build(plan=self.plan, by=self.supervisor)
+        with audited(
+            services.indicators_build,
+            action="indicator.build",
+            by=self.supervisor,
+            obj=self.plan,
+            summary={"indicators": 1},
+        ):
+            made = services.indicators_build(plan=self.plan, by=self.supervisor)
         self.assertEqual(made, 1)
         self.assertEqual(Indicator.objects.filter(plan=self.plan).count(), count)
         event = AuditEvent.objects.get(action="indicator.build", username=self.supervisor.username)
@@ -194,14 +200,19 @@ class ReadingTests(IndicatorTestCase):
 
 
 class ReportingTests(IndicatorTestCase):
-    @audits(services.indicator_values_report)
     def test_the_owner_units_liaison_reports_in_the_current_round(self) -> None:
-        services.indicator_values_report(
-            round=self.q2,
+        with audited(
+            services.indicator_values_report,
+            action="indicator.report",
             by=self.bureau_liaison,
-            values={self.standards.pk: "96"},
-            notes={self.standards.pk: "市标准化院统计"},
-        )
+            summary={"values": {self.standards.name: "96"}},
+        ):
+            services.indicator_values_report(
+                round=self.q2,
+                by=self.bureau_liaison,
+                values={self.standards.pk: "96"},
+                notes={self.standards.pk: "市标准化院统计"},
+            )
         value = IndicatorValue.objects.get(indicator=self.standards, round=self.q2)
         self.assertEqual(
             (value.value, value.unit, value.note), (D(96), self.bureau, "市标准化院统计")
@@ -242,18 +253,20 @@ class ReportingTests(IndicatorTestCase):
         )
         self.assertEqual(IndicatorValue.objects.get(round=self.q1).unit, self.bureau)
 
-    @audits(services.indicator_update)
     def test_the_working_group_sets_kind_owner_baseline_and_targets(self) -> None:
         share = Indicator.objects.get(plan=self.plan, task=None, name__startswith="高新技术")
-        services.indicator_update(
-            indicator=share,
-            by=self.supervisor,
-            kind=Indicator.Kind.LEVEL,
-            owner=self.gongxin,
-            baseline="21.5",
-            direction=">=",
-            targets={2027: "27", 2025: "25"},
-        )
+        with audited(
+            services.indicator_update, action="indicator.update", by=self.supervisor, obj=share
+        ):
+            services.indicator_update(
+                indicator=share,
+                by=self.supervisor,
+                kind=Indicator.Kind.LEVEL,
+                owner=self.gongxin,
+                baseline="21.5",
+                direction=">=",
+                targets={2027: "27", 2025: "25"},
+            )
         share.refresh_from_db()
         self.assertEqual((share.owner, share.baseline), (self.gongxin, D("21.5")))
         self.assertEqual(

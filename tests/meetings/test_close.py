@@ -9,7 +9,7 @@ from audit.models import AuditEvent
 from departments.models import User
 from meetings.models import Decision
 from meetings.services import MeetingError, decision_close, decision_reopen
-from tests.audit_coverage import audits
+from tests.audit_coverage import audited
 from tests.base import PlanTestCase, make_person
 from tests.meetings.base import MeetingTestMixin
 
@@ -27,12 +27,18 @@ class CloseTests(MeetingTestMixin, PlanTestCase):
         self.item = self.meeting.decisions.get(number=1)
         self.url = reverse("decision_close", args=[self.item.pk])
 
-    @audits(decision_close)
     def test_the_owner_units_liaison_closes_the_item_with_a_note(self) -> None:
         self.client.force_login(self.lead_liaison)
         page = self.client.get(self.url)
         self.assertContains(page, "办结说明")
-        response = self.client.post(self.url, {"note": "摸底已完成，共82家。"})
+        with audited(
+            decision_close,
+            action="decision.close",
+            by=self.lead_liaison,
+            obj=self.item,
+            summary={"note": "摸底已完成，共82家。", "unit": "市工业和信息化局"},
+        ):
+            response = self.client.post(self.url, {"note": "摸底已完成，共82家。"})
         self.assertRedirects(response, reverse("meeting_detail", args=[self.meeting.pk]))
         self.item.refresh_from_db()
         self.assertEqual(self.item.status, Decision.Status.CLOSED)
@@ -61,9 +67,11 @@ class CloseTests(MeetingTestMixin, PlanTestCase):
         self.client.force_login(self.lead_liaison)
         response = self.client.post(self.url, {"note": "   "})
         self.assertEqual(response.status_code, 200)
-        self.assertEqual(
-            response.context["form"].errors, {"note": ["Write a closing note: say what was done."]}
-        )
+        with translation.override("en"):  # the messages are lazy: read them in the page's language
+            self.assertEqual(
+                response.context["form"].errors,
+                {"note": ["Write a closing note: say what was done."]},
+            )
         with translation.override("en"), self.assertRaises(MeetingError) as raised:
             decision_close(decision=self.item, by=self.lead_liaison, note=" ")
         self.assertEqual(raised.exception.message, "Write a closing note: say what was done.")
@@ -111,14 +119,20 @@ class CloseTests(MeetingTestMixin, PlanTestCase):
         denied = AuditEvent.objects.filter(action="access.denied", object_id=str(self.item.pk))
         self.assertEqual(denied.count(), 6)
 
-    @audits(decision_reopen)
     def test_a_supervisor_reopens_a_closed_item_with_a_reason(self) -> None:
         decision_close(decision=self.item, by=self.lead_liaison, note="已完成。")
         url = reverse("decision_reopen", args=[self.item.pk])
         self.client.force_login(self.lead_liaison)
         self.assertEqual(self.client.post(url, {"reason": "重开"}).status_code, 404)
         self.client.force_login(self.supervisor)
-        response = self.client.post(url, {"reason": "核查发现摸底数据不全。"})
+        with audited(
+            decision_reopen,
+            action="decision.reopen",
+            by=self.supervisor,
+            obj=self.item,
+            summary={"reason": "核查发现摸底数据不全。", "previous_note": "已完成。"},
+        ):
+            response = self.client.post(url, {"reason": "核查发现摸底数据不全。"})
         self.assertRedirects(response, reverse("meeting_detail", args=[self.meeting.pk]))
         self.item.refresh_from_db()
         self.assertEqual(

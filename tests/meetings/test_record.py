@@ -12,7 +12,7 @@ from departments.models import Unit
 from meetings.models import Decision, Meeting
 from meetings.services import DecisionInput, MeetingError, meeting_record
 from plans.models import Category, Plan, Task
-from tests.audit_coverage import audits
+from tests.audit_coverage import audited
 from tests.base import PlanTestCase
 from tests.meetings.base import DUE_ON, HELD_ON, MeetingTestMixin
 
@@ -33,9 +33,15 @@ class RecordingTests(MeetingTestMixin, PlanTestCase):
             self.record(**overrides)
         return raised.exception.message
 
-    @audits(meeting_record)
     def test_a_supervisor_records_a_meeting_whose_items_become_open_follow_ups(self) -> None:
-        meeting = self.record()
+        with audited(
+            meeting_record,
+            action="meeting.record",
+            by=self.supervisor,
+            summary={"units": ["市工业和信息化局", "临城县政府"]},
+            count=1,
+        ):
+            meeting = self.record()
         meeting.refresh_from_db()
         self.assertEqual(meeting.plan, self.plan)
         self.assertEqual(meeting.held_on, HELD_ON)
@@ -215,10 +221,11 @@ class RecordPageTests(MeetingTestMixin, PlanTestCase):
         self.client.force_login(self.supervisor)
         response = self.client.post(self.url, self.form_data(**{"decisions-1-owner_unit": ""}))
         self.assertEqual(response.status_code, 200)
-        self.assertEqual(
-            response.context["decisions"].errors[1],
-            {"owner_unit": ["Choose the responsible unit."]},
-        )
+        with translation.override("en"):  # the messages are lazy: read them in the page's language
+            self.assertEqual(
+                response.context["decisions"].errors[1],
+                {"owner_unit": ["Choose the responsible unit."]},
+            )
         self.assertContains(response, "临城县落实首席质量官制度。")
         self.assertFalse(Meeting.objects.exists())
 

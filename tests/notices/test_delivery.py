@@ -15,7 +15,6 @@ from audit.models import AuditEvent
 from notices.delivery import deliver_due
 from notices.models import Delivery, Notice, UnitWebhook
 from notices.services import notice_mark_read
-from tests.audit_coverage import audits
 from tests.notices.base import NOW, SHANGHAI, NoticeTestCase
 from tests.notices.robot import RobotServer
 
@@ -28,7 +27,6 @@ def at(hour: int, minute: int = 0, day: int = 5) -> datetime.datetime:
 
 
 class EmailTests(NoticeTestCase):
-    @audits(deliver_due)
     def test_it_e_mails_each_notice_with_its_link_and_writes_no_audit_row(self) -> None:
         self.remind(self.liaison, self.leader)
         counts = deliver_due(now=LATER)

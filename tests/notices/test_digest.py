@@ -10,7 +10,6 @@ from audit.models import AuditEvent
 from notices.delivery import deliver_due, send_digests
 from notices.models import Delivery, NoticePreference
 from notices.services import notice_mark_read, preference_set
-from tests.audit_coverage import audits
 from tests.notices.base import NOW, SHANGHAI, NoticeTestCase
 
 EVENING = datetime.datetime(2024, 3, 5, 17, 30, tzinfo=SHANGHAI)
@@ -21,7 +20,6 @@ class DigestTests(NoticeTestCase):
     def setUp(self) -> None:
         preference_set(by=self.liaison, digest=True, email=True)
 
-    @audits(send_digests)
     def test_a_digest_reader_gets_one_e_mail_with_the_days_unread_notices(self) -> None:
         self.remind(self.liaison, key="a", title="报告3天后截止")
         self.remind(self.liaison, key="b", title="督办单待反馈", kind="supervision_notice")

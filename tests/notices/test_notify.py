@@ -9,16 +9,14 @@ from django.test.utils import CaptureQueriesContext
 
 from audit.models import AuditEvent
 from notices.models import Delivery, Notice, UnitWebhook
-from notices.services import Message, notify, notify_many, preference_set
+from notices.services import Message, notify_many, preference_set
 from notices.tasks import deliver_notices
-from tests.audit_coverage import audits
 from tests.notices.base import NOW, NoticeTestCase
 
 Channel, Status = Delivery.Channel, Delivery.Status
 
 
 class NotifyTests(NoticeTestCase):
-    @audits(notify)
     def test_it_makes_one_notice_per_person_with_its_deliveries_and_no_audit_row(self) -> None:
         made = self.remind(self.liaison, self.leader)
         self.assertEqual([n.recipient for n in made], [self.liaison, self.leader])
@@ -166,7 +164,6 @@ class NotifyTests(NoticeTestCase):
 
 
 class NotifyManyTests(NoticeTestCase):
-    @audits(notify_many)
     @override_settings(NOTICE_EMAIL_DAILY_LIMIT=0)
     def test_many_items_in_a_fixed_number_of_queries_without_audit_rows(self) -> None:
         def messages(count: int, start: int) -> list[Message]:

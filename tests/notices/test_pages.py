@@ -13,7 +13,7 @@ from audit.models import AuditEvent
 from notices.context import unread
 from notices.models import Notice, NoticePreference
 from notices.services import notice_mark_read, notices_mark_all_read, preference_set
-from tests.audit_coverage import audits
+from tests.audit_coverage import audited
 from tests.notices.base import NOW, NoticeTestCase
 
 
@@ -63,10 +63,17 @@ class CentreTests(NoticeTestCase):
         self.assertEqual(len(response.context["notices"]), 20)
         self.assertEqual(response.context["page"].paginator.num_pages, 3)
 
-    @audits(notice_mark_read)
     def test_marking_a_notice_read_records_it_and_opens_its_link(self) -> None:
         url = reverse("notice_read", args=[self.new.pk])
-        response = self.client.post(url, {"open": "1"})
+        with audited(
+            notice_mark_read,
+            action="notice.read",
+            by=self.liaison,
+            obj=self.new,
+            summary={"key": "new"},
+            count=1,
+        ):
+            response = self.client.post(url, {"open": "1"})
         self.assertRedirects(response, "/supervision/notices/7/", fetch_redirect_response=False)
         self.new.refresh_from_db()
         self.assertIsNotNone(self.new.read_at)
@@ -110,9 +117,15 @@ class CentreTests(NoticeTestCase):
         self.assertEqual(self.client.post(url).status_code, 404)
         self.assertEqual(self.client.post(reverse("notice_read", args=[10**9])).status_code, 404)
 
-    @audits(notices_mark_all_read)
     def test_marking_all_read_marks_the_persons_notices_only(self) -> None:
-        response = self.client.post(reverse("notices_read_all"))
+        with audited(
+            notices_mark_all_read,
+            action="notice.read_all",
+            by=self.liaison,
+            summary={"count": 2},
+            count=1,
+        ):
+            response = self.client.post(reverse("notices_read_all"))
         self.assertRedirects(response, reverse("notice_list"), fetch_redirect_response=False)
         self.assertEqual(
             sorted(
@@ -168,13 +181,21 @@ class UnreadCountTests(NoticeTestCase):
 
 
 class PreferenceTests(NoticeTestCase):
-    @audits(preference_set)
     def test_a_person_chooses_the_daily_digest_and_it_is_recorded(self) -> None:
         self.client.force_login(self.liaison)
         page = self.client.get(reverse("notice_preferences"))
         self.assertContains(page, "邮件发送至 n.gongxin@example.cn。")
         self.assertTrue(page.context["form"]["email"].value())
-        response = self.client.post(reverse("notice_preferences"), {"email": "on", "digest": "on"})
+        with audited(
+            preference_set,
+            action="notice.preferences",
+            by=self.liaison,
+            summary={"after": {"digest": True, "email": True}},
+            count=1,
+        ):
+            response = self.client.post(
+                reverse("notice_preferences"), {"email": "on", "digest": "on"}
+            )
         self.assertRedirects(response, reverse("notice_preferences"))
         preference = NoticePreference.objects.get(user=self.liaison)
         self.assertEqual((preference.email, preference.digest), (True, True))

@@ -8,12 +8,12 @@ import os
 import shutil
 import sqlite3
 import subprocess
-import sys
 import tarfile
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from django.conf import settings as django_settings
@@ -26,7 +26,8 @@ from audit.models import AuditEvent
 from audit.services import audit_record
 from departments.services import registry_sync
 from operations.backup import FORMAT_VERSION, backup_create, backup_restore
-from tests.audit_coverage import audits
+from tests.audit_coverage import audited
+from tests.operations.isolated import manage_py, scratch_database
 
 BASE_DIR = Path(django_settings.BASE_DIR)
 AUDIT_TABLE = AuditEvent._meta.db_table
@@ -39,14 +40,7 @@ UPLOAD = Path("attachments") / "2024" / "进展报告.pdf"
 
 def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     """Run manage.py in a fresh process, with its own database and MEDIA_ROOT."""
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=BASE_DIR,
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    return manage_py(BASE_DIR, *args, env=env)
 
 
 def sqlite_env(db: Path, media: Path) -> dict[str, str]:
@@ -154,14 +148,16 @@ def site_data(settings, tmp_path: Path) -> bytes:
 # --------------------------------------------------------------------------- round trips
 
 
-@audits(backup_create, backup_restore)
 @pytest.mark.skipif(not ON_SQLITE, reason="backs up the SQLite test database in process")
 @pytest.mark.django_db(transaction=True)
 def test_a_sqlite_backup_restores_the_same_rows_files_and_trail_into_an_empty_database(
     site_data: bytes, tmp_path: Path
 ) -> None:
     archive = tmp_path / "site.tar.gz"
-    call_command("backup", str(archive), stdout=io.StringIO())
+    with audited(
+        backup_create, action="system.backup", by=None, outcome="ok", summary={"file": archive.name}
+    ):
+        call_command("backup", str(archive), stdout=io.StringIO())
     source = site_counts()
 
     # The backup holds the record of its own making as the trail's last row.
@@ -191,12 +187,51 @@ def test_a_sqlite_backup_restores_the_same_rows_files_and_trail_into_an_empty_da
     assert (restored_media / UPLOAD).read_bytes() == site_data
 
 
+@contextmanager
+def default_database_in(path: Path) -> Iterator[None]:
+    """Point Django's default connection at another SQLite file for a while, then
+    give the test database back its own connection, untouched."""
+    saved_connection, saved_name = connection.connection, connection.settings_dict["NAME"]
+    connection.connection = None
+    connection.settings_dict["NAME"] = str(path)
+    try:
+        yield
+    finally:
+        connection.close()
+        connection.settings_dict["NAME"] = saved_name
+        connection.connection = saved_connection
+
+
+@pytest.mark.skipif(not ON_SQLITE, reason="restores into an empty SQLite file in process")
+@pytest.mark.django_db(transaction=True)
+def test_a_restore_in_process_records_itself_last_in_the_restored_trail(
+    site_data: bytes, settings, tmp_path: Path
+) -> None:
+    archive = tmp_path / "site.tar.gz"
+    backup_create(path=archive)
+    settings.MEDIA_ROOT = tmp_path / "restored-media"
+    with default_database_in(tmp_path / "restored.sqlite3"):
+        with audited(
+            backup_restore,
+            action="system.restore",
+            by=None,
+            outcome="ok",
+            summary={"file": archive.name, "problems": []},
+            count=1,
+        ) as check:
+            report = backup_restore(path=archive)
+        assert report.ok
+        assert check.rows[0].pk == AuditEvent.objects.latest("id").pk
+    assert (tmp_path / "restored-media" / UPLOAD).read_bytes() == site_data
+    # The test database is the one in use again, without the restore's row.
+    assert not AuditEvent.objects.filter(action="system.restore").exists()
+
+
 @pytest.mark.postgres(reason="needs PostgreSQL: backs up with pg_dump and restores with pg_restore")
 @pytest.mark.django_db(transaction=True)
 def test_a_postgresql_backup_restores_into_a_new_empty_database(
     site_data: bytes, tmp_path: Path
 ) -> None:
-    import psycopg
     from psycopg import sql
 
     archive = tmp_path / "site.tar.gz"
@@ -204,28 +239,14 @@ def test_a_postgresql_backup_restores_into_a_new_empty_database(
     source = site_counts()
     assert read_manifest(archive)["vendor"] == "postgresql"
 
-    params = connection.settings_dict
-    server = {
-        "host": params["HOST"] or "localhost",
-        "port": str(params["PORT"] or 5432),
-        "user": params["USER"],
-        "password": params["PASSWORD"] or None,
-    }
-    name = f"restore_{uuid.uuid4().hex[:12]}"
-    admin = psycopg.connect(dbname="postgres", autocommit=True, **server)
-    try:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-        credentials = quote(server["user"], safe="")
-        if server["password"]:
-            credentials += ":" + quote(server["password"], safe="")
-        url = f"postgres://{credentials}@{server['host']}:{server['port']}/{name}"
+    with scratch_database("restore") as target:
         restored_media = tmp_path / "media2"
-        env = {"DATABASE_URL": url, "MEDIA_ROOT": str(restored_media)}
+        env = {"DATABASE_URL": target.url, "MEDIA_ROOT": str(restored_media)}
 
         done = manage("restore", str(archive), env=env)
         assert done.returncode == 0, done.stderr
 
-        with psycopg.connect(dbname=name, **server) as restored:
+        with target.connect() as restored:
             counts = {
                 table: restored.execute(
                     sql.SQL("SELECT COUNT(*) FROM {}").format(sql.Identifier(table))
@@ -249,11 +270,6 @@ def test_a_postgresql_backup_restores_into_a_new_empty_database(
         # The restored database is no longer empty: a second restore is refused.
         again = manage("restore", str(archive), env={**env, "MEDIA_ROOT": str(tmp_path / "m3")})
         assert "CommandError" in command_error(again)
-    finally:
-        admin.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
-        admin.close()
 
 
 @dataclass

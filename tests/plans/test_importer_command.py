@@ -17,7 +17,7 @@ from departments.models import Unit
 from departments.services import registry_sync, unit_create
 from plans.importer.service import plan_import
 from plans.models import Category, Measure, Plan, PlanTarget, Task, TaskTarget, TaskUnit
-from tests.audit_coverage import audits
+from tests.audit_coverage import audited
 from tests.base import XINGTAI_PLAN
 
 SMALL_PLAN = """\
@@ -66,9 +66,9 @@ class ImportXingtaiTests(TestCase):
     def setUpTestData(cls) -> None:
         registry_sync(by=None)
 
-    @audits(plan_import)
     def test_it_imports_the_real_plan_with_its_categories_tasks_and_units(self) -> None:
-        out, _err = run_import(str(XINGTAI_PLAN))
+        with audited(plan_import, action="plan.import", by=None, summary={"tasks": 27}, count=1):
+            out, _err = run_import(str(XINGTAI_PLAN))
         self.assertIn("邢政办字〔2023〕25号", out)
         plan = Plan.objects.get()
         self.assertEqual(plan.title, "邢台市质量强市建设行动方案(2023—2027年)")
@@ -166,11 +166,11 @@ def test_unknown_units_stop_the_import_listing_each_name_and_line(
     assert counts() == before
 
 
-@audits(unit_create)
 @pytest.mark.django_db
 def test_create_units_adds_the_unknown_units_and_imports(registry: None, tmp_path: Path) -> None:
     path = write(tmp_path, "unknown.txt", SMALL_PLAN.format(extra="市火星开发局"))
-    out, _err = run_import(str(path), "--create-units")
+    with audited(unit_create, action="unit.create", summary={"name": "市火星开发局"}, count=1):
+        out, _err = run_import(str(path), "--create-units")
     assert "市火星开发局" in out
     unit = Unit.objects.get(name="市火星开发局")
     task = Task.objects.get(number=1)

@@ -18,7 +18,7 @@ from rounds import services
 from rounds.flows import ReportFlow
 from rounds.models import Entry, ReportEvent, ReportFile, Round, TargetValue, UnitReport
 from rounds.selectors import editable_entries
-from tests.audit_coverage import audits
+from tests.audit_coverage import audited
 from tests.base import PlanTestCase, make_person
 from tests.clock import FrozenClockMixin
 from workflow.services import task_dispatch
@@ -102,10 +102,26 @@ class RoundTestCase(FrozenClockMixin, PlanTestCase):
 
 
 class RoundLifecycleTests(RoundTestCase):
-    @audits(services.round_create)
-    @audits(services.round_open)
     def test_opening_a_round_gives_each_responsible_unit_one_report(self) -> None:
-        rnd = self.open_round()
+        period = "2024年第一季度"
+        with (
+            audited(
+                services.round_create,
+                action="round.create",
+                by=self.supervisor,
+                summary={"plan": self.plan.doc_number, "period": period, "deadline": "2024-04-05"},
+                count=1,
+            ),
+            audited(
+                services.round_open,
+                action="round.open",
+                by=self.supervisor,
+                summary={"period": period, "tasks": 2},
+                count=1,
+            ) as opened,
+        ):
+            rnd = self.open_round(period)
+        self.assertEqual(opened.rows[0].object_id, str(rnd.pk))
         self.assertEqual(rnd.status, Round.Status.OPEN)
         self.assertEqual({t.number for t in rnd.tasks.all()}, {5, 8})
         gongxin = self.report(rnd, self.gongxin)
@@ -129,10 +145,6 @@ class RoundLifecycleTests(RoundTestCase):
             FlowTask.objects.user_queue(self.co_liaison).filter(process_id=gongxin.pk).exists()
         )
 
-    @audits(services.report_submit)
-    @audits(services.report_sign)
-    @audits(services.report_review)
-    @audits(services.report_save)
     def test_co_units_report_the_lead_consolidates_the_leader_signs_the_bureau_returns_and_approves(
         self,
     ) -> None:
@@ -141,9 +153,17 @@ class RoundLifecycleTests(RoundTestCase):
         targets = list(t5.targets.order_by("pk"))
         # Two co-units write their parts of task 5.
         tax = self.report(rnd, self.tax)
-        response = self.fill(
-            self.co_liaison, tax, self.entry_fields(t5, "税务部门落实研发费用加计扣除")
-        )
+        with audited(
+            services.report_submit,
+            action="report.submit",
+            by=self.co_liaison,
+            obj=tax,
+            summary={"tasks": [5]},
+            count=1,
+        ):
+            response = self.fill(
+                self.co_liaison, tax, self.entry_fields(t5, "税务部门落实研发费用加计扣除")
+            )
         self.assertEqual(response.status_code, 302, response.content[:3000])
         gongxin = self.report(rnd, self.gongxin)
         fields = self.entry_fields(t5, "工信部门组织企业申报研发机构")
@@ -160,9 +180,17 @@ class RoundLifecycleTests(RoundTestCase):
         self.assertContains(page, "佐证.pdf")
         # A draft first, then a bad number is refused and nothing changes.
         values = {str(targets[0].pk): "12"}
-        response = self.fill(
-            self.keji_liaison, keji, self.entry_fields(t5, "草稿", **values), action="save"
-        )
+        with audited(
+            services.report_save,
+            action="report.save",
+            by=self.keji_liaison,
+            obj=keji,
+            summary={"tasks": [5]},
+            count=1,
+        ):
+            response = self.fill(
+                self.keji_liaison, keji, self.entry_fields(t5, "草稿", **values), action="save"
+            )
         self.assertEqual(response.status_code, 302)
         self.assertEqual(keji.entries.get().progress, "草稿")
         bad = self.entry_fields(t5, "汇总进展", **{str(targets[0].pk): "十二"})
@@ -184,7 +212,15 @@ class RoundLifecycleTests(RoundTestCase):
 
         # The unit leader signs off; the report goes to the bureau on time.
         url = self.step_url(self.keji_leader, keji, ReportFlow.sign)
-        self.assertEqual(self.client.post(url, {"decision": "sign"}).status_code, 302)
+        with audited(
+            services.report_sign,
+            action="report.sign",
+            by=self.keji_leader,
+            obj=keji,
+            summary={"late_days": 0},
+            count=1,
+        ):
+            self.assertEqual(self.client.post(url, {"decision": "sign"}).status_code, 302)
         keji.refresh_from_db()
         self.assertEqual((keji.state, keji.late_days), (UnitReport.Status.SENT, 0))
 
@@ -192,9 +228,17 @@ class RoundLifecycleTests(RoundTestCase):
         url = self.step_url(self.supervisor, keji, ReportFlow.review)
         response = self.client.post(url, {f"e{t5.pk}-decision": "return", f"e{t5.pk}-reason": ""})
         self.assertEqual(response.status_code, 200)  # a return needs a reason
-        response = self.client.post(
-            url, {f"e{t5.pk}-decision": "return", f"e{t5.pk}-reason": "请补充研发机构名单"}
-        )
+        with audited(
+            services.report_review,
+            action="report.review",
+            by=self.supervisor,
+            obj=keji,
+            summary={"returned": [5]},
+            count=1,
+        ):
+            response = self.client.post(
+                url, {f"e{t5.pk}-decision": "return", f"e{t5.pk}-reason": "请补充研发机构名单"}
+            )
         self.assertEqual(response.status_code, 302)
         entry = keji.entries.get()
         self.assertEqual((entry.status, entry.times_returned), (Entry.Status.RETURNED, 1))
@@ -209,7 +253,16 @@ class RoundLifecycleTests(RoundTestCase):
         url = self.step_url(self.keji_leader, keji, ReportFlow.sign)
         self.client.post(url, {"decision": "sign"})
         url = self.step_url(self.supervisor, keji, ReportFlow.review)
-        self.assertEqual(self.client.post(url, {f"e{t5.pk}-decision": "approve"}).status_code, 302)
+        with audited(
+            services.report_review,
+            action="report.review",
+            by=self.supervisor,
+            obj=keji,
+            summary={"returned": []},
+            count=1,
+        ):
+            response = self.client.post(url, {f"e{t5.pk}-decision": "approve"})
+        self.assertEqual(response.status_code, 302)
         keji.refresh_from_db()
         self.assertEqual(keji.state, UnitReport.Status.APPROVED)
         self.assertEqual(keji.status, STATUS.DONE)
@@ -250,7 +303,15 @@ class RoundLifecycleTests(RoundTestCase):
         self.fill(self.co_liaison, tax, self.entry_fields(self.task5, "初稿"))
         url = self.step_url(self.tax_leader, tax, ReportFlow.sign)
         self.assertEqual(self.client.post(url, {"decision": "return"}).status_code, 200)
-        self.client.post(url, {"decision": "return", "reason": "表述不准确"})
+        with audited(
+            services.report_sign,
+            action="report.sign_return",
+            by=self.tax_leader,
+            obj=tax,
+            summary={"reason": "表述不准确"},
+            count=1,
+        ):
+            self.client.post(url, {"decision": "return", "reason": "表述不准确"})
         tax.refresh_from_db()
         self.assertEqual(tax.state, UnitReport.Status.DRAFT)
         self.assertTrue(
@@ -310,7 +371,6 @@ class RoundLifecycleTests(RoundTestCase):
             self.client.get(reverse("report_detail", args=[gongxin.pk])).status_code, 404
         )
 
-    @audits(services.report_file_download)
     def test_evidence_is_downloaded_as_an_attachment_by_the_tasks_units(self) -> None:
         rnd = self.open_round()
         gongxin = self.report(rnd, self.gongxin)
@@ -320,7 +380,16 @@ class RoundLifecycleTests(RoundTestCase):
         record = ReportFile.objects.get()
         self.assertNotIn("佐证", record.file.name)
         self.client.force_login(self.keji_liaison)  # the lead unit of task 5
-        response = self.client.get(reverse("report_file_download", args=[record.pk]))
+        with audited(
+            services.report_file_download,
+            action="report.file_download",
+            by=self.keji_liaison,
+            obj=record,
+            client_ip="127.0.0.1",
+            summary={"report": gongxin.pk, "name": "佐证材料.pdf"},
+            count=1,
+        ):
+            response = self.client.get(reverse("report_file_download", args=[record.pk]))
         self.assertEqual(response.status_code, 200)
         self.assertTrue(response["Content-Disposition"].startswith("attachment"))
         self.assertEqual(response["X-Content-Type-Options"], "nosniff")
@@ -349,25 +418,38 @@ class RoundLifecycleTests(RoundTestCase):
 
 
 class SchedulingTests(RoundTestCase):
-    @audits(services.rounds_schedule)
-    @audits(services.rounds_open_due)
     def test_scheduled_rounds_open_by_themselves_on_their_day(self) -> None:
-        created = services.rounds_schedule(
-            plan=self.plan,
+        with audited(
+            services.rounds_schedule,
+            services.round_create,
+            action="round.create",
             by=self.supervisor,
-            cadence=Round.Cadence.MONTHLY,
-            year=2024,
-            first=4,
             count=3,
-            deadline_day=5,
-            today=TODAY,
-        )
+        ):
+            created = services.rounds_schedule(
+                plan=self.plan,
+                by=self.supervisor,
+                cadence=Round.Cadence.MONTHLY,
+                year=2024,
+                first=4,
+                count=3,
+                deadline_day=5,
+                today=TODAY,
+            )
         self.assertEqual([r.period for r in created], ["2024年4月", "2024年5月", "2024年6月"])
         self.assertEqual(created[0].deadline, datetime.date(2024, 5, 5))
         self.assertEqual(created[0].opens_on, datetime.date(2024, 4, 20))
         self.assertTrue(all(r.status == Round.Status.SCHEDULED for r in created))
         self.assertEqual(services.rounds_open_due(today=datetime.date(2024, 4, 19)), [])
-        opened = services.rounds_open_due(today=datetime.date(2024, 4, 20))
+        with audited(
+            services.rounds_open_due,
+            services.round_open,
+            action="round.open",
+            by=None,
+            summary={"period": "2024年4月"},
+            count=1,
+        ):
+            opened = services.rounds_open_due(today=datetime.date(2024, 4, 20))
         self.assertEqual([r.period for r in opened], ["2024年4月"])
         self.assertTrue(UnitReport.objects.filter(round=opened[0]).exists())
 

@@ -8,11 +8,10 @@ from django.urls import reverse
 
 from audit.models import AuditEvent
 from documents.models import NumberSeries
-from documents.numbering import next_number
 from supervision import services
 from supervision.models import Commitment, Interview, InterviewProposal
 from supervision.selectors import interviews_visible_to, my_items_context
-from tests.audit_coverage import audits
+from tests.audit_coverage import audited
 from tests.supervision.base import SupervisionTestCase, hold, issue_notice, schedule
 
 
@@ -25,20 +24,19 @@ def notices_installed() -> bool:
 
 
 class InterviewFlowTests(SupervisionTestCase):
-    @audits(
-        services.proposal_decide,
-        services.interview_schedule,
-        services.interview_record,
-        services.commitment_report,
-        services.commitment_close,
-    )
     def test_from_proposal_to_closed_commitments_through_the_pages(self) -> None:
         trail = AuditEvent.objects.filter(username__in=["t.supervisor", "t.gongxin"])
         # The supervisor accepts the proposal and lands on the interview form, prefilled.
         self.login(self.supervisor)
-        response = self.client.post(
-            reverse("proposal_decide", args=[self.proposal.pk]), {"accept": "1", "note": ""}
-        )
+        with audited(
+            services.proposal_decide,
+            action="supervision.proposal_accept",
+            by=self.supervisor,
+            obj=self.proposal,
+        ):
+            response = self.client.post(
+                reverse("proposal_decide", args=[self.proposal.pk]), {"accept": "1", "note": ""}
+            )
         query = urlencode({"unit": self.gongxin.pk, "proposal": self.proposal.pk})
         self.assertRedirects(response, f"{reverse('interview_new')}?{query}")
         self.proposal.refresh_from_db()
@@ -53,16 +51,22 @@ class InterviewFlowTests(SupervisionTestCase):
         self.assertEqual(response.context["form"].initial["reason"], "督办单逾期未反馈")
         self.assertContains(response, 'data-testid="from-proposal"')
 
-        response = self.client.post(
-            response.request["PATH_INFO"] + "?" + query,
-            {
-                "interviewee": "副局长 李某某",
-                "held_at": "2024-01-19T15:00",
-                "place": "市市场监管局三楼会议室",
-                "reason": "督办单逾期未反馈。",
-                "tasks": [self.task(4).pk, self.task(8).pk],
-            },
-        )
+        with audited(
+            services.interview_schedule,
+            action="supervision.interview_schedule",
+            by=self.supervisor,
+            summary={"tasks": [4, 8]},
+        ):
+            response = self.client.post(
+                response.request["PATH_INFO"] + "?" + query,
+                {
+                    "interviewee": "副局长 李某某",
+                    "held_at": "2024-01-19T15:00",
+                    "place": "市市场监管局三楼会议室",
+                    "reason": "督办单逾期未反馈。",
+                    "tasks": [self.task(4).pk, self.task(8).pk],
+                },
+            )
         interview = Interview.objects.get(unit=self.gongxin)
         self.assertRedirects(response, reverse("interview_detail", args=[interview.pk]))
         self.assertEqual(interview.proposal, self.proposal)
@@ -88,9 +92,15 @@ class InterviewFlowTests(SupervisionTestCase):
             "commitments-1-text": "报送整改报告。",
             "commitments-1-due_on": "2024-02-10",
         }
-        response = self.client.post(
-            url, {"minutes": "听取整改情况汇报。", "problems": "签收不及时。", **rows}
-        )
+        with audited(
+            services.interview_record,
+            action="supervision.interview_record",
+            by=self.supervisor,
+            summary={"commitments": 2},
+        ):
+            response = self.client.post(
+                url, {"minutes": "听取整改情况汇报。", "problems": "签收不及时。", **rows}
+            )
         self.assertRedirects(response, reverse("interview_detail", args=[interview.pk]))
         interview.refresh_from_db()
         self.assertEqual(interview.status, Interview.Status.HELD)
@@ -108,9 +118,15 @@ class InterviewFlowTests(SupervisionTestCase):
         response = self.client.get(reverse("interview_detail", args=[interview.pk]))
         self.assertContains(response, reverse("commitment_report", args=[first.pk]))
         self.assertNotContains(response, reverse("commitment_close", args=[first.pk]))
-        response = self.client.post(
-            reverse("commitment_report", args=[first.pk]), {"report": "已全部签收。"}
-        )
+        with audited(
+            services.commitment_report,
+            action="supervision.commitment_report",
+            by=self.lead_liaison,
+            obj=first,
+        ):
+            response = self.client.post(
+                reverse("commitment_report", args=[first.pk]), {"report": "已全部签收。"}
+            )
         self.assertRedirects(response, reverse("interview_detail", args=[interview.pk]))
         first.refresh_from_db()
         self.assertEqual((first.status, first.report), (Commitment.Status.REPORTED, "已全部签收。"))
@@ -127,7 +143,13 @@ class InterviewFlowTests(SupervisionTestCase):
             trail.get(action="supervision.commitment_reopen").summary["note"], "请补充签收记录。"
         )
         services.commitment_report(commitment=first, by=self.lead_liaison, report="已补充。")
-        response = self.client.post(url, {"note": "核实无误。", "close": "1"})
+        with audited(
+            services.commitment_close,
+            action="supervision.commitment_close",
+            by=self.supervisor,
+            obj=first,
+        ):
+            response = self.client.post(url, {"note": "核实无误。", "close": "1"})
         first.refresh_from_db()
         self.assertEqual(first.status, Commitment.Status.CLOSED)
         self.assertEqual(first.closed_by, self.supervisor)
@@ -244,9 +266,14 @@ class InterviewFlowTests(SupervisionTestCase):
 
 
 class NumberingTests(SupervisionTestCase):
-    @audits(next_number)
     def test_notices_are_numbered_per_year_without_gaps_and_the_number_is_audited(self) -> None:
-        second = issue_notice(self.keji, [self.p5], datetime.date(2024, 1, 17))
+        with audited(
+            services.notice_issue,
+            action="supervision.notice_issue",
+            by=None,
+            summary={"number": "督办〔2024〕2号", "unit": self.keji.name},
+        ):
+            second = issue_notice(self.keji, [self.p5], datetime.date(2024, 1, 17))
         next_year = issue_notice(self.keji, [self.p5], datetime.date(2025, 1, 2))
         self.assertEqual(
             [self.notice.doc_number, second.doc_number, next_year.doc_number],

@@ -8,7 +8,7 @@ from pypdf import PdfReader
 from audit.models import AuditEvent
 from supervision import services
 from supervision.selectors import my_items_context, notices_visible_to
-from tests.audit_coverage import audits
+from tests.audit_coverage import audited
 from tests.supervision.base import SupervisionTestCase, issue_notice
 
 
@@ -96,12 +96,18 @@ class NoticePdfTests(SupervisionTestCase):
 
 
 class AnswerTests(SupervisionTestCase):
-    @audits(services.notice_answer)
     def test_the_unit_answers_through_the_page_once(self) -> None:
         self.login(self.lead_liaison)
         url = reverse("supervision_notice_answer", args=[self.notice.pk])
         self.assertEqual(self.client.get(url).status_code, 200)
-        response = self.client.post(url, {"answer": "已签收任务4和任务8，并制定工作计划。"})
+        with audited(
+            services.notice_answer,
+            action="supervision.notice_answer",
+            by=self.lead_liaison,
+            obj=self.notice,
+            summary={"number": "督办〔2024〕1号"},
+        ):
+            response = self.client.post(url, {"answer": "已签收任务4和任务8，并制定工作计划。"})
         self.assertRedirects(response, reverse("supervision_notice", args=[self.notice.pk]))
         self.notice.refresh_from_db()
         self.assertEqual(self.notice.answer, "已签收任务4和任务8，并制定工作计划。")

@@ -26,7 +26,7 @@ from supervision.models import (
     SupervisionNotice,
 )
 from supervision.sweep import sweep
-from tests.audit_coverage import audits
+from tests.audit_coverage import audited
 from tests.base import PlanTestCase, make_person
 from workflow.services import task_dispatch
 
@@ -83,8 +83,6 @@ class SweepTestCase(PlanTestCase):
 
 
 class LadderTests(SweepTestCase):
-    @audits(services.notice_issue)
-    @audits(services.proposals_create)
     def test_a_whole_round_climbs_the_ladder_once_per_item_and_person(self) -> None:
         # Well before the deadline: nothing.
         counts = supervise(DEADLINE - datetime.timedelta(days=10))
@@ -122,7 +120,13 @@ class LadderTests(SweepTestCase):
         )
 
         # Five more days: a numbered 督办单 to the unit leader, copied to the supervisors.
-        supervise(DEADLINE + datetime.timedelta(days=6))
+        with audited(
+            services.notice_issue,
+            action="supervision.notice_issue",
+            by=None,
+            summary={"unit": self.keji.name},
+        ):
+            supervise(DEADLINE + datetime.timedelta(days=6))
         notices = SupervisionNotice.objects.order_by("number")
         self.assertTrue(notices.filter(unit=self.keji).exists())
         self.assertEqual(
@@ -154,7 +158,13 @@ class LadderTests(SweepTestCase):
         self.assertEqual(SupervisionNotice.objects.filter(unit=self.keji).count(), 1)
 
         # The 督办单 unanswered for ten days: an interview is proposed to the supervisors.
-        supervise(keji_notice.answer_by + datetime.timedelta(days=1))
+        with audited(
+            services.proposals_create,
+            action="supervision.proposal_create",
+            by=None,
+            summary={"unit": self.keji.pk, "cause": f"notice:{keji_notice.pk}"},
+        ):
+            supervise(keji_notice.answer_by + datetime.timedelta(days=1))
         proposal = InterviewProposal.objects.get(unit=self.keji, cause=f"notice:{keji_notice.pk}")
         self.assertEqual(proposal.status, InterviewProposal.Status.PROPOSED)
         self.assertTrue(

@@ -10,7 +10,7 @@ from viewflow.workflow.models import Task as FlowTask
 
 from audit.models import AuditEvent
 from departments.models import User
-from tests.audit_coverage import audits
+from tests.audit_coverage import audited
 from tests.base import PlanTestCase, make_person
 from workflow import services
 from workflow.flows import TaskFlow
@@ -66,7 +66,6 @@ class EvidenceTests(PlanTestCase):
         self.client.post(node.reverse("assign", args=[self.process.pk, task.pk]), {})
         return self.client.post(node.reverse("execute", args=[self.process.pk, task.pk]), data)
 
-    @audits(services.evidence_download)
     def test_evidence_travels_with_the_application_and_downloads_are_recorded(self) -> None:
         response = self.run_step(
             self.bureau_liaison,
@@ -83,7 +82,14 @@ class EvidenceTests(PlanTestCase):
 
         # The county governments are responsible too: a county liaison may read it.
         self.client.force_login(self.county_liaison)
-        response = self.client.get(reverse("evidence_download", args=[evidence.pk]))
+        with audited(
+            services.evidence_download,
+            action="evidence.download",
+            by=self.county_liaison,
+            obj=evidence,
+            count=1,
+        ):
+            response = self.client.get(reverse("evidence_download", args=[evidence.pk]))
         self.assertEqual(response.status_code, 200)
         self.assertEqual(b"".join(response.streaming_content), PDF)
         self.assertEqual(

@@ -1,4 +1,5 @@
 import datetime
+from functools import partial
 
 from django.urls import reverse
 from viewflow.workflow.models import Task as FlowTask
@@ -7,7 +8,7 @@ from viewflow.workflow.status import STATUS
 from audit.models import AuditEvent
 from departments.models import Unit, User
 from plans.models import Plan
-from tests.audit_coverage import audits
+from tests.audit_coverage import audited
 from tests.base import PlanTestCase, make_person
 from workflow import services
 from workflow.flows import TaskFlow
@@ -44,27 +45,22 @@ class LifecycleTests(PlanTestCase):
         self.assertEqual(self.client.get(url).status_code, 200)
         return self.client.post(url, data or {})
 
-    @audits(
-        services._event,
-        services.task_dispatch,
-        services.task_acknowledge,
-        services.work_plan_part_submit,
-        services.work_plan_sign,
-        services.work_plan_review,
-        services.completion_apply,
-        services.completion_sign,
-        services.completion_verify,
-    )
     def test_a_task_goes_from_dispatch_to_closure_with_a_return_on_the_way(self) -> None:
         task5 = self.task(5)  # lead 市科技局; co 市场监管局, 工信局, 税务局, the counties
-        (process,) = task_dispatch(tasks=[task5], by=self.supervisor, today=TODAY)
+        # Each step's row is written by the step's service through the history helper.
+        audited_step = partial(audited, services._event, obj=task5, count=1)
+        with audited_step(services.task_dispatch, action="task.dispatch", by=self.supervisor):
+            (process,) = task_dispatch(tasks=[task5], by=self.supervisor, today=TODAY)
         self.assertEqual(Plan.objects.get().status, Plan.Status.ACTIVE)
         self.assertEqual(process.acknowledge_by, datetime.date(2024, 1, 15))
         self.assertEqual(process.complete_by, datetime.date(2025, 12, 31))
 
         # Only the lead unit's people find the acknowledgement in their queue.
         self.assertFalse(FlowTask.objects.user_queue(self.co_liaison).filter(status=STATUS.NEW))
-        response = self.do_step(self.keji_liaison, TaskFlow.acknowledge)
+        with audited_step(
+            services.task_acknowledge, action="task.acknowledge", by=self.keji_liaison
+        ):
+            response = self.do_step(self.keji_liaison, TaskFlow.acknowledge)
         self.assertEqual(response.status_code, 302)
 
         # One branch per unit, the county group informed, not branched.
@@ -93,7 +89,14 @@ class LifecycleTests(PlanTestCase):
             "milestones-0-due_on": "2024-06-30",
             "milestones-0-measure": "申报1项",
         }
-        self.assertEqual(self.do_step(self.co_liaison, TaskFlow.write_part, part).status_code, 302)
+        with audited_step(
+            services.work_plan_part_submit,
+            action="task.work_plan.part",
+            by=self.co_liaison,
+            summary={"units": ["市税务局"], "revision": 1},
+        ):
+            response = self.do_step(self.co_liaison, TaskFlow.write_part, part)
+        self.assertEqual(response.status_code, 302)
         self.assertEqual(
             self.do_step(self.keji_liaison, TaskFlow.write_part, lead_part).status_code, 302
         )
@@ -104,12 +107,22 @@ class LifecycleTests(PlanTestCase):
             self.do_step(self.bureau_liaison, TaskFlow.write_part, part).status_code, 302
         )
         # The leader signs; the supervisor returns it to the lead and the tax bureau.
-        self.assertEqual(self.do_step(self.keji_leader, TaskFlow.sign_work_plan).status_code, 302)
-        response = self.do_step(
-            self.supervisor,
-            TaskFlow.review_work_plan,
-            {"decision": "return", "reason": "里程碑不够具体", "returned_units": [self.tax.pk]},
-        )
+        with audited_step(
+            services.work_plan_sign, action="task.work_plan.sign", by=self.keji_leader
+        ):
+            response = self.do_step(self.keji_leader, TaskFlow.sign_work_plan)
+        self.assertEqual(response.status_code, 302)
+        with audited_step(
+            services.work_plan_review,
+            action="task.work_plan.return",
+            by=self.supervisor,
+            summary={"reason": "里程碑不够具体"},
+        ):
+            response = self.do_step(
+                self.supervisor,
+                TaskFlow.review_work_plan,
+                {"decision": "return", "reason": "里程碑不够具体", "returned_units": [self.tax.pk]},
+            )
         self.assertEqual(response.status_code, 302)
         branches = FlowTask.objects.filter(flow_task=TaskFlow.write_part, status=STATUS.NEW)
         self.assertEqual(
@@ -130,18 +143,28 @@ class LifecycleTests(PlanTestCase):
         self.assertEqual(WorkPlanPart.objects.filter(process=process, unit=self.tax).count(), 2)
         # Completion: applied, signed, returned once, then closed.
         summary = {"summary": "平台已获批。"}
-        self.assertEqual(
-            self.do_step(self.keji_liaison, TaskFlow.apply_completion, summary).status_code, 302
-        )
-        self.assertEqual(self.do_step(self.keji_leader, TaskFlow.sign_completion).status_code, 302)
-        self.assertEqual(
-            self.do_step(
+        with audited_step(
+            services.completion_apply, action="task.completion.apply", by=self.keji_liaison
+        ):
+            response = self.do_step(self.keji_liaison, TaskFlow.apply_completion, summary)
+        self.assertEqual(response.status_code, 302)
+        with audited_step(
+            services.completion_sign, action="task.completion.sign", by=self.keji_leader
+        ):
+            response = self.do_step(self.keji_leader, TaskFlow.sign_completion)
+        self.assertEqual(response.status_code, 302)
+        with audited_step(
+            services.completion_verify,
+            action="task.completion.return",
+            by=self.supervisor,
+            summary={"reason": "缺少批复文件"},
+        ):
+            response = self.do_step(
                 self.supervisor,
                 TaskFlow.verify_completion,
                 {"decision": "return", "reason": "缺少批复文件"},
-            ).status_code,
-            302,
-        )
+            )
+        self.assertEqual(response.status_code, 302)
         self.do_step(self.keji_liaison, TaskFlow.apply_completion, summary)
         self.do_step(self.keji_leader, TaskFlow.sign_completion)
         self.do_step(self.supervisor, TaskFlow.verify_completion, {"decision": "approve"})

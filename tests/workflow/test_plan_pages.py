@@ -9,7 +9,7 @@ from audit.models import AuditEvent
 from departments.access import get_visible_or_404, refuse_as_missing
 from departments.models import Unit
 from plans.models import Plan
-from tests.audit_coverage import audits
+from tests.audit_coverage import audited
 from tests.base import PlanTestCase
 from workflow.services import task_dispatch
 
@@ -128,11 +128,19 @@ class TaskPageTests(PlanTestCase):
         self.assertContains(response, "全面落实研发费用加计扣除政策")
         self.assertContains(response, "加强知识产权保护")
 
-    @audits(get_visible_or_404, refuse_as_missing)
     def test_a_liaison_of_another_unit_gets_404_and_the_attempt_is_recorded(self) -> None:
         self.client.force_login(self.co_liaison)
         task = self.task(4)
-        response = self.client.get(reverse("task_detail", args=[task.pk]))
+        with audited(
+            get_visible_or_404,
+            refuse_as_missing,
+            action="access.denied",
+            by=self.co_liaison,
+            obj=task,
+            outcome=AuditEvent.Outcome.DENIED,
+            count=1,
+        ):
+            response = self.client.get(reverse("task_detail", args=[task.pk]))
         self.assertEqual(response.status_code, 404)
         event = AuditEvent.objects.get(action="access.denied")
         self.assertEqual(event.username, "t.shuiwu")

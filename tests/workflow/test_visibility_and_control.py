@@ -8,7 +8,7 @@ from viewflow.workflow.status import STATUS
 
 from audit.models import AuditEvent
 from departments.models import Unit, User
-from tests.audit_coverage import audits
+from tests.audit_coverage import audited
 from tests.base import PlanTestCase, make_person
 from workflow.flows import TaskFlow
 from workflow.models import TaskEvent, TaskProcess
@@ -200,9 +200,16 @@ class ControlTests(WorkflowTestCase):
         self.client.force_login(user)
         return self.client.post(reverse(name, args=[self.process.plan_task_id]), {"reason": reason})
 
-    @audits(task_suspend, task_resume)
     def test_a_supervisor_suspends_and_resumes_with_reasons_in_the_history(self) -> None:
-        self.assertEqual(self.post(self.supervisor, "task_suspend").status_code, 302)
+        task = self.process.plan_task
+        with audited(
+            task_suspend,
+            action="task.suspend",
+            by=self.supervisor,
+            obj=task,
+            summary={"reason": "省里调整了任务"},
+        ):
+            self.assertEqual(self.post(self.supervisor, "task_suspend").status_code, 302)
         self.assertTrue(TaskProcess.objects.get(pk=self.process.pk).suspended)
         # While suspended the lead unit cannot acknowledge.
         ack = self.claim(self.lead_liaison, TaskFlow.acknowledge)
@@ -211,7 +218,14 @@ class ControlTests(WorkflowTestCase):
         self.assertEqual(response.status_code, 200)
         self.assertContains(response, "暂停")
         self.assertEqual(FlowTask.objects.get(pk=ack.pk).status, STATUS.ASSIGNED)
-        self.assertEqual(self.post(self.supervisor, "task_resume", "已明确").status_code, 302)
+        with audited(
+            task_resume,
+            action="task.resume",
+            by=self.supervisor,
+            obj=task,
+            summary={"reason": "已明确"},
+        ):
+            self.assertEqual(self.post(self.supervisor, "task_resume", "已明确").status_code, 302)
         self.client.force_login(self.lead_liaison)
         self.assertEqual(self.client.post(url, {}).status_code, 302)
         events = TaskEvent.objects.filter(process=self.process).values_list("action", "reason")
@@ -223,9 +237,15 @@ class ControlTests(WorkflowTestCase):
             AuditEvent.objects.filter(action__in=["task.suspend", "task.resume"]).count(), 2
         )
 
-    @audits(task_terminate)
     def test_a_supervisor_terminates_a_task_and_its_steps_are_cancelled(self) -> None:
-        self.assertEqual(self.post(self.supervisor, "task_terminate").status_code, 302)
+        with audited(
+            task_terminate,
+            action="task.terminate",
+            by=self.supervisor,
+            obj=self.process.plan_task,
+            summary={"reason": "省里调整了任务"},
+        ):
+            self.assertEqual(self.post(self.supervisor, "task_terminate").status_code, 302)
         process = TaskProcess.objects.get(pk=self.process.pk)
         self.assertEqual(process.status, "CANCELED")
         self.assertEqual(self.step(TaskFlow.acknowledge).status, STATUS.CANCELED)
