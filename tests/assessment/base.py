@@ -37,7 +37,7 @@ from django.utils import timezone
 from viewflow.workflow.status import PROCESS
 
 from assessment import services
-from assessment.models import Assessment, Objection, UnitScore
+from assessment.models import Assessment, Objection, Rule, UnitScore
 from departments.models import Unit, User
 from indicators.models import Indicator, IndicatorTarget, IndicatorValue
 from plans.models import Task
@@ -337,3 +337,15 @@ def assessment_of_other_units(case: PlanTestCase) -> Assessment:
         unit=case.gongxin, points=Decimal(1), reason="获评省级示范。", created_by=case.supervisor
     )
     return assessment
+
+
+# The default scheme: (weight, deduction per record) of each criterion.
+DEFAULT_WEIGHTS = {
+    Rule.ON_TIME: ("25", "0"),
+    Rule.RETURNS: ("10", "1"),
+    Rule.INDICATORS: ("20", "0"),
+    Rule.TASKS: ("20", "0"),
+    Rule.RED_LIGHTS: ("10", "2"),
+    Rule.NOTICES: ("10", "2.5"),
+    Rule.INTERVIEWS: ("5", "5"),
+}

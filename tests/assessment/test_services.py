@@ -11,18 +11,9 @@ from assessment import services
 from assessment.models import Adjustment, Assessment, Criterion, Grade, Objection, Rule, UnitScore
 from audit.models import AuditEvent
 from notices.models import Notice
-from tests.assessment.base import YEAR, YearTestCase, at, day
+from tests.assessment.base import DEFAULT_WEIGHTS, YEAR, YearTestCase, at, day
 from tests.audit_coverage import audited
 
-DEFAULT_WEIGHTS = {
-    Rule.ON_TIME: ("25", "0"),
-    Rule.RETURNS: ("10", "1"),
-    Rule.INDICATORS: ("20", "0"),
-    Rule.TASKS: ("20", "0"),
-    Rule.RED_LIGHTS: ("10", "2"),
-    Rule.NOTICES: ("10", "2.5"),
-    Rule.INTERVIEWS: ("5", "5"),
-}
 WINDOW_CLOSED = at(datetime.date(2027, 1, 15), 0)  # publicised 1-10 for 5 days: 10th to 14th
 
 

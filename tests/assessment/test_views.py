@@ -15,8 +15,7 @@ from assessment.models import Assessment, Objection, Rule
 from audit.models import AuditEvent
 from departments.models import User
 from rounds.services import round_create
-from tests.assessment.base import YEAR, YearTestCase, at, day
-from tests.assessment.test_services import DEFAULT_WEIGHTS
+from tests.assessment.base import DEFAULT_WEIGHTS, YEAR, YearTestCase, at, day
 
 
 class ViewTestCase(YearTestCase):

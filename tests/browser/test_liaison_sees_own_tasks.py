@@ -6,7 +6,8 @@ from departments.models import Unit, User
 from departments.services import registry_sync
 from plans.importer.service import plan_import
 from plans.models import Task
-from tests.base import PASSWORD, XINGTAI_PLAN, make_person
+from tests.base import XINGTAI_PLAN, make_person
+from tests.browser.base import log_in
 
 pytestmark = pytest.mark.browser
 
@@ -17,13 +18,6 @@ def plan_with_liaison(transactional_db: None) -> tuple[int, User]:
     plan = plan_import(data=XINGTAI_PLAN.read_bytes(), source_name="xingtai.txt", by=None).plan
     liaison = make_person("b.gongxin", User.Role.LIAISON, Unit.objects.get(code="gongxin"))
     return plan.pk, liaison
-
-
-def log_in(page: Page, base_url: str, username: str) -> None:
-    page.goto(base_url + reverse("login"))
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
 
 
 def test_a_liaison_logs_in_and_sees_only_their_units_tasks(

@@ -5,7 +5,7 @@ from django.urls import reverse
 from meetings.services import decision_close
 from tests.base import PlanTestCase
 from tests.meetings.base import MeetingTestMixin
-from tests.workflow.test_visibility_and_control import english_on_page
+from tests.visible_text import english_on_page
 
 
 class ChinesePagesTests(MeetingTestMixin, PlanTestCase):
