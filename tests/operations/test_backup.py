@@ -188,12 +188,13 @@ def test_a_sqlite_backup_restores_the_same_rows_files_and_trail_into_an_empty_da
 
 
 @contextmanager
-def default_database_in(path: Path) -> Iterator[None]:
-    """Point Django's default connection at another SQLite file for a while, then
-    give the test database back its own connection, untouched."""
+def default_database_in(name: str) -> Iterator[None]:
+    """Point Django's default connection at another database (an SQLite file,
+    or a PostgreSQL database on the same server) for a while, then give the
+    test database back its own connection, untouched."""
     saved_connection, saved_name = connection.connection, connection.settings_dict["NAME"]
     connection.connection = None
-    connection.settings_dict["NAME"] = str(path)
+    connection.settings_dict["NAME"] = name
     try:
         yield
     finally:
@@ -202,15 +203,27 @@ def default_database_in(path: Path) -> Iterator[None]:
         connection.connection = saved_connection
 
 
-@pytest.mark.skipif(not ON_SQLITE, reason="restores into an empty SQLite file in process")
+@contextmanager
+def an_empty_database(tmp_path: Path) -> Iterator[str]:
+    """The name of a new, empty database of the test database's kind."""
+    if ON_SQLITE:
+        yield str(tmp_path / "restored.sqlite3")
+    else:
+        with scratch_database("restore") as target:
+            yield target.name
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_restore_in_process_records_itself_last_in_the_restored_trail(
     site_data: bytes, settings, tmp_path: Path
 ) -> None:
     archive = tmp_path / "site.tar.gz"
-    backup_create(path=archive)
+    with audited(
+        backup_create, action="system.backup", by=None, outcome="ok", summary={"file": archive.name}
+    ):
+        backup_create(path=archive)
     settings.MEDIA_ROOT = tmp_path / "restored-media"
-    with default_database_in(tmp_path / "restored.sqlite3"):
+    with an_empty_database(tmp_path) as name, default_database_in(name):
         with audited(
             backup_restore,
             action="system.restore",
