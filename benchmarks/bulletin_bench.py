@@ -38,8 +38,8 @@ def xingtai_round() -> tuple[Any, Any, datetime.date]:
     from departments.services import registry_sync
     from plans.importer.service import plan_import
     from rounds.models import Entry, UnitReport
-    from rounds.services import round_create
-    from workflow.services import task_dispatch
+    from rounds.opening import round_create
+    from workflow.dispatch import task_dispatch
 
     source = Path(settings.BASE_DIR) / "data" / "plans" / "xingtai-quality-2023-2027.txt"
     registry_sync(by=None)

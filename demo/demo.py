@@ -30,8 +30,9 @@ from indicators.services import indicator_update, indicator_values_report
 from plans.models import Plan, TaskTarget
 from rounds.flows import ReportFlow
 from rounds.models import ReportEvent, Round, UnitReport
+from rounds.opening import round_create
 from rounds.periods import period_end, period_label, round_series_dates
-from rounds.services import EntryInput, report_review, report_sign, report_submit, round_create
+from rounds.services import EntryInput, report_review, report_sign, report_submit
 from supervision.models import InterviewProposal, SupervisionNotice
 from supervision.services import (
     interview_record,
@@ -40,9 +41,10 @@ from supervision.services import (
     proposal_decide,
 )
 from supervision.sweep import sweep
+from workflow.dispatch import task_dispatch
 from workflow.flows import TaskFlow
 from workflow.models import TaskProcess
-from workflow.services import task_acknowledge, task_dispatch
+from workflow.services import task_acknowledge
 
 PAST_ROUNDS = 3
 DEADLINE_DAY = 10

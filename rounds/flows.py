@@ -1,9 +1,8 @@
 """A unit's report in a round as a viewflow process, in the same inbox and
 under the same unit permissions as the task lifecycle's steps.
 
-This module is the top of the app: it imports the step views, which call
-rounds.services, and only config/urls.py imports it. Services start a report
-through the start node's viewflow reference (rounds.services.REPORT_FLOW_START).
+It imports the step views (rounds.step_views), which call rounds.services;
+rounds.opening starts the reports through it, and config/urls.py serves it.
 """
 
 from typing import Any
@@ -14,7 +13,7 @@ from viewflow.workflow import flow, lock
 from viewflow.workflow.activation import Activation
 
 from departments.permissions import ACT_FOR_UNIT, SIGN_FOR_UNIT, SUPERVISE_PLAN
-from rounds import views
+from rounds import step_views as views
 from rounds.models import UnitReport
 from workflow.nodes import UnitView
 

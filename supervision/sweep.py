@@ -20,7 +20,7 @@ from notices.delivery import deliver_due, send_digests
 from notices.services import Message, notify_many
 from plans.models import Plan
 from rounds.models import Round, UnitReport
-from rounds.services import rounds_open_due
+from rounds.opening import rounds_open_due
 from supervision.items import CLIMBING, Item, conf, open_items
 from supervision.lights import compute_lights, current_rounds
 from supervision.models import InterviewProposal, LadderStep, Light, LightRecord

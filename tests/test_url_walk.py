@@ -25,7 +25,7 @@ from audit.models import AuditEvent
 from departments.models import Unit, User
 from rounds.flows import ReportFlow
 from rounds.models import ReportFile, UnitReport
-from rounds.services import round_create
+from rounds.opening import round_create
 from tests.assessment.base import assessment_of_other_units
 from tests.base import PlanTestCase, make_person
 from tests.bulletins.base import bulletin_of_other_units
@@ -33,9 +33,9 @@ from tests.indicators.base import indicator_of_other_units
 from tests.meetings.base import meeting_of_other_units
 from tests.notices.base import notice_of_another_person
 from tests.supervision.base import supervision_of_other_units
+from workflow.dispatch import task_dispatch
 from workflow.flows import TaskFlow
 from workflow.models import Evidence, TaskEvent, TaskProcess
-from workflow.services import task_dispatch
 
 TODAY = datetime.date(2024, 1, 8)
 MEDIA = tempfile.mkdtemp(prefix="url-walk-tests-")

@@ -12,8 +12,9 @@ from departments.access import get_visible_or_404, refuse_as_missing
 from departments.permissions import may_supervise
 from plans.models import Plan
 from plans.selectors import plans_visible_to
+from workflow.dispatch import task_dispatch
 from workflow.dispatch_forms import DispatchForm
-from workflow.services import WorkflowError, task_dispatch
+from workflow.services import WorkflowError
 
 
 def _plan_to_dispatch(request: HttpRequest, plan_pk: int) -> Plan:

@@ -1,8 +1,7 @@
 """The lifecycle of one plan task, from dispatch to completion, as one viewflow process.
 
-This module is the top of the app: it imports the step views, which call
-workflow.services, and only config/urls.py imports it. Services start a process
-through the start node's viewflow reference (workflow.services.TASK_FLOW_START).
+It imports the step views, which call workflow.services; workflow.dispatch
+starts processes through it, and config/urls.py serves it.
 """
 
 from typing import Any

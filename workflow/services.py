@@ -4,10 +4,9 @@ Views, the dispatch command and tests call these; each records the task's
 history (TaskEvent) and the audit row in the transaction of the change, and
 the step functions finish their viewflow task last.
 
-The flow is the top of this app: workflow.flows imports the step views, which
-call these functions, so nothing here imports the flow back. Dispatching starts
-a process through the flow's start node named as viewflow itself names every
-node it stores (a Task row's flow_task), resolved by viewflow on first use.
+workflow.flows imports the step views, which call these functions, so nothing
+here imports the flow; starting a process (dispatch) is in workflow.dispatch,
+above the flow.
 """
 
 import datetime
@@ -20,21 +19,13 @@ from django.http import FileResponse
 from django.utils.translation import gettext as _
 from viewflow.workflow.activation import Activation
 from viewflow.workflow.exceptions import FlowRuntimeError
-from viewflow.workflow.fields import import_task_by_ref
 from viewflow.workflow.status import PROCESS
 
 from audit.services import audit_record
 from departments.models import Unit, User
 from files.checks import UploadRefused, check_uploads
 from files.responses import attachment_response
-from indicators.services import indicators_build
-from plans.models import Plan, Task
 from workflow.models import Evidence, Milestone, TaskEvent, TaskProcess, WorkPlanPart
-from workflow.selectors import default_deadlines
-
-# TaskFlow's start node (workflow/flows.py); renaming it would strand the
-# processes already stored under this name anyway.
-TASK_FLOW_START = "workflow/flows.TaskFlow.start"
 
 
 class WorkflowError(Exception):
@@ -78,61 +69,6 @@ def _event(
         summary={"reason": reason, "units": [u.name for u in units], **(summary or {})},
     )
     return event
-
-
-@transaction.atomic
-def task_dispatch(
-    *,
-    tasks: Sequence[Task],
-    by: User | None,
-    today: datetime.date,
-    acknowledge_by: datetime.date | None = None,
-    complete_by: datetime.date | None = None,
-    county_branches: Iterable[int] = (),
-) -> list[TaskProcess]:
-    """Hand tasks to their lead units (交办): one process per task not yet dispatched.
-
-    Deadlines default per task (workflow.selectors.default_deadlines); `county_branches` names the
-    tasks (pks) whose county governments each get a work-plan branch.
-    """
-    county_branches = set(county_branches)
-    if not tasks:
-        raise WorkflowError(_("No task was chosen."))
-    if any(task.plan.status == Plan.Status.CLOSED for task in tasks):
-        raise WorkflowError(_("The plan is closed: its tasks can no longer be dispatched."))
-    started = []
-    already = set(
-        TaskProcess.objects.filter(plan_task__in=tasks).values_list("plan_task_id", flat=True)
-    )
-    for task in tasks:
-        if task.pk in already:
-            continue
-        ack_default, complete_default = default_deadlines(task, today)
-        ack, complete = acknowledge_by or ack_default, complete_by or complete_default
-        if ack < today or complete < ack:
-            raise WorkflowError(
-                _("The deadlines of task %(number)s are out of order.") % {"number": task.number}
-            )
-        process = import_task_by_ref(TASK_FLOW_START).run(
-            plan_task=task,
-            acknowledge_by=ack,
-            complete_by=complete,
-            county_branches=task.pk in county_branches,
-        )
-        _event(
-            process,
-            action="dispatch",
-            by=by,
-            summary={"acknowledge_by": ack.isoformat(), "complete_by": complete.isoformat()},
-        )
-        started.append(process)
-    plans = {task.plan_id for task in tasks}
-    starting = list(Plan.objects.filter(pk__in=plans, status=Plan.Status.IMPORTED))
-    Plan.objects.filter(pk__in=[plan.pk for plan in starting]).update(status=Plan.Status.ACTIVE)
-    # Work starts: the plan's stated numbers become the indicators units report.
-    for plan in starting:
-        indicators_build(plan=plan, by=None)
-    return started
 
 
 def _process(activation: Activation) -> TaskProcess:

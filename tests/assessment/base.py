@@ -42,13 +42,13 @@ from departments.models import Unit, User
 from indicators.models import Indicator, IndicatorTarget, IndicatorValue
 from plans.models import Task
 from rounds.models import ReportEvent, Round, UnitReport
-from rounds.services import round_create
+from rounds.opening import round_create
 from supervision import services as supervision_services
 from supervision.models import Interview, Light, LightRecord
 from tests.base import PlanTestCase, make_person
 from tests.clock import FrozenClockMixin
+from workflow.dispatch import task_dispatch
 from workflow.models import TaskEvent, TaskProcess
-from workflow.services import task_dispatch
 
 YEAR = 2026
 AS_OF = datetime.date(2027, 1, 10)

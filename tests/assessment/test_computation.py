@@ -11,7 +11,7 @@ from assessment.scoring import DEFAULT_CRITERIA, CriterionRule, Scheme, score_ye
 from assessment.selectors import year_facts
 from departments.models import Unit
 from plans.models import Category, Plan, Task
-from rounds.services import round_create
+from rounds.opening import round_create
 from supervision.models import Interview
 from tests.assessment.base import AS_OF, YEAR, YearTestCase, day
 

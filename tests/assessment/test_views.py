@@ -14,7 +14,7 @@ from django.urls import reverse
 from assessment.models import Assessment, Objection, Rule
 from audit.models import AuditEvent
 from departments.models import User
-from rounds.services import round_create
+from rounds.opening import round_create
 from tests.assessment.base import DEFAULT_WEIGHTS, YEAR, YearTestCase, at, day
 
 

@@ -17,11 +17,11 @@ from django.utils import timezone
 from bulletins.models import Bulletin
 from departments.models import Unit, User
 from rounds.models import Entry, TargetValue, UnitReport
-from rounds.services import round_create
+from rounds.opening import round_create
 from supervision import services as supervision_services
 from supervision.models import Commitment, Interview
 from tests.base import PlanTestCase, make_person
-from workflow.services import task_dispatch
+from workflow.dispatch import task_dispatch
 
 OPENED = datetime.date(2026, 3, 10)
 DEADLINE = datetime.date(2026, 3, 31)

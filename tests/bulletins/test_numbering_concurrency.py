@@ -14,9 +14,9 @@ from bulletins import services
 from departments.models import Unit, User
 from departments.services import registry_sync
 from plans.importer.service import plan_import
-from rounds.services import round_create
+from rounds.opening import round_create
 from tests.base import XINGTAI_PLAN, make_person
-from workflow.services import task_dispatch
+from workflow.dispatch import task_dispatch
 
 MEDIA = tempfile.mkdtemp(prefix="bulletin-concurrency-")
 ISSUES = 4

@@ -14,9 +14,9 @@ from bulletins import charts, services
 from bulletins.content import gather
 from bulletins.models import Bulletin
 from bulletins.tasks import render_bulletin
-from rounds.services import round_create
+from rounds.opening import round_create
 from tests.bulletins.base import DEADLINE, OPENED, TODAY, RoundTestCase
-from workflow.services import task_dispatch
+from workflow.dispatch import task_dispatch
 
 MEDIA = tempfile.mkdtemp(prefix="bulletin-task-tests-")
 

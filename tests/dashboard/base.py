@@ -32,7 +32,7 @@ from viewflow.workflow.status import PROCESS, STATUS
 
 from departments.models import Unit
 from rounds.models import Entry, Round, UnitReport
-from rounds.services import round_create
+from rounds.opening import round_create
 from supervision.models import Light, LightRecord
 from tests.bulletins.base import RoundTestCase, at
 from tests.clock import FrozenClockMixin

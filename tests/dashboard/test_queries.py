@@ -7,13 +7,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from rounds.services import round_create
+from rounds.opening import round_create
 from supervision.models import Light, LightRecord
 from supervision.services import notice_issue
 from tests.bulletins.base import at
 from tests.dashboard.base import DashboardTestCase, send, store_lights
 from tests.supervision.base import hold, schedule
-from workflow.services import task_dispatch
+from workflow.dispatch import task_dispatch
 
 MORE_TASKS = (1, 2, 3, 6, 9, 10, 12, 14, 17)
 

@@ -16,10 +16,10 @@ from indicators import progress, services
 from indicators.models import Indicator, IndicatorValue
 from indicators.selectors import indicator_rows, plan_indicator_rows, year_results
 from rounds.models import Entry, TargetValue, UnitReport
-from rounds.services import round_create
+from rounds.opening import round_create
 from tests.audit_coverage import audited
 from tests.base import PlanTestCase, make_person
-from workflow.services import task_dispatch
+from workflow.dispatch import task_dispatch
 
 D = Decimal
 

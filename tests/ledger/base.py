@@ -8,9 +8,10 @@ from django.test import Client
 
 from plans.models import Task
 from rounds.models import Entry, Round, UnitReport
-from rounds.services import EntryInput, report_save, round_create
+from rounds.opening import round_create
+from rounds.services import EntryInput, report_save
 from tests.base import PlanTestCase
-from workflow.services import task_dispatch
+from workflow.dispatch import task_dispatch
 
 TODAY = datetime.date(2024, 1, 8)
 # Task 4: 市工业和信息化局 leads, the counties help. Task 5: 市科技局 leads with

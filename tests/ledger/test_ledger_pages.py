@@ -11,10 +11,11 @@ from django.urls import reverse
 from audit.models import AuditEvent
 from meetings.services import DecisionInput, meeting_record
 from rounds.models import ReportFile, Round
-from rounds.services import EntryInput, report_save, round_create
+from rounds.opening import round_create
+from rounds.services import EntryInput, report_save
 from tests.base import PlanTestCase
 from tests.ledger.base import TODAY, LedgerTestCase, report_of, target_values
-from workflow.services import task_dispatch
+from workflow.dispatch import task_dispatch
 
 
 class LedgerPageTests(LedgerTestCase):

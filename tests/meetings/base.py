@@ -7,7 +7,7 @@ from departments.models import Unit, User
 from meetings.models import Meeting
 from meetings.services import DecisionInput, decision_close, meeting_record
 from plans.models import Plan
-from workflow.services import task_dispatch
+from workflow.dispatch import task_dispatch
 
 HELD_ON = datetime.date(2024, 3, 5)
 DUE_ON = datetime.date(2024, 4, 30)

@@ -14,14 +14,14 @@ from viewflow.workflow.status import STATUS
 
 from audit.models import AuditEvent
 from departments.models import Unit, User
-from rounds import services
+from rounds import opening, services
 from rounds.flows import ReportFlow
 from rounds.models import Entry, ReportEvent, ReportFile, Round, TargetValue, UnitReport
 from rounds.selectors import editable_entries
 from tests.audit_coverage import audited
 from tests.base import PlanTestCase, make_person
 from tests.clock import FrozenClockMixin
-from workflow.services import task_dispatch
+from workflow.dispatch import task_dispatch
 
 START = datetime.datetime(2024, 3, 20, 9, 0, tzinfo=datetime.timezone(timedelta(hours=8)))
 TODAY = START.date()
@@ -106,14 +106,14 @@ class RoundLifecycleTests(RoundTestCase):
         period = "2024年第一季度"
         with (
             audited(
-                services.round_create,
+                opening.round_create,
                 action="round.create",
                 by=self.supervisor,
                 summary={"plan": self.plan.doc_number, "period": period, "deadline": "2024-04-05"},
                 count=1,
             ),
             audited(
-                services.round_open,
+                opening.round_open,
                 action="round.open",
                 by=self.supervisor,
                 summary={"period": period, "tasks": 2},
@@ -420,13 +420,13 @@ class RoundLifecycleTests(RoundTestCase):
 class SchedulingTests(RoundTestCase):
     def test_scheduled_rounds_open_by_themselves_on_their_day(self) -> None:
         with audited(
-            services.rounds_schedule,
-            services.round_create,
+            opening.rounds_schedule,
+            opening.round_create,
             action="round.create",
             by=self.supervisor,
             count=3,
         ):
-            created = services.rounds_schedule(
+            created = opening.rounds_schedule(
                 plan=self.plan,
                 by=self.supervisor,
                 cadence=Round.Cadence.MONTHLY,
@@ -440,21 +440,21 @@ class SchedulingTests(RoundTestCase):
         self.assertEqual(created[0].deadline, datetime.date(2024, 5, 5))
         self.assertEqual(created[0].opens_on, datetime.date(2024, 4, 20))
         self.assertTrue(all(r.status == Round.Status.SCHEDULED for r in created))
-        self.assertEqual(services.rounds_open_due(today=datetime.date(2024, 4, 19)), [])
+        self.assertEqual(opening.rounds_open_due(today=datetime.date(2024, 4, 19)), [])
         with audited(
-            services.rounds_open_due,
-            services.round_open,
+            opening.rounds_open_due,
+            opening.round_open,
             action="round.open",
             by=None,
             summary={"period": "2024年4月"},
             count=1,
         ):
-            opened = services.rounds_open_due(today=datetime.date(2024, 4, 20))
+            opened = opening.rounds_open_due(today=datetime.date(2024, 4, 20))
         self.assertEqual([r.period for r in opened], ["2024年4月"])
         self.assertTrue(UnitReport.objects.filter(round=opened[0]).exists())
 
     def test_quarterly_labels(self) -> None:
-        created = services.rounds_schedule(
+        created = opening.rounds_schedule(
             plan=self.plan,
             by=None,
             cadence=Round.Cadence.QUARTERLY,

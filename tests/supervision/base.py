@@ -14,8 +14,8 @@ from supervision import services
 from supervision.models import Commitment, Interview, InterviewProposal, SupervisionNotice
 from tests.base import PlanTestCase, make_person
 from tests.clock import FrozenClockMixin
+from workflow.dispatch import task_dispatch
 from workflow.models import TaskProcess
-from workflow.services import task_dispatch
 
 DISPATCHED = datetime.date(2024, 1, 8)  # acknowledgements due 2024-01-15
 TODAY = datetime.date(2024, 1, 17)

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from departments.models import Unit, User
 from meetings.services import DecisionInput, meeting_record
-from rounds.services import round_create
+from rounds.opening import round_create
 from supervision.models import Light
 from supervision.selectors import board
 from tests.base import make_person
@@ -20,7 +20,7 @@ from tests.supervision.base import (
     propose,
     schedule,
 )
-from workflow.services import task_dispatch
+from workflow.dispatch import task_dispatch
 
 
 class BoardTests(SupervisionTestCase):

@@ -14,7 +14,7 @@ from plans.importer.service import plan_import
 from rounds.models import Round
 from supervision.tasks import sweep_task
 from tests.base import XINGTAI_PLAN
-from workflow.services import task_dispatch
+from workflow.dispatch import task_dispatch
 
 BROKER = "redis://127.0.0.1:6379/15"
 

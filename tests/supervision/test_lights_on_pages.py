@@ -10,13 +10,13 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from rounds.models import Round
-from rounds.services import round_create
+from rounds.opening import round_create
 from supervision.models import Light, LightRecord
 from supervision.selectors import lights_for_plan, unit_lights
 from tests.clock import FrozenClockMixin
 from tests.ledger.base import LedgerTestCase
 from tests.supervision.base import TODAY, SupervisionTestCase, at
-from workflow.services import task_dispatch
+from workflow.dispatch import task_dispatch
 
 
 def lights_by_task(html: str) -> dict[int, str]:

@@ -15,7 +15,7 @@ from audit.models import AuditEvent
 from departments.models import Unit, User
 from notices.models import Notice
 from rounds.models import Round, UnitReport
-from rounds.services import round_create
+from rounds.opening import round_create
 from supervision import services
 from supervision.models import (
     Commitment,
@@ -28,7 +28,7 @@ from supervision.models import (
 from supervision.sweep import sweep
 from tests.audit_coverage import audited
 from tests.base import PlanTestCase, make_person
-from workflow.services import task_dispatch
+from workflow.dispatch import task_dispatch
 
 OPENED = datetime.date(2026, 3, 10)
 DEADLINE = datetime.date(2026, 3, 31)

@@ -17,7 +17,7 @@ from plans.importer.service import plan_import
 from supervision.models import LadderStep
 from supervision.sweep import sweep
 from tests.base import XINGTAI_PLAN, make_person
-from workflow.services import task_dispatch
+from workflow.dispatch import task_dispatch
 
 ITEMS = 520
 DAY = datetime.date(2026, 5, 4)

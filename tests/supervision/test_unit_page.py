@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from audit.models import AuditEvent
 from departments.models import Unit
-from rounds.services import round_create
+from rounds.opening import round_create
 from supervision.models import Light, LightRecord
 from tests.supervision.base import (
     TODAY,
@@ -18,7 +18,7 @@ from tests.supervision.base import (
     issue_notice,
     schedule,
 )
-from workflow.services import task_dispatch
+from workflow.dispatch import task_dispatch
 
 
 class UnitPageTests(SupervisionTestCase):

@@ -31,7 +31,7 @@ from departments.services import registry_sync
 from plans.importer.service import plan_import
 from plans.models import Plan, Task
 from tests.base import XINGTAI_PLAN, make_person
-from workflow import services
+from workflow import dispatch, services
 from workflow.flows import TaskFlow
 from workflow.models import TaskEvent, TaskProcess
 
@@ -120,7 +120,7 @@ class ConcurrentStepTests(TransactionTestCase):
 
     def test_two_colleagues_claiming_one_acknowledgement_at_once_get_it_once(self) -> None:
         # Task 6: lead 市工业和信息化局, where both liaisons work.
-        (process,) = services.task_dispatch(
+        (process,) = dispatch.task_dispatch(
             tasks=[self.plan.tasks.get(number=6)], by=None, today=TODAY
         )
         ack = self.acknowledgement(process)
@@ -147,7 +147,7 @@ class ConcurrentStepTests(TransactionTestCase):
 
     def test_an_acknowledgement_sent_twice_at_once_is_recorded_once(self) -> None:
         # The owner's double click, or the same step open in two tabs.
-        (process,) = services.task_dispatch(
+        (process,) = dispatch.task_dispatch(
             tasks=[self.plan.tasks.get(number=6)], by=None, today=TODAY
         )
         ack = self.acknowledgement(process)
@@ -206,7 +206,7 @@ class ConcurrentStepTests(TransactionTestCase):
             batch = branched[: ROUNDS - done]
             # The previous batch's processes go, so that the same tasks can be dispatched again.
             TaskProcess.objects.filter(plan_task__in=batch).delete()
-            processes = services.task_dispatch(tasks=batch, by=self.supervisor, today=TODAY)
+            processes = dispatch.task_dispatch(tasks=batch, by=self.supervisor, today=TODAY)
             racers = [racer for process in processes for racer in self.prepare(process)]
 
             results = race(racers)
@@ -270,7 +270,7 @@ class ConcurrentStepTests(TransactionTestCase):
     def test_a_step_whose_task_stays_locked_is_refused_with_a_page_not_a_server_error(
         self,
     ) -> None:
-        (process,) = services.task_dispatch(
+        (process,) = dispatch.task_dispatch(
             tasks=[self.plan.tasks.get(number=6)], by=None, today=TODAY
         )
         ack = self.acknowledgement(process)

@@ -2,8 +2,9 @@ import datetime
 
 from plans.models import Plan
 from tests.base import PlanTestCase
+from workflow.dispatch import task_dispatch
 from workflow.selectors import default_deadlines
-from workflow.services import WorkflowError, task_dispatch
+from workflow.services import WorkflowError
 
 
 class DefaultDeadlineTests(PlanTestCase):

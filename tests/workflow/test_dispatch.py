@@ -22,9 +22,9 @@ from plans.models import Category, Plan, Task, TaskUnit
 from tests.audit_coverage import audited
 from tests.base import PlanTestCase, make_person
 from tests.clock import FrozenClockMixin
+from workflow.dispatch import task_dispatch
 from workflow.flows import TaskFlow
 from workflow.models import TaskProcess
-from workflow.services import task_dispatch
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 TODAY = datetime.date(2023, 5, 8)

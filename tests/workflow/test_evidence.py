@@ -12,7 +12,7 @@ from audit.models import AuditEvent
 from departments.models import User
 from tests.audit_coverage import audited
 from tests.base import PlanTestCase, make_person
-from workflow import services
+from workflow import dispatch, services
 from workflow.flows import TaskFlow
 from workflow.models import Evidence, TaskProcess
 
@@ -42,7 +42,7 @@ class EvidenceTests(PlanTestCase):
         reverse("home")
         # Task 7: lead 市市场监管局 alone (the counties informed), taken to completion.
         task = self.task(7)
-        (self.process,) = services.task_dispatch(
+        (self.process,) = dispatch.task_dispatch(
             tasks=[task], by=None, today=datetime.date(2024, 1, 8)
         )
         self.run_step(self.bureau_liaison, TaskFlow.acknowledge, {})

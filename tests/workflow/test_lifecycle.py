@@ -10,10 +10,10 @@ from departments.models import Unit, User
 from plans.models import Plan
 from tests.audit_coverage import audited
 from tests.base import PlanTestCase, make_person
-from workflow import services
+from workflow import dispatch, services
+from workflow.dispatch import task_dispatch
 from workflow.flows import TaskFlow
 from workflow.models import TaskEvent, TaskProcess, WorkPlanPart
-from workflow.services import task_dispatch
 
 TODAY = datetime.date(2024, 1, 8)
 
@@ -49,7 +49,7 @@ class LifecycleTests(PlanTestCase):
         task5 = self.task(5)  # lead 市科技局; co 市场监管局, 工信局, 税务局, the counties
         # Each step's row is written by the step's service through the history helper.
         audited_step = partial(audited, services._event, obj=task5, count=1)
-        with audited_step(services.task_dispatch, action="task.dispatch", by=self.supervisor):
+        with audited_step(dispatch.task_dispatch, action="task.dispatch", by=self.supervisor):
             (process,) = task_dispatch(tasks=[task5], by=self.supervisor, today=TODAY)
         self.assertEqual(Plan.objects.get().status, Plan.Status.ACTIVE)
         self.assertEqual(process.acknowledge_by, datetime.date(2024, 1, 15))

@@ -11,7 +11,7 @@ from departments.models import Unit
 from plans.models import Plan
 from tests.audit_coverage import audited
 from tests.base import PlanTestCase
-from workflow.services import task_dispatch
+from workflow.dispatch import task_dispatch
 
 GONGXIN_TASKS = {2, 4, 5, 6, 8, 10, 12, 14, 17, 18, 19}
 

@@ -9,9 +9,10 @@ from departments.models import Unit, User
 from tests.audit_coverage import audited
 from tests.base import PlanTestCase, make_person
 from tests.visible_text import english_on_page
+from workflow.dispatch import task_dispatch
 from workflow.flows import TaskFlow
 from workflow.models import TaskEvent, TaskProcess
-from workflow.services import task_dispatch, task_resume, task_suspend, task_terminate
+from workflow.services import task_resume, task_suspend, task_terminate
 
 TODAY = datetime.date(2024, 1, 8)
 

@@ -51,8 +51,8 @@ class Command(BaseCommand):
         the indicators, the bulletins, the assessment and every inbox have content."""
         from demo.demo import build_history
         from rounds.models import Round
+        from rounds.opening import round_create
         from rounds.periods import period_label
-        from rounds.services import round_create
         from supervision.sweep import sweep
         from workflow.models import TaskProcess
 

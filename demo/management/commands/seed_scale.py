@@ -20,7 +20,7 @@ from departments.services import person_upsert
 from plans.models import Category, Measure, Plan, Task, TaskTarget, TaskUnit
 from rounds.flows import ReportFlow
 from rounds.models import Entry, ReportFile, Round, TargetValue, UnitReport
-from workflow.services import task_dispatch
+from workflow.dispatch import task_dispatch
 
 BATCH = 2_000
 CATEGORY_TITLES = [

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from rounds.services import rounds_open_due
+from rounds.opening import rounds_open_due
 
 
 class Command(BaseCommand):

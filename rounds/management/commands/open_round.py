@@ -6,7 +6,8 @@ from django.utils.translation import gettext as _
 
 from plans.management.options import date_option
 from plans.models import Plan
-from rounds.services import RoundError, round_create
+from rounds.opening import round_create
+from rounds.services import RoundError
 
 
 class Command(BaseCommand):

@@ -8,8 +8,9 @@ from django.utils.translation import ngettext
 
 from plans.management.options import date_option
 from plans.models import Plan, Task
+from workflow.dispatch import task_dispatch
 from workflow.dispatch_forms import deadline_problems, dispatch_queryset, has_county_group
-from workflow.services import WorkflowError, task_dispatch
+from workflow.services import WorkflowError
 
 
 class Command(BaseCommand):
