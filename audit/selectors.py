@@ -4,11 +4,11 @@ from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from django.apps import apps
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from audit.models import AuditEvent
-from operations.upgrade import RENAMED_APPS
 
 
 def _start_of_day(day: date) -> datetime:
@@ -53,9 +53,10 @@ def object_type_labels(text: str) -> list[str]:
     app was renamed keep the old label (the trail is never rewritten), so a
     search for ``plans.Task`` also finds ``ledger.Task``."""
     labels = [text]
-    for old, new, _marker in RENAMED_APPS:
-        if text.lower().startswith(f"{new}."):
-            labels.append(old + text[len(new) :])
+    for config in apps.get_app_configs():
+        former = getattr(config, "former_label", None)
+        if former and text.lower().startswith(f"{config.label}."):
+            labels.append(former + text[len(config.label) :])
     return labels
 
 

@@ -13,22 +13,33 @@ the history before any migration or signal runs, so this runs first, from
 
 from __future__ import annotations
 
+from django.apps import apps
 from django.db import transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 
-# (old app label, new app label, a migration only the old app had)
-RENAMED_APPS = [("ledger", "plans", "0001_initial")]
+# The migration every renamed app had under its former label.
+FORMER_MARKER = "0001_initial"
+
+
+def renamed_apps() -> list[tuple[str, str, str]]:
+    """(former label, label, a migration the former app had) of every app
+    whose AppConfig names a ``former_label``."""
+    return [
+        (config.former_label, config.label, FORMER_MARKER)
+        for config in apps.get_app_configs()
+        if getattr(config, "former_label", None)
+    ]
 
 
 def rename_apps(connection: BaseDatabaseWrapper) -> list[str]:
-    """Rename the apps of ``RENAMED_APPS`` in the migration history and the
+    """Rename the apps of ``renamed_apps()`` in the migration history and the
     content types, once; returns the renames done (empty when nothing was due)."""
     tables = set(connection.introspection.table_names())
     if "django_migrations" not in tables:
         return []  # a new database: nothing recorded under the old names
     done = []
     with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
-        for old, new, marker in RENAMED_APPS:
+        for old, new, marker in renamed_apps():
             cursor.execute(
                 "SELECT COUNT(*) FROM django_migrations WHERE app = %s AND name = %s",
                 [old, marker],
