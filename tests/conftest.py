@@ -5,6 +5,9 @@ import pytest
 
 from tests.audit_coverage import COVERED, missing_audits
 
+# The browser tests' fixtures, for every folder (each app keeps its own browser tests).
+from tests.browser import browser, page, screenshot_dir  # noqa: F401
+
 # Playwright's sync API runs an event loop in the test thread; Django's guard
 # against ORM calls from async code would then refuse the test's own queries.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

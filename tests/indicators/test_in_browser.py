@@ -13,6 +13,7 @@ from demo.management.commands.load_demo import DEMO_PASSWORD
 from departments.models import User
 from indicators.models import Indicator
 from plans.models import Plan
+from tests.browser import log_in
 
 pytestmark = pytest.mark.browser
 
@@ -24,18 +25,10 @@ def demo(transactional_db: None, settings) -> Iterator[Plan]:  # type: ignore[no
     yield Plan.objects.get()
 
 
-def log_in(page: Page, base_url: str, username: str) -> None:
-    page.goto(base_url + reverse("login"))
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    expect(page.get_by_test_id("who")).to_be_visible()
-
-
 def test_an_indicator_page_shows_values_against_target_and_time_proportional_line(
     page: Page, live_server, demo: Plan, screenshot_dir
 ) -> None:
-    log_in(page, live_server.url, "leadership")
+    log_in(page, live_server.url, "leadership", DEMO_PASSWORD)
     page.goto(live_server.url + reverse("plan_detail", args=[demo.pk]))
     page.get_by_test_id("indicators").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("指标")
@@ -59,7 +52,7 @@ def test_an_indicator_page_shows_values_against_target_and_time_proportional_lin
     # A liaison of a unit that owns none of the plan's headline numbers cannot open it.
     standards = Indicator.objects.get(plan=demo, task=None, name__startswith="新增主导")
     page.context.clear_cookies()
-    log_in(page, live_server.url, "gongxin.liaison")
+    log_in(page, live_server.url, "gongxin.liaison", DEMO_PASSWORD)
     response = page.goto(live_server.url + reverse("indicator_detail", args=[standards.pk]))
     assert response is not None and response.status == 404
     assert User.objects.get(username="gongxin.liaison").unit.code == "gongxin"

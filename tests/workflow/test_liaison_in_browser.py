@@ -7,7 +7,7 @@ from departments.services import registry_sync
 from plans.importer.service import plan_import
 from plans.models import Task
 from tests.base import XINGTAI_PLAN, make_person
-from tests.browser.base import log_in
+from tests.browser import log_in
 
 pytestmark = pytest.mark.browser
 

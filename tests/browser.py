@@ -1,4 +1,7 @@
-"""Playwright driving Debian's chromium against a live test server.
+"""Browser tests: Playwright driving Debian's chromium against a live test server.
+
+The fixtures are imported by tests/conftest.py, so a browser test lives in
+the folder of the app it exercises, marked `pytest.mark.browser`.
 
 The machines reach only package registries, so Playwright never downloads a
 browser: it starts /usr/bin/chromium (installed by scripts/setup.sh test).
@@ -10,7 +13,10 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from playwright.sync_api import Browser, Page, sync_playwright
+from django.urls import reverse
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from tests.base import PASSWORD
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
@@ -54,3 +60,12 @@ def page(browser: Browser) -> Iterator[Page]:
 def screenshot_dir() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+def log_in(page: Page, base_url: str, username: str, password: str = PASSWORD) -> None:
+    """Log in through the login page, as a person does, and wait for the top bar."""
+    page.goto(base_url + reverse("login"))
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()
+    expect(page.get_by_test_id("who")).to_be_visible()

@@ -10,7 +10,7 @@ import time_machine
 from django.urls import reverse
 from playwright.sync_api import Page, expect
 
-from tests.browser.base import log_in
+from tests.browser import log_in
 from tests.bulletins.base import at
 from tests.dashboard.base import TODAY, DashboardTestCase
 
