@@ -20,8 +20,6 @@ from plans.models import cn_numeral
 TEMPLATE_NAME = "bulletins/bulletin_pdf.html"
 DRAFT_NUMBER = "第  期（草稿）"
 
-LEVEL1 = [f"{cn_numeral(n)}、" for n in range(1, 11)]
-
 
 def paragraphs(text: str) -> list[str]:
     return [line.strip() for line in (text or "").splitlines() if line.strip()]

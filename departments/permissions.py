@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from departments.models import Unit, User
+from departments.models import User
 
 # The working group's supervisors: import, dispatch, review, warn, issue.
 SUPERVISE_PLAN = "plans.supervise_plan"
@@ -32,8 +32,3 @@ def require_supervisor(user: User, error: type[Exception]) -> None:
     is a supervisor; services call this first."""
     if not may_supervise(user):
         raise error(_("Only the working group's supervisors can do this."))
-
-
-def may_act_for(user: User, unit: Unit) -> bool:
-    """Whether the person is a liaison or leader of ``unit``."""
-    return user.has_perm(ACT_FOR_UNIT, unit)
