@@ -7,13 +7,17 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.forms import Form
-from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from django.views.generic import FormView
+from viewflow.workflow.models import Task as FlowTask
+from viewflow.workflow.status import STATUS
 
 from departments.access import client_ip, get_visible_or_404, refuse_as_missing
 from departments.models import Unit
@@ -33,7 +37,7 @@ from workflow.forms import (
 )
 from workflow.models import Evidence, TaskProcess
 from workflow.nodes import task_unit
-from workflow.selectors import latest_parts, my_steps
+from workflow.selectors import inbox_steps, latest_parts, my_steps
 
 
 class StepView(FormView):
@@ -199,18 +203,49 @@ task_resume = _lifecycle_action(services.task_resume, _("The task is resumed."))
 task_terminate = _lifecycle_action(services.task_terminate, _("The task is terminated."))
 
 
+def _claim_and_open(request: HttpRequest) -> HttpResponse:
+    """The inbox's one button on a step nobody has taken yet: take it for the
+    person (viewflow's claim, under the flow's lock) and open it. A step outside
+    the person's inbox (another unit's, or another role's) answers 404."""
+    pk = request.POST.get("step", "")
+    pk = int(pk) if pk.isdigit() and len(pk) < 12 else 0
+    step = inbox_steps(request.user).filter(pk=pk).first()
+    if step is None:
+        found = FlowTask.objects.filter(pk=pk).first()
+        if found is None:
+            raise Http404
+        raise refuse_as_missing(request, found.process.coerced.audit_object())
+    node = step.flow_task
+    with node.flow_class.lock(step.process_id), transaction.atomic():
+        step = FlowTask.objects.select_related("owner").get(pk=step.pk)
+        free = step.owner_id is None and step.status == STATUS.NEW
+        if free and node.can_assign(request.user, step):
+            node.activation_class(step).assign(request.user)
+        elif step.owner_id != request.user.pk or step.status == STATUS.DONE:
+            # A colleague took it (or finished it) a moment ago.
+            messages.info(request, _("A colleague is already handling this step."))
+            return redirect("my_tasks")
+    return redirect(node.reverse("execute", args=[step.process_id, step.pk]))
+
+
 @login_required
 def my_tasks(request: HttpRequest) -> HttpResponse:
-    mine, claimable, done = my_steps(request.user)
+    if request.method == "POST":
+        return _claim_and_open(request)
+    today = timezone.localdate()
+    inbox = my_steps(request.user, today=today)
+    sections = {**followups_context(request.user, today), **my_items_context(request.user, today)}
+    # The agreed items, 督办单 and commitments count in the summary line too.
+    items = [*sections["followups"], *sections["my_notices"], *sections["my_commitments"]]
     return render(
         request,
         "workflow/my_tasks.html",
         {
-            "mine": mine,
-            "claimable": claimable,
-            "done": done,
-            **followups_context(request.user),
-            **my_items_context(request.user),
+            "inbox": inbox,
+            "today": today,
+            "waiting": len(inbox.rows) + len(items),
+            "overdue": inbox.overdue_count + sum(1 for item in items if item.overdue),
+            **sections,
         },
     )
 

@@ -138,21 +138,23 @@ class VisibilityTests(WorkflowTestCase):
         self.assertNotContains(self.client.get(reverse("my_tasks")), "支持产业基础质量建设")
         self.client.force_login(self.lead_liaison)
         response = self.client.get(reverse("my_tasks"))
-        self.assertEqual(
-            [len(response.context[key]) for key in ("mine", "claimable", "done")], [0, 1, 0]
-        )
+        inbox = response.context["inbox"]
+        # Waiting for the unit: one button takes the step and opens it.
+        self.assertEqual([(row.kind, row.claim) for row in inbox.rows], [("acknowledge", True)])
+        self.assertEqual(inbox.done, [])
         self.assertContains(response, "支持产业基础质量建设")
         ack = self.claim(self.lead_liaison, TaskFlow.acknowledge)
-        response = self.client.get(reverse("my_tasks"))
+        inbox = self.client.get(reverse("my_tasks")).context["inbox"]
+        execute = TaskFlow.acknowledge.reverse("execute", args=[self.process.pk, ack.pk])
         self.assertEqual(
-            [len(response.context[key]) for key in ("mine", "claimable", "done")], [1, 0, 0]
+            [(row.kind, row.claim, row.open_url) for row in inbox.rows],
+            [("acknowledge", False, execute)],
         )
-        self.client.post(TaskFlow.acknowledge.reverse("execute", args=[self.process.pk, ack.pk]))
-        response = self.client.get(reverse("my_tasks"))
+        self.client.post(execute)
+        inbox = self.client.get(reverse("my_tasks")).context["inbox"]
         # The unit's work-plan branch now waits; the acknowledgement is done.
-        self.assertEqual(
-            [len(response.context[key]) for key in ("mine", "claimable", "done")], [0, 1, 1]
-        )
+        self.assertEqual([row.kind for row in inbox.rows], ["write_part"])
+        self.assertEqual([row.kind for row in inbox.done], ["acknowledge"])
 
     def test_the_leadership_reader_can_claim_nothing(self) -> None:
         ack = self.step(TaskFlow.acknowledge)
