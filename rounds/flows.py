@@ -15,7 +15,7 @@ from viewflow.workflow.activation import Activation
 from departments.permissions import ACT_FOR_UNIT, SIGN_FOR_UNIT, SUPERVISE_PLAN
 from rounds import step_views as views
 from rounds.models import UnitReport
-from workflow.nodes import UnitView
+from workflow.nodes import UnitView, View
 
 
 class ReportFlow(flow.Flow):
@@ -48,7 +48,7 @@ class ReportFlow(flow.Flow):
     )
 
     review = (
-        flow.View(views.ReviewReportView.as_view())
+        View(views.ReviewReportView.as_view())
         .Annotation(title=_("Review the round report"))
         .Permission(SUPERVISE_PLAN)
         .Next(this.check_review)

@@ -16,7 +16,7 @@ from plans.selectors import tasks_visible_to
 from workflow import views
 from workflow.branches import work_plan_branches
 from workflow.models import TaskProcess
-from workflow.nodes import UnitSplit, UnitView
+from workflow.nodes import UnitSplit, UnitView, View
 
 
 class TaskFlow(flow.Flow):
@@ -63,7 +63,7 @@ class TaskFlow(flow.Flow):
     )
 
     review_work_plan = (
-        flow.View(views.ReviewWorkPlanView.as_view())
+        View(views.ReviewWorkPlanView.as_view())
         .Annotation(title=_("Review the work plan"))
         .Permission(SUPERVISE_PLAN)
         .Next(this.check_work_plan)
@@ -92,7 +92,7 @@ class TaskFlow(flow.Flow):
     )
 
     verify_completion = (
-        flow.View(views.VerifyCompletionView.as_view())
+        View(views.VerifyCompletionView.as_view())
         .Annotation(title=_("Verify completion"))
         .Permission(SUPERVISE_PLAN)
         .Next(this.check_completion)

@@ -4,6 +4,9 @@
   each branch's task carrying its item in `task.data`. The PRO edition's
   `Split.Next(task_data_source=...)` does this; the open-source Split
   creates each next node once.
+- View: viewflow's human step, but taking a step says nothing about it: the
+  person lands on the step's own page, and viewflow's "Task #1281 has been
+  assigned" speaks the engine's words, not theirs.
 - UnitView: a human step offered to one unit. Its permission object is the
   unit named in the branch task's data, or the task's lead unit, so that
   guardian's object permissions on units put the step in the queue of that
@@ -16,6 +19,7 @@ from typing import Any
 from viewflow import this
 from viewflow.workflow import flow
 from viewflow.workflow.activation import Activation
+from viewflow.workflow.flow.views import AssignTaskView
 from viewflow.workflow.nodes.split import SplitActivation
 from viewflow.workflow.token import Token
 
@@ -73,7 +77,17 @@ def task_unit(task: Any) -> Unit:
     return task.process.coerced.responsible_unit()
 
 
-class UnitView(flow.View):
+class QuietAssignView(AssignTaskView):
+    success_message = ""
+
+
+class View(flow.View):
+    """A human step (see the module's docstring)."""
+
+    assign_view_class = QuietAssignView
+
+
+class UnitView(View):
     """A step that any person of the step's unit holding the permission may claim."""
 
     def calc_owner_permission_obj(self, activation: Activation) -> Unit:
