@@ -7,12 +7,15 @@ The machines reach only package registries, so Playwright never downloads a
 browser: it starts /usr/bin/chromium (installed by scripts/setup.sh test).
 """
 
+import io
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import settings
+from django.core.management import call_command
 from django.urls import reverse
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
@@ -62,10 +65,18 @@ def screenshot_dir() -> Path:
     return ARTIFACTS
 
 
+@pytest.fixture
+def demo(transactional_db: None, settings: Any) -> None:
+    """The demo in the live server's database; quick password hashing for the logins."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    call_command("load_demo", stdout=io.StringIO())
+
+
 def log_in(page: Page, base_url: str, username: str, password: str = PASSWORD) -> None:
-    """Log in through the login page, as a person does, and wait for the top bar."""
+    """Log in through the login page, as a person does, and wait for the top bar
+    (whose name of the person sits behind the menu on a phone)."""
     page.goto(base_url + reverse("login"))
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(password)
     page.get_by_role("button", name="登录").click()
-    expect(page.get_by_test_id("who")).to_be_visible()
+    expect(page.get_by_test_id("who")).to_be_attached()

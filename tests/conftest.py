@@ -6,7 +6,7 @@ import pytest
 from tests.audit_coverage import COVERED, missing_audits
 
 # The browser tests' fixtures, for every folder (each app keeps its own browser tests).
-from tests.browser import browser, page, screenshot_dir  # noqa: F401
+from tests.browser import browser, demo, page, screenshot_dir  # noqa: F401
 
 # Playwright's sync API runs an event loop in the test thread; Django's guard
 # against ORM calls from async code would then refuse the test's own queries.
