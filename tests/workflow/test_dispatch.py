@@ -471,3 +471,13 @@ class DispatchCommandTests(DispatchTestCase):
             "4",
         )
         self.assertNothingDispatched()
+
+
+class DispatchLinkTests(DispatchTestCase):
+    def test_the_plan_page_leads_a_supervisor_and_only_a_supervisor_to_dispatch(self) -> None:
+        plan_page = reverse("plan_detail", args=[self.plan.pk])
+        dispatch = reverse("plan_dispatch", args=[self.plan.pk])
+        self.client.force_login(self.supervisor)
+        self.assertContains(self.client.get(plan_page), f'href="{dispatch}"')
+        self.client.force_login(self.lead_liaison)
+        self.assertNotContains(self.client.get(plan_page), f'href="{dispatch}"')
