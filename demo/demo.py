@@ -2,14 +2,16 @@
 the product's own services, so that the dashboard, the indicators, the bulletins and
 the assessment have something to show on the first start.
 
-The plan is dispatched three quarters back and acknowledged by most lead units; in
-each past round most units report on time, a few late, a few never; the working
-group returns some entries and approves the rest; the owner units' indicator values
-are entered; the supervision sweep runs a week after each deadline as it would have
-(reminders, 督办单, lights, interview proposals). One proposal becomes an interview
-with a commitment. Only the timestamps of sending are set back to the days they
-stand for (the services stamp "now"); the audit trail keeps its real times.
-Deterministic: the same history every time.
+The plan is dispatched three quarters back and acknowledged by most lead units, whose
+work plans (分解) are written, signed off and approved within the month, so that
+the tasks wait at their completion step as a city's would a year in; in each past
+round most units report on time, a few late, a few never; the working group returns
+some entries and approves the rest; the owner units' indicator values are entered;
+the supervision sweep runs a week after each deadline as it would have (reminders,
+督办单, lights, interview proposals). One proposal becomes an interview with a
+commitment. Only the timestamps of sending and of the work plans' steps are set back
+to the days they stand for (the services stamp "now"); the audit trail keeps its
+real times. Deterministic: the same history every time.
 """
 
 import datetime
@@ -27,7 +29,8 @@ from indicators.models import Indicator
 from indicators.progress import Milestone, expected
 from indicators.selectors import plan_span
 from indicators.services import indicator_update, indicator_values_report
-from plans.models import Plan, TaskTarget
+from plans.models import Plan
+from rounds.asks import asked_targets
 from rounds.flows import ReportFlow
 from rounds.models import ReportEvent, Round, UnitReport
 from rounds.opening import round_create
@@ -43,8 +46,14 @@ from supervision.services import (
 from supervision.sweep import sweep
 from workflow.dispatch import task_dispatch
 from workflow.flows import TaskFlow
-from workflow.models import TaskProcess
-from workflow.services import task_acknowledge
+from workflow.models import TaskEvent, TaskProcess, WorkPlanPart
+from workflow.services import (
+    MilestoneInput,
+    task_acknowledge,
+    work_plan_part_submit,
+    work_plan_review,
+    work_plan_sign,
+)
 
 PAST_ROUNDS = 3
 DEADLINE_DAY = 10
@@ -58,6 +67,9 @@ PROGRESS = [
 PROBLEMS = ["", "", "部分企业积极性不高。", "资金保障不足，项目推进偏慢。"]
 NEXT_STEPS = ["继续按计划推进，加强督导检查。", "加大宣传力度，强化部门协同。"]
 RETURN_REASON = "佐证材料不足，请补充相关文件和数据。"
+WORK_PLAN_LEAD = "牵头制定年度工作方案，分解目标任务，明确责任分工和时间节点，按季度调度推进。"
+WORK_PLAN_CO = "按职责分工配合牵头单位推进，明确专人负责，按时报送本单位承担部分的进展。"
+WORK_PLAN_END = 2027  # the plan's last year (2023—2027)
 
 
 def _quarters_before(today: datetime.date, count: int) -> list[tuple[int, int]]:
@@ -71,13 +83,19 @@ def _quarters_before(today: datetime.date, count: int) -> list[tuple[int, int]]:
     return list(reversed(found))
 
 
-def _run(process_pk: int, node, person: User, step) -> None:  # type: ignore[no-untyped-def]
-    """Do a flow step as its view would: claim it for the person, then act."""
+# The county governments under 各县(市、区)政府, among whom a broken-down figure is shared.
+COUNTIES = 18
+
+
+def _run(process_pk: int, node, person: User, step, *, unit: int | None = None) -> None:  # type: ignore[no-untyped-def]
+    """Do a flow step as its view would: claim it for the person, then act. With
+    `unit`, the branch of that unit (a work-plan part)."""
     flow_class = node.flow_class
     with flow_class.lock(process_pk), transaction.atomic():
-        task = FlowTask.objects.filter(
+        tasks = FlowTask.objects.filter(
             process_id=process_pk, flow_task=node, status__in=[STATUS.NEW, STATUS.ASSIGNED]
-        ).get()
+        )
+        task = (tasks.filter(data__unit=unit) if unit is not None else tasks).get()
         activation = task.flow_task.activation_class(task)
         if task.status == STATUS.NEW:
             activation.assign(person)
@@ -96,6 +114,9 @@ class DemoHistory:
         self.plan = plan
         self.today = today
         self.rng = random.Random(2023)
+        # The work plans draw from their own sequence, so the rounds' draws (who is
+        # late, what is returned) stay what they were.
+        self.plan_rng = random.Random(2024)
         self.last_values: dict[int, Decimal] = {}
         self.supervisor = User.objects.get(username="supervisor")
         self.people = {
@@ -169,10 +190,91 @@ class DemoHistory:
                     activation=activation, by=liaison
                 ),
             )
+            self.work_plan(process, day)
+
+    def work_plan(self, process: TaskProcess, day: datetime.date) -> None:
+        """The task's work plan (分解) the weeks after dispatch: each branch unit's
+        liaison writes its part (the lead unit's with a milestone a year), the lead
+        unit's leader signs it off, the working group approves it. The steps and the
+        history carry the days they stand for (the services stamp "now")."""
+        rng = self.plan_rng
+        lead = process.plan_task.lead_unit_id
+        acknowledged = day + datetime.timedelta(days=rng.randint(1, 6))
+        written = acknowledged
+        for task in FlowTask.objects.filter(
+            process_id=process.pk, flow_task=TaskFlow.write_part, status=STATUS.NEW
+        ).order_by("pk"):
+            unit = task.data["unit"]
+            liaison = self.person(unit, User.Role.LIAISON)
+            is_lead = unit == lead
+            milestones = [
+                MilestoneInput(
+                    title=f"{year}年底前完成年度目标任务",
+                    due_on=datetime.date(year, 12, 31),
+                    measure="年度目标任务完成率100%",
+                )
+                for year in range(day.year, WORK_PLAN_END + 1)
+            ]
+            _run(
+                process.pk,
+                TaskFlow.write_part,
+                liaison,
+                lambda a, liaison=liaison, is_lead=is_lead, milestones=milestones: (
+                    work_plan_part_submit(
+                        activation=a,
+                        by=liaison,
+                        content=WORK_PLAN_LEAD if is_lead else WORK_PLAN_CO,
+                        milestones=milestones if is_lead else [],
+                    )
+                ),
+                unit=unit,
+            )
+            on = acknowledged + datetime.timedelta(days=rng.randint(5, 15))
+            self._date_step(task.pk, acknowledged, on)
+            WorkPlanPart.objects.filter(process=process, unit_id=unit).update(submitted_at=_at(on))
+            TaskEvent.objects.filter(
+                process=process, action=TaskEvent.Action.PART, units=unit
+            ).update(at=_at(on))
+            written = max(written, on)
+        leader = self.person(lead, User.Role.LEADER)
+        _run(
+            process.pk,
+            TaskFlow.sign_work_plan,
+            leader,
+            lambda a: work_plan_sign(activation=a, by=leader),
+        )
+        signed = written + datetime.timedelta(days=rng.randint(1, 3))
+        _run(
+            process.pk,
+            TaskFlow.review_work_plan,
+            self.supervisor,
+            lambda a: work_plan_review(activation=a, by=self.supervisor, approved=True),
+        )
+        approved = signed + datetime.timedelta(days=rng.randint(2, 5))
+        for node, began, ended, action in (
+            (TaskFlow.acknowledge, day, acknowledged, TaskEvent.Action.ACKNOWLEDGE),
+            (TaskFlow.sign_work_plan, written, signed, TaskEvent.Action.SIGN),
+            (TaskFlow.review_work_plan, signed, approved, TaskEvent.Action.APPROVE),
+        ):
+            step = FlowTask.objects.get(process_id=process.pk, flow_task=node)
+            self._date_step(step.pk, began, ended)
+            TaskEvent.objects.filter(process=process, action=action).update(at=_at(ended))
+        # The completion step has waited since the approval.
+        FlowTask.objects.filter(
+            process_id=process.pk, flow_task=TaskFlow.apply_completion, status=STATUS.NEW
+        ).update(created=_at(approved, 17))
+
+    @staticmethod
+    def _date_step(step_pk: int, began: datetime.date, ended: datetime.date) -> None:
+        FlowTask.objects.filter(pk=step_pk).update(
+            created=_at(began, 9), assigned=_at(ended), started=_at(ended), finished=_at(ended)
+        )
 
     # Who reports the plan's headline numbers (a working group names them on each
     # indicator's page); the rest stay with the bureau.
     OWNERS = (("农产品", "nongye"), ("研发经费", "keji"), ("高新技术", "keji"))
+    # Task indicators each county government reports its own share of.
+    BY_MEMBER = ("实施技改项目",)
 
     def name_indicator_owners(self) -> None:
         for indicator in Indicator.objects.filter(plan=self.plan, task__isnull=True):
@@ -187,12 +289,20 @@ class DemoHistory:
                         direction=indicator.direction,
                     )
                     break
+        # Technology upgrades happen in the counties: each reports its own projects.
+        for indicator in Indicator.objects.filter(plan=self.plan, name__in=self.BY_MEMBER):
+            indicator_update(
+                indicator=indicator,
+                by=self.supervisor,
+                kind=indicator.kind,
+                owner=indicator.owner,
+                baseline=indicator.baseline,
+                direction=indicator.direction,
+                by_member=True,
+            )
 
     def report(self, rnd: Round, *, late_share: float) -> None:
         rng = self.rng
-        targets: dict[int, list[TaskTarget]] = {}
-        for target in TaskTarget.objects.filter(task__plan=self.plan, value__isnull=False):
-            targets.setdefault(target.task_id, []).append(target)
         share_of_year = Decimal(period_label_index(rnd.period)) / 4
         reports = list(
             UnitReport.objects.filter(round=rnd).select_related("unit").order_by("unit__sort_order")
@@ -203,14 +313,15 @@ class DemoHistory:
             if draw < (0.2 if lagging else 0.01):
                 continue  # never sent
             late = rng.randint(1, 8) if draw < (0.5 if lagging else late_share) else 0
-            entries = list(report.entries.select_related("task"))
+            entries = list(report.entries.select_related("task").prefetch_related("task__targets"))
+            asked = asked_targets(report, entries)
             data = {}
             for entry in entries:
                 weights = [1, 2, 5, 6] if lagging else [2, 6, 17, 0]
                 schedule = rng.choices(["done", "ahead", "on", "behind"], weights)[0]
                 values = {}
-                if entry.is_lead:
-                    for target in targets.get(entry.task_id, []):
+                for target in asked[entry.task_id]:
+                    if target.value is not None:
                         pace = Decimal(rng.randint(85, 125)) / 100
                         if target.unit_of_measure == "%":
                             pace = Decimal(rng.randint(96, 106)) / 100
@@ -219,6 +330,8 @@ class DemoHistory:
                             base = min(target.value * pace, Decimal(100))
                         else:
                             base = base * pace
+                        if target.by_member:
+                            base = base / COUNTIES  # each county its share
                         values[target.pk] = f"{base.quantize(Decimal('0.1')):f}"
                 data[entry.task_id] = EntryInput(
                     progress=rng.choice(PROGRESS),

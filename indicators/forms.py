@@ -16,9 +16,21 @@ class IndicatorForm(forms.Form):
         label=_("owner unit"), queryset=Unit.objects.none(), required=False
     )
     baseline = forms.CharField(label=_("baseline"), required=False, max_length=30)
+    by_member = forms.BooleanField(
+        label=_("each member unit reports its own share"),
+        required=False,
+        help_text=_(
+            "Each county government of the task reports its own figure and the city value "
+            "is their sum; otherwise the lead unit alone reports the city value."
+        ),
+    )
 
-    def __init__(self, *args, indicator: Indicator, years: range, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(
+        self, *args, indicator: Indicator, years: range, breakdown: bool, **kwargs
+    ) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
+        if not breakdown:
+            del self.fields["by_member"]
         self.years = years
         self.fields["owner"].queryset = (
             Unit.objects.filter(task_units__task__plan=indicator.plan_id)

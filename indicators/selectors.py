@@ -16,12 +16,12 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from departments.access import unit_scope
-from departments.models import User
+from departments.models import Unit, User
 from indicators import progress
 from indicators.models import Indicator, IndicatorTarget, IndicatorValue
 from plans.models import Plan, TaskUnit
 from plans.selectors import plans_visible_to
-from rounds.models import Round, TargetValue
+from rounds.models import Round, TargetValue, UnitReport
 from rounds.periods import period_end
 
 STATUS_LABELS = {
@@ -154,21 +154,31 @@ def _values(
     if not by_target:
         return found
     chosen_year: dict[tuple[int, int], int] = {}
-    for row in TargetValue.objects.filter(
-        entry__report__round_id__in=list(rounds),
-        entry__is_lead=True,
-        entry__report__sent_at__isnull=False,
-        target_id__in=list(by_target),
-    ).values("target_id", "value", "entry__report__round_id"):
-        indicator_pk, year = by_target[row["target_id"]]
-        round_pk = row["entry__report__round_id"]
+    # The lead unit's value, or for a target broken down by member unit (each
+    # county its share) the sum of the shares sent.
+    summed: dict[tuple[int, int], Decimal] = defaultdict(Decimal)
+    for row in (
+        TargetValue.objects.filter(
+            entry__report__round_id__in=list(rounds),
+            entry__report__sent_at__isnull=False,
+            target_id__in=list(by_target),
+        )
+        .filter(
+            Q(entry__is_lead=True, target__by_member=False)
+            | Q(entry__is_lead=False, target__by_member=True)
+        )
+        .values("target_id", "value", "entry__report__round_id")
+    ):
+        summed[(row["target_id"], row["entry__report__round_id"])] += row["value"]
+    for (target_id, round_pk), value in summed.items():
+        indicator_pk, year = by_target[target_id]
         if indicator_pk not in wanted or round_pk not in rounds:
             continue
         # A task states one quantity for several years: the value given for the
         # latest year's target stands for the round.
         if year >= chosen_year.get((indicator_pk, round_pk), 0):
             chosen_year[(indicator_pk, round_pk)] = year
-            found[indicator_pk][round_pk] = row["value"]
+            found[indicator_pk][round_pk] = value
     return found
 
 
@@ -354,3 +364,21 @@ def owned_for_round(
         )
     )
     return [(indicator, values.get(indicator.pk)) for indicator in indicators.order_by("order")]
+
+
+def owned_indicator_count(report: UnitReport) -> tuple[int, int]:
+    """(plan indicators the report's unit owns, how many of them have a value in its round)."""
+    owned = Indicator.objects.filter(
+        plan=report.round.plan_id, task__isnull=True, owner=report.unit_id
+    )
+    given = IndicatorValue.objects.filter(round=report.round_id, indicator__in=owned).count()
+    return owned.count(), given
+
+
+def breakdown_possible(indicator: Indicator) -> bool:
+    """A task's indicator read from the task's own targets, the task naming a unit group."""
+    return (
+        indicator.task_id is not None
+        and IndicatorTarget.objects.filter(indicator=indicator, task_target__isnull=False).exists()
+        and TaskUnit.objects.filter(task_id=indicator.task_id, unit__kind=Unit.Kind.GROUP).exists()
+    )

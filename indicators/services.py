@@ -18,7 +18,7 @@ from departments.access import unit_scope
 from departments.models import Unit, User
 from departments.permissions import may_supervise, require_supervisor
 from indicators.models import Indicator, IndicatorTarget, IndicatorValue
-from indicators.selectors import current_round, plan_span
+from indicators.selectors import breakdown_possible, current_round, plan_span
 from plans.models import Comparator, Plan, PlanTarget, Task, TaskTarget, TaskUnit
 from rounds.models import Round
 
@@ -164,11 +164,14 @@ def indicator_update(
     baseline: str | Decimal | None,
     direction: str,
     targets: Mapping[int, str | Decimal | None] | None = None,
+    by_member: bool | None = None,
 ) -> Indicator:
     """The working group sets how an indicator is read: its kind, its owner unit (a task's
     indicators stay with the task's lead unit), its baseline, which way is better, and
-    its yearly targets ({year: value}; empty removes the year's target). `by` None: the
-    system (the demo's set-up)."""
+    its yearly targets ({year: value}; empty removes the year's target), and for a task's
+    indicator whether each member of the task's unit group (each county government)
+    reports its own share, the city value being their sum (`by_member`; None leaves it).
+    `by` None: the system (the demo's set-up)."""
     if by is not None:
         require_supervisor(by, IndicatorError)
     indicator = Indicator.objects.select_for_update().get(pk=indicator.pk)
@@ -186,6 +189,10 @@ def indicator_update(
         raise IndicatorError(_("Choose the unit that reports this indicator."))
     elif not TaskUnit.objects.filter(task__plan=indicator.plan_id, unit=owner).exists():
         raise IndicatorError(_("Choose a unit that has tasks in this plan."))
+    if by_member and not breakdown_possible(indicator):
+        raise IndicatorError(
+            _("Only a task's indicator whose task names a group of units can be reported by each.")
+        )
     value = _number(baseline, indicator.name)
     span = plan_span(indicator.plan)
     changes: dict[str, object] = {}
@@ -205,6 +212,14 @@ def indicator_update(
     indicator.kind, indicator.owner, indicator.baseline = kind, owner, value
     indicator.direction = direction
     indicator.save(update_fields=["kind", "owner", "baseline", "direction"])
+    task_targets = TaskTarget.objects.filter(
+        pk__in=IndicatorTarget.objects.filter(
+            indicator=indicator, task_target__isnull=False
+        ).values("task_target_id")
+    )
+    before["by_member"] = task_targets.filter(by_member=True).exists()
+    if by_member is not None:
+        task_targets.update(by_member=by_member)
     for year, target in changes.items():
         if target is None:
             IndicatorTarget.objects.filter(indicator=indicator, year=year).delete()
@@ -225,6 +240,7 @@ def indicator_update(
                 "owner": owner.pk if owner else None,
                 "baseline": str(value) if value is not None else None,
                 "direction": direction,
+                "by_member": before["by_member"] if by_member is None else by_member,
             },
             "targets": {str(y): (str(v) if v is not None else None) for y, v in changes.items()},
         },

@@ -23,6 +23,7 @@ from indicators.charts import indicator_chart
 from indicators.forms import IndicatorForm
 from indicators.models import Indicator, IndicatorValue
 from indicators.selectors import (
+    breakdown_possible,
     current_round,
     indicator_rows,
     indicators_visible_to,
@@ -30,7 +31,7 @@ from indicators.selectors import (
     plan_indicator_rows,
     plan_span,
 )
-from plans.models import Plan
+from plans.models import Plan, TaskTarget
 from plans.selectors import plans_visible_to
 from rounds.models import Round
 
@@ -96,13 +97,19 @@ def indicator_detail(request: HttpRequest, pk: int) -> HttpResponse:
     span = plan_span(indicator.plan)
     stated = list(indicator.targets.all())
     form = None
+    by_member = TaskTarget.objects.filter(
+        pk__in=[t.task_target_id for t in stated if t.task_target_id], by_member=True
+    ).exists()
     if supervisor:
         targets = {t.year: _plain(t.value) for t in stated}
+        breakdown = breakdown_possible(indicator)
         form = IndicatorForm(
             request.POST or None,
             indicator=indicator,
             years=span.years,
+            breakdown=breakdown,
             initial={
+                "by_member": by_member,
                 "kind": indicator.kind,
                 "direction": indicator.direction,
                 "owner": indicator.owner_id,
@@ -125,6 +132,7 @@ def indicator_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     baseline=form.cleaned_data["baseline"],
                     direction=form.cleaned_data["direction"],
                     targets=form.targets(),
+                    by_member=form.cleaned_data.get("by_member") if breakdown else None,
                 )
             except services.IndicatorError as error:
                 form.add_error(None, error.message)
@@ -153,6 +161,7 @@ def indicator_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "points": [(point, notes.get(point.round_id, "")) for point in reversed(row.points)],
             "chart": indicator_chart(row),
             "targets": stated,
+            "by_member": by_member,
             "form": form,
             "supervisor": supervisor,
             "current_round": rnd,

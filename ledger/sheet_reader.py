@@ -41,6 +41,7 @@ from ledger.sheet_layout import (
     task_keys,
 )
 from rounds import services
+from rounds.asks import asked_targets
 from rounds.models import TEXT_MAX, Entry, ReportEvent, UnitReport
 from rounds.selectors import entries_with_details
 
@@ -163,6 +164,7 @@ class _SheetReader:
         self.report = report
         self.errors: list[SheetError] = []
         self.entries = {e.task_id: e for e in entries_with_details(report)}
+        self.asked = asked_targets(report, list(self.entries.values()))
         self.keys = {key: pk for pk, key in task_keys(report.round.plan).items()}
         self.codes = schedule_codes()
         self.choices = "、".join(schedule_labels().values())
@@ -297,7 +299,7 @@ class _SheetReader:
             entry = self.task_for(title, row, cells[V_KEY - 1])
             if entry is None:
                 continue
-            targets = {t.pk: t for t in entry.task.targets.all()}
+            targets = {t.pk: t for t in self.asked[entry.task_id]}
             target = targets.get(_as_int(cells[V_TARGET_ID - 1]))
             if target is None or target.pk in seen:
                 self.error(

@@ -52,6 +52,7 @@ from ledger.sheet_layout import (
     task_keys,
 )
 from plans.models import TaskTarget
+from rounds.asks import asked_targets
 from rounds.models import Entry, UnitReport
 from rounds.selectors import entries_with_details
 
@@ -189,8 +190,10 @@ def _tasks_sheet(
     _protect(sheet)
 
 
-def _values_sheet(sheet: Worksheet, entries: list[Entry], keys: dict[int, str]) -> None:
-    """One row per target of each task: the value is the only cell to fill."""
+def _values_sheet(
+    sheet: Worksheet, entries: list[Entry], keys: dict[int, str], asked: dict[int, list[TaskTarget]]
+) -> None:
+    """One row per target the unit reports on each task: the value is the only cell to fill."""
     headers = {
         V_KEY: _("No."),
         V_INDICATOR: _("Indicator"),
@@ -207,7 +210,7 @@ def _values_sheet(sheet: Worksheet, entries: list[Entry], keys: dict[int, str]) 
     row = V_FIRST_ROW
     for entry in entries:
         can_edit = editable(entry)
-        for target in entry.task.targets.all():
+        for target in asked[entry.task_id]:
             stored = stored_value(entry, target)
             cells = {
                 V_KEY: keys.get(entry.task_id, str(entry.task.number)),
@@ -268,7 +271,9 @@ def unit_sheet_xlsx(report: UnitReport, stream: IO[bytes]) -> None:
     sheet = workbook.active
     sheet.title = report_title
     _tasks_sheet(sheet, report, entries, keys, title=title, values_title=values_title)
-    _values_sheet(workbook.create_sheet(values_title), entries, keys)
+    _values_sheet(
+        workbook.create_sheet(values_title), entries, keys, asked_targets(report, entries)
+    )
     _identity(workbook, report)
     workbook.properties.title = clean_text(title)
     workbook.properties.creator = clean_text(_("Action plan supervision"))

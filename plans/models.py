@@ -248,6 +248,10 @@ class TaskTarget(TargetFields):
     measure = models.ForeignKey(
         Measure, on_delete=models.CASCADE, related_name="targets", null=True, blank=True
     )
+    # Asked of each member of the task's unit group (each county government) for
+    # its own share, the city value being their sum; otherwise asked of the lead
+    # unit alone. The working group sets it per indicator.
+    by_member = models.BooleanField(_("reported by each member unit"), default=False)
 
     class Meta(TargetFields.Meta):
         db_table = "ledger_tasktarget"

@@ -127,6 +127,9 @@ class Entry(models.Model):
         _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
     )
     return_reason = models.TextField(_("reason for return"), blank=True)
+    # The unit said "no change since the last round" (无变化，沿用上期): the texts and
+    # values were taken over from its previous entry on this task when it said so.
+    kept_previous = models.BooleanField(_("unchanged since the last round"), default=False)
     times_returned = models.PositiveIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(

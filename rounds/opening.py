@@ -1,5 +1,5 @@
 """Rounds are created, scheduled and opened here; opening one starts each
-responsible unit's report process (pre-filled from its previous round).
+responsible unit's report process and tells its liaisons.
 
 This module sits above the report's flow: rounds.flows declares the steps and
 imports their views (rounds.step_views), which call rounds.services; starting
@@ -11,15 +11,19 @@ import datetime
 from collections.abc import Sequence
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from audit.services import audit_record
 from departments.models import Unit, User
+from notices.models import Notice
+from notices.services import Message, notify_many
 from plans.models import Plan, Task, TaskUnit
 from rounds.errors import RoundError
 from rounds.flows import ReportFlow
-from rounds.models import Entry, ReportEvent, Round, TargetValue
+from rounds.models import Entry, ReportEvent, Round, UnitReport
 from rounds.periods import round_series_dates
 from rounds.selectors import tasks_in_progress
 
@@ -120,7 +124,7 @@ def round_create(
 
 @transaction.atomic
 def round_open(*, rnd: Round, by: User | None) -> Round:
-    """Open a round: one report per responsible unit, pre-filled from that unit's previous round."""
+    """Open a round: one report per responsible unit, its liaisons told."""
     rnd = Round.objects.select_for_update().get(pk=rnd.pk)
     if rnd.status == Round.Status.OPEN:
         raise RoundError(_("The round %(period)s is already open.") % {"period": rnd.period})
@@ -130,46 +134,20 @@ def round_open(*, rnd: Round, by: User | None) -> Round:
             _("No task of the plan is in progress: dispatch tasks before opening a round.")
         )
     rnd.tasks.set(tasks)
-    previous = (
-        Round.objects.filter(plan=rnd.plan, status=Round.Status.OPEN, opens_on__lte=rnd.opens_on)
-        .exclude(pk=rnd.pk)
-        .order_by("-opens_on", "-id")
-        .first()
-    )
-    earlier: dict[tuple[int, int], Entry] = {}
-    if previous is not None:
-        for entry in (
-            Entry.objects.filter(report__round=previous)
-            .select_related("report")
-            .prefetch_related("values")
-        ):
-            earlier[(entry.report.unit_id, entry.task_id)] = entry
     by_unit = _responsible_units(tasks)
     units = Unit.objects.in_bulk(list(by_unit))
-    new_values = []
     start = ReportFlow.start
+    reports = []
     for unit_id in sorted(by_unit, key=lambda pk: (units[pk].sort_order, pk)):
         report = start.run(round=rnd, unit=units[unit_id])
-        entries = []
-        for task, is_lead in by_unit[unit_id]:
-            before = earlier.get((unit_id, task.pk))
-            entry = Entry(report=report, task=task, is_lead=is_lead)
-            if before is not None:
-                entry.progress = before.progress
-                entry.schedule = before.schedule
-                entry.problems = before.problems
-                entry.next_steps = before.next_steps
-            entries.append(entry)
-        Entry.objects.bulk_create(entries)
-        for entry in entries:
-            before = earlier.get((unit_id, entry.task_id))
-            if before is not None:
-                new_values += [
-                    TargetValue(entry=entry, target_id=v.target_id, value=v.value)
-                    for v in before.values.all()
-                ]
+        # Nothing is carried over: the form shows the unit's previous entries
+        # beside empty fields, so no one re-sends last round's text unawares.
+        Entry.objects.bulk_create(
+            [Entry(report=report, task=task, is_lead=is_lead) for task, is_lead in by_unit[unit_id]]
+        )
         ReportEvent.objects.create(report=report, action=ReportEvent.Action.OPEN, by=by)
-    TargetValue.objects.bulk_create(new_values)
+        reports.append(report)
+    _announce(rnd, reports, {pk: len(rows) for pk, rows in by_unit.items()})
     rnd.status = Round.Status.OPEN
     rnd.opened_at = timezone.now()
     rnd.save(update_fields=["status", "opened_at"])
@@ -180,6 +158,37 @@ def round_open(*, rnd: Round, by: User | None) -> Round:
         summary={"period": rnd.period, "tasks": len(tasks), "reports": len(by_unit)},
     )
     return rnd
+
+
+def _announce(rnd: Round, reports: list[UnitReport], task_counts: dict[int, int]) -> None:
+    """Tell each unit's liaisons that their report is open, what it covers and when it is due."""
+    liaisons: dict[int, list[User]] = {}
+    for person in User.objects.filter(
+        unit_id__in=[r.unit_id for r in reports], role=User.Role.LIAISON, is_active=True
+    ):
+        liaisons.setdefault(person.unit_id, []).append(person)
+    notify_many(
+        [
+            Message(
+                recipients=liaisons.get(report.unit_id, []),
+                kind=Notice.Kind.REPORT,
+                key=f"report:{report.pk}:opened",
+                title=ngettext(
+                    "%(period)s round is open: report on %(count)d task by %(deadline)s",
+                    "%(period)s round is open: report on %(count)d tasks by %(deadline)s",
+                    task_counts[report.unit_id],
+                )
+                % {
+                    "period": rnd.period,
+                    "count": task_counts[report.unit_id],
+                    "deadline": rnd.deadline.isoformat(),
+                },
+                url=reverse("report_detail", args=[report.pk]),
+            )
+            for report in reports
+            if liaisons.get(report.unit_id)
+        ]
+    )
 
 
 def rounds_open_due(*, today: datetime.date, by: User | None = None) -> list[Round]:

@@ -144,25 +144,6 @@ def entries_with_details(report: UnitReport) -> list[Entry]:
     )
 
 
-def co_parts(report: UnitReport) -> dict[int, list[Entry]]:
-    """For the lead unit's entries: the co-units' parts of the same tasks in the same round."""
-    lead_tasks = report.entries.filter(is_lead=True).values("task_id")
-    parts = (
-        Entry.objects.filter(
-            report__round_id=report.round_id, task_id__in=lead_tasks, is_lead=False
-        )
-        .select_related("report__unit")
-        .prefetch_related(
-            Prefetch("values", queryset=TargetValue.objects.select_related("target")), "files"
-        )
-        .order_by("report__unit__sort_order")
-    )
-    found: dict[int, list[Entry]] = {}
-    for part in parts:
-        found.setdefault(part.task_id, []).append(part)
-    return found
-
-
 def tasks_in_progress(plan: Plan) -> list[Task]:
     """Dispatched tasks that are neither closed, terminated nor suspended."""
     return list(

@@ -6,6 +6,7 @@ these functions, so nothing here imports the flow; creating and opening rounds,
 which starts the reports, is in rounds.opening, above the flow.
 """
 
+import datetime
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -13,8 +14,10 @@ from decimal import Decimal
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.http import FileResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from viewflow.workflow.activation import Activation
 
 from audit.services import audit_record
@@ -22,6 +25,10 @@ from departments.models import User
 from files.checks import UploadRefused, check_upload
 from files.responses import attachment_response
 from files.storage import stored_name
+from notices.models import Notice
+from notices.services import notify
+from plans.models import TaskTarget
+from rounds.asks import asked_targets, previous_entries
 from rounds.errors import RoundError
 from rounds.models import (
     Entry,
@@ -44,6 +51,81 @@ class EntryInput:
     next_steps: str = ""
     values: dict[int, str] = field(default_factory=dict)  # target pk -> text as typed
     files: Sequence[UploadedFile] = ()
+    # "No change since the last round" (无变化，沿用上期): take over the unit's
+    # previous entry on the task; what was typed is not read.
+    same_as_before: bool = False
+
+
+_SCHEDULES = {choice for choice, _label in Entry.Schedule.choices}
+
+
+def _typed(
+    entry: Entry, given: EntryInput, targets: dict[int, TaskTarget], *, complete: bool
+) -> tuple[dict, dict[int, Decimal | None]]:
+    """The texts and values a unit typed for a task, checked field by field."""
+    task = entry.task
+    fields = {
+        "progress": clean_text(given.progress, _("progress this period"), task, "progress"),
+        "problems": clean_text(given.problems, _("problems"), task, "problems"),
+        "next_steps": clean_text(given.next_steps, _("next steps"), task, "next_steps"),
+        "schedule": (given.schedule or "").strip(),
+        "kept_previous": False,
+    }
+    if fields["schedule"] and fields["schedule"] not in _SCHEDULES:
+        raise RoundError(
+            _("Task %(number)s: choose the progress against schedule from the list.")
+            % {"number": task.number},
+            task_id=task.pk,
+            field="schedule",
+        )
+    if set(given.values) - set(targets):
+        raise RoundError(
+            _("Task %(number)s: a value was sent for a target your unit does not report.")
+            % {"number": task.number}
+        )
+    values = {pk: parse_value(text, targets[pk], task) for pk, text in given.values.items()}
+    if complete and not fields["progress"]:
+        raise RoundError(
+            _(
+                "Task %(number)s: describe the progress this period, or tick "
+                "“no change since the last round”."
+            )
+            % {"number": task.number},
+            task_id=task.pk,
+            field="progress",
+        )
+    if complete and not fields["schedule"]:
+        raise RoundError(
+            _("Task %(number)s: choose the progress against schedule.") % {"number": task.number},
+            task_id=task.pk,
+            field="schedule",
+        )
+    return fields, values
+
+
+def _kept(
+    entry: Entry, before: Entry | None, targets: dict[int, TaskTarget]
+) -> tuple[dict, dict[int, Decimal | None]]:
+    """The unit's previous entry on the task, taken over as this round's."""
+    if before is None:
+        raise RoundError(
+            _("Task %(number)s: there is no report of the last round to keep; write this one.")
+            % {"number": entry.task.number},
+            task_id=entry.task_id,
+            field="progress",
+        )
+    fields = {
+        "progress": before.progress,
+        "problems": before.problems,
+        "next_steps": before.next_steps,
+        "schedule": before.schedule,
+        "kept_previous": True,
+    }
+    values: dict[int, Decimal | None] = {pk: None for pk in targets}
+    for value in before.values.all():
+        if value.target_id in targets:
+            values[value.target_id] = value.value
+    return fields, values
 
 
 def _apply(
@@ -55,7 +137,9 @@ def _apply(
     unknown = set(data) - set(by_task)
     if unknown:
         raise RoundError(_("Some of the tasks sent are not open for editing in this report."))
-    schedules = {choice for choice, _label in Entry.Schedule.choices}
+    asked = asked_targets(report, entries)
+    keeping = [task_id for task_id, given in data.items() if given.same_as_before]
+    before = previous_entries(report, keeping) if keeping else {}
     cleaned: list[tuple[Entry, dict, dict[int, Decimal | None]]] = []
     uploads: list[UploadedFile] = []
     for entry in entries:
@@ -66,36 +150,11 @@ def _apply(
                     _("Task %(number)s is missing from the report.") % {"number": entry.task.number}
                 )
             continue
-        task = entry.task
-        fields = {
-            "progress": clean_text(given.progress, _("progress this period"), task),
-            "problems": clean_text(given.problems, _("problems"), task),
-            "next_steps": clean_text(given.next_steps, _("next steps"), task),
-            "schedule": (given.schedule or "").strip(),
-        }
-        if fields["schedule"] and fields["schedule"] not in schedules:
-            raise RoundError(
-                _("Task %(number)s: choose the progress against schedule from the list.")
-                % {"number": task.number}
-            )
-        targets = {t.pk: t for t in task.targets.all()}
-        if set(given.values) - set(targets):
-            raise RoundError(
-                _("Task %(number)s: a value was sent for a target the task does not have.")
-                % {"number": task.number}
-            )
-        values = {pk: parse_value(text, targets[pk], task) for pk, text in given.values.items()}
-        if complete:
-            if not fields["progress"]:
-                raise RoundError(
-                    _("Task %(number)s: describe the progress this period.")
-                    % {"number": task.number}
-                )
-            if not fields["schedule"]:
-                raise RoundError(
-                    _("Task %(number)s: choose the progress against schedule.")
-                    % {"number": task.number}
-                )
+        targets = {t.pk: t for t in asked[entry.task_id]}
+        if given.same_as_before:
+            fields, values = _kept(entry, before.get(entry.task_id), targets)
+        else:
+            fields, values = _typed(entry, given, targets, complete=complete)
         cleaned.append((entry, fields, values))
         uploads.extend(given.files)
     try:
@@ -139,6 +198,25 @@ def _store_file(entry: Entry, upload: UploadedFile, content_type: str, by: User)
     return record
 
 
+# Saves by one person closer together than this are one sitting in the report's history.
+SITTING = datetime.timedelta(hours=1)
+
+
+def _tell_liaisons(report: UnitReport, *, key: str, title: str, body: str = "") -> None:
+    """Notify the unit's liaisons about their report (in the application, and by
+    e-mail or the unit's group robot as their preferences say)."""
+    notify(
+        recipients=User.objects.filter(
+            unit_id=report.unit_id, role=User.Role.LIAISON, is_active=True
+        ),
+        kind=Notice.Kind.REPORT,
+        key=f"report:{report.pk}:{key}",
+        title=title,
+        body=body,
+        url=reverse("report_detail", args=[report.pk]),
+    )
+
+
 def _refuse_if_not_editable(report: UnitReport) -> None:
     if report.state not in (UnitReport.Status.DRAFT, UnitReport.Status.RETURNED):
         raise RoundError(_("This report is not with the unit for editing now."))
@@ -150,7 +228,18 @@ def report_save(*, report: UnitReport, by: User, data: Mapping[int, EntryInput])
     report = UnitReport.objects.select_for_update().get(pk=report.pk)
     _refuse_if_not_editable(report)
     entries = _apply(report, by, data, complete=False)
-    ReportEvent.objects.create(report=report, action=ReportEvent.Action.SAVE, by=by)
+    # The form saves as the liaison types: one history line per sitting, not per keystroke.
+    last = report.events.order_by("-at", "-id").first()
+    now = timezone.now()
+    if (
+        last is not None
+        and last.action == ReportEvent.Action.SAVE
+        and last.by_id == by.pk
+        and now - last.at < SITTING
+    ):
+        ReportEvent.objects.filter(pk=last.pk).update(at=now)
+    else:
+        ReportEvent.objects.create(report=report, action=ReportEvent.Action.SAVE, by=by)
     audit_record(
         action="report.save", by=by, obj=report, summary={"tasks": [e.task.number for e in entries]}
     )
@@ -199,7 +288,15 @@ def report_sign(*, activation: Activation, by: User, approve: bool, reason: str 
         report.state = UnitReport.Status.DRAFT
         action = ReportEvent.Action.RETURN
     report.save(update_fields=["state", "sent_at", "late_days"])
-    ReportEvent.objects.create(report=report, action=action, by=by, reason=reason)
+    event = ReportEvent.objects.create(report=report, action=action, by=by, reason=reason)
+    if not approve:
+        _tell_liaisons(
+            report,
+            key=f"returned:{event.pk}",
+            title=_("%(period)s report returned by your unit leader: %(reason)s")
+            % {"period": report.round.period, "reason": reason},
+            body=reason,
+        )
     audit_record(
         action="report.sign" if approve else "report.sign_return",
         by=by,
@@ -253,6 +350,23 @@ def report_review(
         entry.save(update_fields=["status", "return_reason", "times_returned"])
     report.state = UnitReport.Status.RETURNED if returned else UnitReport.Status.APPROVED
     report.save(update_fields=["state"])
+    if returned:
+        reasons = [
+            f"{pending[task_id].task.number}. {reason.strip()}"
+            for task_id, (approve, reason) in decisions.items()
+            if not approve
+        ]
+        _tell_liaisons(
+            report,
+            key=f"returned:review:{report.events.order_by('-id').values_list('pk', flat=True)[0]}",
+            title=ngettext(
+                "%(period)s report: the working group returned %(count)d task to revise",
+                "%(period)s report: the working group returned %(count)d tasks to revise",
+                len(returned),
+            )
+            % {"period": report.round.period, "count": len(returned)},
+            body="\n".join(reasons),
+        )
     audit_record(action="report.review", by=by, obj=report, summary={"returned": returned})
     activation.execute()
     return report

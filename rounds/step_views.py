@@ -5,23 +5,22 @@ these; the other round pages are in rounds.views."""
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
-from indicators.models import Indicator
+from indicators.selectors import owned_indicator_count
 from rounds import services
+from rounds.asks import report_form
+from rounds.errors import RoundError
 from rounds.models import Entry, UnitReport
-from rounds.selectors import (
-    co_parts,
-    editable_entries,
-    entries_with_details,
-)
+from rounds.selectors import editable_entries
 
 
 class ReportStepView(TemplateView):
-    """Base of the report's steps: the report, its entries, the co-units' parts."""
+    """Base of the report's steps: each task as the unit is asked it, the co-units' parts."""
 
     template_name = "rounds/report_step.html"
     mode = ""
@@ -36,40 +35,50 @@ class ReportStepView(TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         report = self.report
+        form = report_form(report)
+        today = timezone.localdate()
         return super().get_context_data(
             report=report,
             rnd=report.round,
             mode=self.mode,
-            entries=entries_with_details(report),
-            parts=co_parts(report),
+            form=form,
+            open_task=kwargs.get("error_task") or form.first_open,
+            days_left=(report.round.deadline - today).days,
             step=self.activation.task,
             schedules=Entry.Schedule.choices,
-            owned_indicators=Indicator.objects.filter(
-                plan=report.round.plan_id, task__isnull=True, owner=report.unit_id
-            ).count(),
+            owned_indicators=owned_indicator_count(report),
             **kwargs,
         )
 
     def done(self) -> HttpResponse:
         return HttpResponseRedirect(reverse("report_detail", args=[self.report.pk]))
 
-    def failed(self, message: str, **context: Any) -> HttpResponse:
-        return self.render_to_response(self.get_context_data(error=message, **context))
+    def failed(self, error: RoundError, **context: Any) -> HttpResponse:
+        return self.render_to_response(
+            self.get_context_data(
+                error=error.message, error_task=error.task_id, error_field=error.field, **context
+            )
+        )
 
 
 def _entry_inputs(request: HttpRequest, entries: list[Entry]) -> dict[int, services.EntryInput]:
+    """What the form sent for each task still with the unit (fields named e<task>-<field>)."""
     data = {}
+    post = request.POST
     for entry in entries:
         prefix = f"e{entry.task_id}-"
         data[entry.task_id] = services.EntryInput(
-            progress=request.POST.get(prefix + "progress", ""),
-            schedule=request.POST.get(prefix + "schedule", ""),
-            problems=request.POST.get(prefix + "problems", ""),
-            next_steps=request.POST.get(prefix + "next_steps", ""),
+            progress=post.get(prefix + "progress", ""),
+            schedule=post.get(prefix + "schedule", ""),
+            problems=post.get(prefix + "problems", ""),
+            next_steps=post.get(prefix + "next_steps", ""),
             values={
-                t.pk: request.POST.get(f"{prefix}v{t.pk}", "") for t in entry.task.targets.all()
+                t.pk: post[f"{prefix}v{t.pk}"]
+                for t in entry.task.targets.all()
+                if f"{prefix}v{t.pk}" in post
             },
             files=request.FILES.getlist(prefix + "files"),
+            same_as_before=post.get(prefix + "same") == "1",
         )
     return data
 
@@ -80,14 +89,23 @@ class FillReportView(ReportStepView):
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         editable = editable_entries(self.report)
         data = _entry_inputs(request, editable)
+        autosave = request.headers.get("X-Autosave") == "1"
         try:
-            if request.POST.get("action") == "save":
+            if autosave or request.POST.get("action") == "save":
                 services.report_save(report=self.report, by=request.user, data=data)
+                if autosave:
+                    # The form saves by itself as the liaison types (static/js/report_form.js).
+                    saved_at = timezone.localtime().strftime("%H:%M")
+                    return JsonResponse({"saved": _("Saved %(time)s") % {"time": saved_at}})
                 messages.success(request, _("The draft is saved."))
                 return HttpResponseRedirect(request.path)
             services.report_submit(activation=self.activation, by=request.user, data=data)
         except services.RoundError as exc:
-            return self.failed(exc.message, posted=request.POST)
+            if autosave:
+                return JsonResponse(
+                    {"error": exc.message, "task": exc.task_id, "field": exc.field}, status=400
+                )
+            return self.failed(exc, posted=request.POST)
         messages.success(request, _("The report is with the unit leader for sign-off."))
         return self.done()
 
@@ -105,7 +123,7 @@ class SignReportView(ReportStepView):
                 reason=request.POST.get("reason", ""),
             )
         except services.RoundError as exc:
-            return self.failed(exc.message, posted=request.POST)
+            return self.failed(exc, posted=request.POST)
         return self.done()
 
 
@@ -121,9 +139,12 @@ class ReviewReportView(ReportStepView):
                 request.POST.get(f"e{entry.task_id}-reason", ""),
             )
             if choice not in ("approve", "return"):
-                return self.failed(_("Decide on every task of the report."), posted=request.POST)
+                return self.failed(
+                    RoundError(_("Decide on every task of the report."), task_id=entry.task_id),
+                    posted=request.POST,
+                )
         try:
             services.report_review(activation=self.activation, by=request.user, decisions=decisions)
         except services.RoundError as exc:
-            return self.failed(exc.message, posted=request.POST)
+            return self.failed(exc, posted=request.POST)
         return self.done()

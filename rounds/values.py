@@ -14,12 +14,14 @@ from rounds.models import TEXT_MAX
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
-def clean_text(value: str, label: str, task: Task) -> str:
+def clean_text(value: str, label: str, task: Task, field: str = "") -> str:
     value = _CONTROL.sub("", value or "").replace("\r\n", "\n").strip()
     if len(value) > TEXT_MAX:
         raise RoundError(
             _("Task %(number)s: %(field)s is longer than %(max)d characters.")
-            % {"number": task.number, "field": label, "max": TEXT_MAX}
+            % {"number": task.number, "field": label, "max": TEXT_MAX},
+            task_id=task.pk,
+            field=field,
         )
     return value
 
@@ -34,19 +36,26 @@ def parse_value(text: str, target: TaskTarget, task: Task) -> Decimal | None:
         value = Decimal(text)
     except InvalidOperation:
         value = None
+    field = f"v{target.pk}"
     if value is None or not value.is_finite() or abs(value) >= Decimal(10) ** 14:
         raise RoundError(
             _("Task %(number)s: “%(text)s” is not a number for %(indicator)s.")
-            % {"number": task.number, "text": text, "indicator": target.indicator}
+            % {"number": task.number, "text": text, "indicator": target.indicator},
+            task_id=task.pk,
+            field=field,
         )
     if target.unit_of_measure == "%" and not Decimal(0) <= value <= Decimal(100):
         raise RoundError(
             _("Task %(number)s: %(indicator)s is a percentage between 0 and 100.")
-            % {"number": task.number, "indicator": target.indicator}
+            % {"number": task.number, "indicator": target.indicator},
+            task_id=task.pk,
+            field=field,
         )
     if value < 0:
         raise RoundError(
             _("Task %(number)s: %(indicator)s cannot be negative.")
-            % {"number": task.number, "indicator": target.indicator}
+            % {"number": task.number, "indicator": target.indicator},
+            task_id=task.pk,
+            field=field,
         )
     return value

@@ -14,12 +14,11 @@ from departments.permissions import may_supervise
 from plans.models import Plan
 from plans.selectors import plans_visible_to
 from rounds import opening, services
+from rounds.asks import report_form
 from rounds.errors import RoundError
 from rounds.forms import RoundForm, ScheduleForm
 from rounds.models import ReportFile, Round, UnitReport
 from rounds.selectors import (
-    co_parts,
-    entries_with_details,
     plan_rounds,
     report_files_visible_to,
     report_status,
@@ -121,8 +120,7 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "report": report,
             "rnd": report.round,
             "status": report_status(report, timezone.localdate()),
-            "entries": entries_with_details(report),
-            "parts": co_parts(report),
+            "form": report_form(report),
             "events": report.events.select_related("by", "task"),
             "steps": open_steps(process_pk=report.pk, user=request.user, default_unit=report.unit),
         },

@@ -39,7 +39,11 @@ def value_of(entry: Any, target: Any) -> str:
 
 
 @register.filter
-def unwritten(parts: Any) -> str:
-    """The units of `parts` that have written nothing yet, joined for display."""
-    names = [p.report.unit.name for p in parts if not p.progress and p.status == "draft"]
-    return "、".join(names)
+def abs_value(number: int) -> int:
+    return abs(number)
+
+
+@register.filter
+def value_field(target: Any) -> str:
+    """The name a target's value field has inside its entry's prefix (v<pk>)."""
+    return f"v{target.pk}"

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from dashboard.selectors import dashboard
 from departments.models import Unit
+from rounds.models import Entry
 from supervision.models import Light, LightRecord
 from tests.dashboard.base import APRIL, REPORTING_UNITS, TODAY, DashboardTestCase
 
@@ -71,11 +72,13 @@ class CityFiguresTests(DashboardTestCase):
         self.assertEqual(self.board.schedule, {"done": 1, "ahead": 0, "on": 1, "behind": 0, "": 2})
         self.assertEqual(self.board.round_tasks, 4)
 
-    def test_an_unsent_reports_prefilled_schedule_counts_as_not_reported(self) -> None:
-        # 市科技局's April entry was pre-filled "ahead" from the first round, unsent.
-        entry = self.april.reports.get(unit=self.keji).entries.get(task=self.tasks[5])
-        self.assertEqual(entry.schedule, "ahead")
-        self.assertEqual(self.board.schedule["ahead"], 0)
+    def test_an_unsent_reports_draft_schedule_counts_as_not_reported(self) -> None:
+        # 市科技局 has saved "ahead" in its April draft but not sent it.
+        report = self.april.reports.get(unit=self.keji)
+        Entry.objects.filter(report=report, task=self.tasks[5]).update(schedule="ahead")
+        board = dashboard(plan=self.plan, unit=None, today=TODAY)
+        self.assertEqual(board.schedule["ahead"], 0)
+        self.assertEqual(board.schedule, self.board.schedule)
 
     def test_units_are_ranked_by_reports_sent_on_time_then_sent_at_all(self) -> None:
         rows = self.board.timeliness.rows

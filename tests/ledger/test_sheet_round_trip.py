@@ -90,10 +90,7 @@ class SheetDownloadTests(SheetTestCase):
                 ["序号", "指标", "目标值", "计量单位", "本期数值"],
                 [4, "新增工业企业研发机构", "不低于 80（每年）", "家", 85],
                 [4, "省技术创新示范企业", "不低于 3（每年）", "家", 2],
-                # 市工业和信息化局 reports on task 5's indicators as a co-unit, as on the form.
-                [5, "每万人口发明专利拥有量", "不低于 3.5（2025）", "件", None],
-                [5, "高价值发明专利拥有量", "不低于 1（2025）", "件", None],
-                [5, "知识产权质押登记金额", "不低于 5.8（2025）", "亿元", None],
+                # Task 5 is a co-unit part: its indicators are the lead unit's to report.
                 [8, "实施技改项目", "不低于 500（每年）", "项", None],
                 [8, "设计赋能产品", "不低于 20（每年）", "个", None],
             ],
@@ -121,8 +118,8 @@ class SheetUploadTests(SheetTestCase):
                 (0, "D6"): "已完成",
                 (1, "E2"): 12,
                 (1, "E3"): "1",
-                (1, "E7"): 320.5,
-                (1, "E8"): "6个",
+                (1, "E4"): 320.5,
+                (1, "E5"): "6个",
             },
         )
         report = report_of(self.newer, self.gongxin)
@@ -145,7 +142,8 @@ class SheetUploadTests(SheetTestCase):
         )
         self.assertEqual(task4.updated_by, self.lead_liaison)
         task8 = entry_of(self.newer, self.t8)
-        self.assertEqual((task8.progress, task8.schedule), ("实施技改项目320项。", "done"))
+        # A new round starts empty: only what the sheet gave is there.
+        self.assertEqual((task8.progress, task8.schedule), ("", "done"))
         values = {
             (v.entry.task.number, v.target.indicator): v.value
             for v in TargetValue.objects.filter(entry__report=report).select_related(

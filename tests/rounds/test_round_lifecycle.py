@@ -13,92 +13,13 @@ from viewflow.workflow.models import Task as FlowTask
 from viewflow.workflow.status import STATUS
 
 from audit.models import AuditEvent
-from departments.models import Unit, User
+from departments.models import Unit
 from rounds import opening, services
 from rounds.flows import ReportFlow
 from rounds.models import Entry, ReportEvent, ReportFile, Round, TargetValue, UnitReport
 from rounds.selectors import editable_entries
 from tests.audit_coverage import audited
-from tests.base import PlanTestCase, make_person
-from tests.clock import FrozenClockMixin
-from workflow.dispatch import task_dispatch
-
-START = datetime.datetime(2024, 3, 20, 9, 0, tzinfo=datetime.timezone(timedelta(hours=8)))
-TODAY = START.date()
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-
-
-class RoundTestCase(FrozenClockMixin, PlanTestCase):
-    start = START
-
-    @classmethod
-    def setUpTestData(cls) -> None:
-        super().setUpTestData()
-        unit = Unit.objects.get
-        cls.keji = unit(code="keji")
-        cls.fagai = unit(code="fagai")
-        cls.keji_liaison = make_person("t.keji", User.Role.LIAISON, cls.keji)
-        cls.keji_leader = make_person("t.keji.leader", User.Role.LEADER, cls.keji)
-        cls.tax_leader = make_person("t.shuiwu.leader", User.Role.LEADER, cls.tax)
-        # Task 5: lead 市科技局; co 市市场监管局, 市工业和信息化局, 市税务局, the counties.
-        # Task 8: lead 市工业和信息化局; co 市发展改革委, the counties.
-        cls.task5 = cls.plan.tasks.get(number=5)
-        cls.task8 = cls.plan.tasks.get(number=8)
-        task_dispatch(tasks=[cls.task5, cls.task8], by=None, today=TODAY)
-
-    def setUp(self) -> None:
-        super().setUp()
-        reverse("home")
-
-    def open_round(self, period: str = "2024年第一季度", deadline: str = "2024-04-05") -> Round:
-        self.client.force_login(self.supervisor)
-        response = self.client.post(
-            reverse("plan_rounds", args=[self.plan.pk]),
-            {"one-period": period, "one-deadline": deadline},
-        )
-        self.assertEqual(response.status_code, 302, response.content[:2000])
-        return Round.objects.get(plan=self.plan, period=period)
-
-    def report(self, rnd: Round, unit: Unit) -> UnitReport:
-        return UnitReport.objects.get(round=rnd, unit=unit)
-
-    def claim(self, user: User, report: UnitReport, node) -> FlowTask:  # type: ignore[no-untyped-def]
-        self.client.force_login(user)
-        task = FlowTask.objects.user_queue(user).get(
-            process_id=report.pk, flow_task=node, status=STATUS.NEW
-        )
-        response = self.client.post(
-            node.reverse("assign", args=[report.pk, task.pk]), {"_continue": 1}
-        )
-        self.assertEqual(response.status_code, 302)
-        return task
-
-    def fill(self, user: User, report: UnitReport, fields: dict, action: str = "submit"):  # type: ignore[no-untyped-def]
-        task = (
-            FlowTask.objects.filter(process_id=report.pk, flow_task=ReportFlow.fill)
-            .exclude(status=STATUS.DONE)
-            .first()
-        )
-        if task is None or task.owner_id != user.pk:
-            task = self.claim(user, report, ReportFlow.fill)
-        self.client.force_login(user)
-        url = ReportFlow.fill.reverse("execute", args=[report.pk, task.pk])
-        return self.client.post(url, {"action": action, **fields})
-
-    def step_url(self, user: User, report: UnitReport, node) -> str:  # type: ignore[no-untyped-def]
-        task = self.claim(user, report, node)
-        return node.reverse("execute", args=[report.pk, task.pk])
-
-    def entry_fields(self, task, progress: str, schedule: str = "on", **values: str) -> dict:  # type: ignore[no-untyped-def]
-        fields = {
-            f"e{task.pk}-progress": progress,
-            f"e{task.pk}-schedule": schedule,
-            f"e{task.pk}-problems": "",
-            f"e{task.pk}-next_steps": "继续推进",
-        }
-        for target_pk, value in values.items():
-            fields[f"e{task.pk}-v{target_pk}"] = value
-        return fields
+from tests.rounds.base import PDF, TODAY, RoundTestCase
 
 
 class RoundLifecycleTests(RoundTestCase):
@@ -336,15 +257,31 @@ class RoundLifecycleTests(RoundTestCase):
         page = self.client.get(reverse("round_detail", args=[rnd.pk]))
         self.assertContains(page, 'data-unit="市税务局" data-status="late"')
 
-    def test_the_next_round_is_prefilled_from_the_units_previous_one(self) -> None:
+    def test_the_next_round_starts_empty_with_the_units_previous_report_beside_it(self) -> None:
         first = self.open_round("2024年第一季度", "2024-04-05")
         tax = self.report(first, self.tax)
         self.fill(self.co_liaison, tax, self.entry_fields(self.task5, "一季度进展", "behind"))
         self.at(timedelta(days=90))
         second = self.open_round("2024年第二季度", "2024-07-05")
         entry = Entry.objects.get(report__round=second, report__unit=self.tax, task=self.task5)
+        self.assertEqual((entry.progress, entry.schedule, entry.status), ("", "", "draft"))
+        task = self.claim(self.co_liaison, self.report(second, self.tax), ReportFlow.fill)
+        page = self.client.get(ReportFlow.fill.reverse("execute", args=[entry.report_id, task.pk]))
+        self.assertContains(page, "2024年第一季度")
+        self.assertContains(page, "一季度进展")
+        self.assertContains(page, f'name="e{self.task5.pk}-same"')
+        # Sending it untouched is refused, at the field, and nothing moves on.
+        response = self.fill(self.co_liaison, entry.report, {})
+        self.assertContains(response, f'id="e{self.task5.pk}-progress" rows="4"')
+        self.assertContains(response, 'aria-invalid="true"')
+        entry.report.refresh_from_db()
+        self.assertEqual(entry.report.state, UnitReport.Status.DRAFT)
+        # "No change since the last round" takes the previous report over, marked as such.
+        self.fill(self.co_liaison, entry.report, {f"e{self.task5.pk}-same": "1"})
+        entry.refresh_from_db()
         self.assertEqual((entry.progress, entry.schedule), ("一季度进展", "behind"))
-        self.assertEqual(entry.status, Entry.Status.DRAFT)
+        self.assertTrue(entry.kept_previous)
+        self.assertEqual(entry.status, Entry.Status.SUBMITTED)
 
     def test_an_unrelated_unit_gets_404_on_the_round_the_reports_and_the_files(self) -> None:
         rnd = self.open_round()
