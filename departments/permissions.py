@@ -22,6 +22,21 @@ ACT_FOR_UNIT = "departments.act_for_unit"
 SIGN_FOR_UNIT = "departments.sign_for_unit"
 
 
+# The steps each role takes: a liaison fills and answers for the unit, a leader
+# signs, the working group reviews. A leader holds ACT_FOR_UNIT too (to read
+# and follow the unit's work) but takes no liaison's step.
+STEP_PERMISSIONS_BY_ROLE: dict[str, tuple[str, ...]] = {
+    User.Role.LIAISON: (ACT_FOR_UNIT,),
+    User.Role.LEADER: (SIGN_FOR_UNIT,),
+    User.Role.SUPERVISOR: (SUPERVISE_PLAN,),
+}
+
+
+def step_permissions(user: User) -> tuple[str, ...]:
+    """The step permissions the person's role takes steps under (none for others)."""
+    return STEP_PERMISSIONS_BY_ROLE.get(user.role, ())
+
+
 def may_supervise(user: User) -> bool:
     """Whether the person is one of the working group's supervisors."""
     return user.has_perm(SUPERVISE_PLAN)

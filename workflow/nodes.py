@@ -24,6 +24,7 @@ from viewflow.workflow.nodes.split import SplitActivation
 from viewflow.workflow.token import Token
 
 from departments.models import Unit
+from departments.permissions import step_permissions
 
 
 class UnitSplitActivation(SplitActivation):
@@ -82,9 +83,16 @@ class QuietAssignView(AssignTaskView):
 
 
 class View(flow.View):
-    """A human step (see the module's docstring)."""
+    """A human step (see the module's docstring), taken only by a person whose
+    role takes steps under its permission: a leader, who holds the liaisons'
+    permission too, is never offered a liaison's step."""
 
     assign_view_class = QuietAssignView
+
+    def can_assign(self, user: Any, task: Any) -> bool:
+        if task.owner_permission and task.owner_permission not in step_permissions(user):
+            return False
+        return super().can_assign(user, task)
 
 
 class UnitView(View):
@@ -95,5 +103,7 @@ class UnitView(View):
 
     def can_assign(self, user: Any, task: Any) -> bool:
         if task.owner_id is not None or not user.is_authenticated:
+            return False
+        if task.owner_permission not in step_permissions(user):
             return False
         return user.has_perm(task.owner_permission, obj=task_unit(task))

@@ -11,7 +11,7 @@ from viewflow.workflow.models import Task as FlowTask
 from viewflow.workflow.status import STATUS
 
 from departments.models import Unit, User
-from departments.permissions import ACT_FOR_UNIT, SIGN_FOR_UNIT, SUPERVISE_PLAN, may_supervise
+from departments.permissions import may_supervise, step_permissions
 from plans.models import Task
 from rounds.models import ReportEvent, UnitReport
 from workflow.models import Milestone, TaskEvent, TaskProcess, WorkPlanPart
@@ -102,15 +102,9 @@ def process_panel(*, plan_task: Task, user: User) -> ProcessPanel | None:
 
 # --- 我的待办 (My steps) ------------------------------------------------------
 
-# The permission each role's steps ask for: a liaison fills and applies for the
-# unit, a leader signs off (or sends back), a supervisor reviews. A unit leader
-# also holds ACT_FOR_UNIT (to answer 督办单 and the like), which would put every
-# liaison step in their queue; the inbox offers each person only their role's.
-STEP_PERMISSIONS_BY_ROLE: dict[str, tuple[str, ...]] = {
-    User.Role.LIAISON: (ACT_FOR_UNIT,),
-    User.Role.LEADER: (SIGN_FOR_UNIT,),
-    User.Role.SUPERVISOR: (SUPERVISE_PLAN,),
-}
+# The inbox offers each person only the steps of their role (see
+# departments.permissions.STEP_PERMISSIONS_BY_ROLE): a unit leader also holds
+# ACT_FOR_UNIT, which would put every liaison step in their queue.
 OPEN_STATUSES = [STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED]
 DONE_SIZE = 20
 # A task in progress can be applied for completion any time before its deadline:
@@ -292,7 +286,7 @@ def inbox_steps(user: User) -> QuerySet[FlowTask]:
     """The open steps a person may act on: their own, and those waiting for the
     permission their role acts under on their unit (guardian's object permissions,
     so never another unit's). One query (and viewflow's permission look-ups)."""
-    permissions = STEP_PERMISSIONS_BY_ROLE.get(user.role, ())
+    permissions = step_permissions(user)
     return (
         FlowTask.objects.user_queue(user)
         .filter(status__in=OPEN_STATUSES)

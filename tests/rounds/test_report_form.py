@@ -307,3 +307,29 @@ class BreakdownSettingTests(ReportFormTestCase):
         plan_indicator = Indicator.objects.filter(plan=self.plan, task__isnull=True).first()
         page = self.client.get(f"/indicators/{plan_indicator.pk}/")
         self.assertNotContains(page, 'name="by_member"')
+
+
+class WhoTakesWhichStepTests(ReportFormTestCase):
+    def test_a_unit_leader_is_never_offered_the_liaisons_step(self) -> None:
+        rnd = self.open_round()
+        gongxin = self.report(rnd, self.gongxin)
+        self.client.force_login(self.leader)
+        page = self.client.get(f"/reports/{gongxin.pk}/")
+        self.assertContains(page, 'data-step="fill"')
+        self.assertNotContains(page, "/fill/", html=False)
+        fill = FlowTask.objects.get(process_id=gongxin.pk, flow_task=ReportFlow.fill)
+        response = self.client.post(
+            ReportFlow.fill.reverse("assign", args=[gongxin.pk, fill.pk]), {"_continue": 1}
+        )
+        self.assertIn(response.status_code, (403, 404))
+        fill.refresh_from_db()
+        self.assertIsNone(fill.owner_id)
+        # The liaison takes it; once sent, the leader takes the sign-off.
+        self.fill(
+            self.lead_liaison,
+            gongxin,
+            self.entry_fields(self.task5, "配合") | self.entry_fields(self.task8, "牵头"),
+        )
+        self.sign(self.leader, gongxin, decision="sign")
+        gongxin.refresh_from_db()
+        self.assertEqual(gongxin.state, UnitReport.Status.SENT)
