@@ -381,6 +381,17 @@ class DemoHistory:
             ).update(at=reviewed)
             if returned:
                 self.resend(report, {t: data[t] for t in returned}, liaison, leader)
+            # The steps carry the days they were done, as 我已办理 shows them.
+            reviewed_on = sent_on + datetime.timedelta(days=2)
+            for node, day in (
+                (ReportFlow.fill, sent_on),
+                (ReportFlow.sign, sent_on),
+                (ReportFlow.review, reviewed_on),
+            ):
+                for step in FlowTask.objects.filter(
+                    process_id=report.pk, flow_task=node, status=STATUS.DONE
+                ).values_list("pk", flat=True):
+                    self._date_step(step, rnd.opens_on, day)
 
     def resend(self, report: UnitReport, data: dict, liaison: User, leader: User) -> None:
         """The unit adds what was asked for and sends the returned entries again."""
