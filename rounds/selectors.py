@@ -39,13 +39,17 @@ def report_files_visible_to(user: User) -> QuerySet[ReportFile]:
 
 
 def report_status(report: UnitReport, today: datetime.date) -> str:
-    """submitted / late / missing / returned / approved / pending, as the round page says it."""
+    """submitted / late / missing / returned / approved / pending, as the round page says it.
+
+    A report sent once and now back with the unit (returned by the working group,
+    or sent back again by its leader on the way) reads "returned" until it is
+    with the working group again: it is not on time just because it once was."""
     if report.state == UnitReport.Status.APPROVED:
         return "approved"
-    if report.state == UnitReport.Status.RETURNED:
-        return "returned"
-    if report.sent_at is not None:
+    if report.state == UnitReport.Status.SENT:
         return "late" if report.late_days else "submitted"
+    if report.sent_at is not None:
+        return "returned"
     if today > report.round.deadline:
         return "missing"
     return "pending"

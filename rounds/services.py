@@ -324,7 +324,9 @@ def report_review(
         if not approve and not reason.strip():
             raise RoundError(
                 _("Task %(number)s: say why it is returned.")
-                % {"number": pending[task_id].task.number}
+                % {"number": pending[task_id].task.number},
+                task_id=task_id,
+                field="reason",
             )
     returned = []
     for task_id, (approve, reason) in decisions.items():

@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonRes
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.generic import TemplateView
 
 from indicators.selectors import owned_indicator_count
@@ -131,18 +132,35 @@ class ReviewReportView(ReportStepView):
     mode = "review"
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        # 全部通过: every task not marked for return is approved.
+        default = "approve" if request.POST.get("all") == "approve" else ""
         decisions = {}
-        for entry in self.report.entries.filter(status=Entry.Status.SUBMITTED):
-            choice = request.POST.get(f"e{entry.task_id}-decision", "")
+        undecided = []
+        for entry in self.report.entries.filter(status=Entry.Status.SUBMITTED).select_related(
+            "task"
+        ):
+            choice = request.POST.get(f"e{entry.task_id}-decision") or default
+            if choice not in ("approve", "return"):
+                undecided.append(entry)
+                continue
             decisions[entry.task_id] = (
                 choice != "return",
                 request.POST.get(f"e{entry.task_id}-reason", ""),
             )
-            if choice not in ("approve", "return"):
-                return self.failed(
-                    RoundError(_("Decide on every task of the report."), task_id=entry.task_id),
-                    posted=request.POST,
-                )
+        if undecided:
+            numbers = "、".join(str(entry.task.number) for entry in undecided)
+            return self.failed(
+                RoundError(
+                    ngettext(
+                        "Decide on task %(numbers)s, or approve all the others at once.",
+                        "Decide on tasks %(numbers)s, or approve all the others at once.",
+                        len(undecided),
+                    )
+                    % {"numbers": numbers},
+                    task_id=undecided[0].task_id,
+                ),
+                posted=request.POST,
+            )
         try:
             services.report_review(activation=self.activation, by=request.user, decisions=decisions)
         except services.RoundError as exc:

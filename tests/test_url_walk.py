@@ -322,7 +322,12 @@ class OtherUnitsRecords(PlanTestCase):
         summary = {"summary": "质量提升计划已完成。", "files": [report]}
         run(cls.lead_liaison, cls.closed, TaskFlow.apply_completion, summary)
         run(cls.leader, cls.closed, TaskFlow.sign_completion, {})
-        run(cls.supervisor, cls.closed, TaskFlow.verify_completion, {"decision": "approve"})
+        run(
+            cls.supervisor,
+            cls.closed,
+            TaskFlow.verify_completion,
+            {"decision": "approve", "confirm": "on"},
+        )
         cls.closed.refresh_from_db()
         assert cls.closed.status == "DONE", cls.closed.status
         cls.evidence = Evidence.objects.get(process=cls.closed)

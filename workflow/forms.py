@@ -24,6 +24,8 @@ class WorkPlanPartForm(forms.Form):
 
 
 class ReviewForm(forms.Form):
+    """Approve or return, with a reason for a return."""
+
     APPROVE, RETURN = "approve", "return"
     decision = forms.ChoiceField(
         label=_("Decision"),
@@ -51,6 +53,33 @@ class ReviewForm(forms.Form):
         data = super().clean()
         if data.get("decision") == self.RETURN and not (data.get("reason") or "").strip():
             self.add_error("reason", _("Say why it is returned."))
+        return data
+
+
+class CloseTaskForm(ReviewForm):
+    """The working group's verification of a completion: closing (办结) is final,
+    so it is confirmed with the consequences spelled out."""
+
+    APPROVE_LABEL = _("Close the task (办结)")
+    confirm = forms.BooleanField(
+        label=_(
+            "I confirm the task is closed: it leaves the rounds and the warning lights, "
+            "and this cannot be undone."
+        ),
+        required=False,
+    )
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["decision"].choices = [
+            (self.APPROVE, self.APPROVE_LABEL),
+            (self.RETURN, _("Return to the lead unit")),
+        ]
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("decision") == self.APPROVE and not data.get("confirm"):
+            self.add_error("confirm", _("Tick the confirmation to close the task."))
         return data
 
 

@@ -28,6 +28,7 @@ from plans.selectors import tasks_visible_to
 from supervision.selectors import my_items_context
 from workflow import services
 from workflow.forms import (
+    CloseTaskForm,
     CompletionForm,
     ConfirmForm,
     MilestoneFormSet,
@@ -158,7 +159,7 @@ class SignCompletionView(StepView):
 
 
 class VerifyCompletionView(StepView):
-    form_class = ReviewForm
+    form_class = CloseTaskForm
 
     def perform(self, form: Form) -> None:
         data = form.cleaned_data
@@ -178,7 +179,12 @@ def _managed_process(request: HttpRequest, pk: int) -> TaskProcess:
     return get_object_or_404(TaskProcess, plan_task=task)
 
 
-def _lifecycle_action(service: Callable[..., None], done: str) -> Callable[..., HttpResponse]:
+def _lifecycle_action(
+    service: Callable[..., None], done: str, confirm: str = ""
+) -> Callable[..., HttpResponse]:
+    """A supervisor's action on a task's lifecycle, with a reason; `confirm`, for
+    an action that cannot be undone, is what the person must have ticked."""
+
     @login_required
     @require_POST
     def view(request: HttpRequest, pk: int) -> HttpResponse:
@@ -186,6 +192,8 @@ def _lifecycle_action(service: Callable[..., None], done: str) -> Callable[..., 
         form = ReasonForm(request.POST)
         if not form.is_valid():
             messages.error(request, form.errors["reason"][0])
+        elif confirm and request.POST.get("confirm") != "1":
+            messages.error(request, confirm)
         else:
             try:
                 service(process=process, by=request.user, reason=form.cleaned_data["reason"])
@@ -200,7 +208,11 @@ def _lifecycle_action(service: Callable[..., None], done: str) -> Callable[..., 
 
 task_suspend = _lifecycle_action(services.task_suspend, _("The task is suspended."))
 task_resume = _lifecycle_action(services.task_resume, _("The task is resumed."))
-task_terminate = _lifecycle_action(services.task_terminate, _("The task is terminated."))
+task_terminate = _lifecycle_action(
+    services.task_terminate,
+    _("The task is terminated."),
+    confirm=_("Tick the confirmation to terminate the task: it cannot be undone."),
+)
 
 
 def _claim_and_open(request: HttpRequest) -> HttpResponse:

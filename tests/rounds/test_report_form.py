@@ -333,3 +333,51 @@ class WhoTakesWhichStepTests(ReportFormTestCase):
         self.sign(self.leader, gongxin, decision="sign")
         gongxin.refresh_from_db()
         self.assertEqual(gongxin.state, UnitReport.Status.SENT)
+
+
+class ReviewTests(ReportFormTestCase):
+    def sent_report(self) -> UnitReport:
+        rnd = self.open_round()
+        gongxin = self.report(rnd, self.gongxin)
+        fields = self.entry_fields(self.task5, "配合进展") | self.entry_fields(self.task8, "牵头")
+        self.fill(self.lead_liaison, gongxin, fields)
+        self.sign(self.leader, gongxin, decision="sign")
+        return gongxin
+
+    def test_approve_all_but_the_tasks_marked_for_return(self) -> None:
+        gongxin = self.sent_report()
+        url = self.step_url(self.supervisor, gongxin, ReportFlow.review)
+        self.client.post(
+            url,
+            {
+                "all": "approve",
+                f"e{self.task8.pk}-decision": "return",
+                f"e{self.task8.pk}-reason": "请补充清单",
+            },
+        )
+        statuses = dict(Entry.objects.filter(report=gongxin).values_list("task_id", "status"))
+        self.assertEqual(
+            statuses, {self.task5.pk: Entry.Status.APPROVED, self.task8.pk: Entry.Status.RETURNED}
+        )
+        gongxin.refresh_from_db()
+        self.assertEqual(gongxin.state, UnitReport.Status.RETURNED)
+        # The report's page says it once, and the round page no longer says "on time".
+        page = self.client.get(f"/reports/{gongxin.pk}/")
+        meta = page.content.decode().split('<p class="meta">', 1)[1].split("</p>", 1)[0]
+        self.assertEqual(meta.count("已退回"), 1)
+        round_page = self.client.get(f"/rounds/{gongxin.round_id}/")
+        self.assertContains(round_page, 'data-unit="市工业和信息化局" data-status="returned"')
+
+    def test_an_incomplete_review_names_the_tasks_left_undecided(self) -> None:
+        gongxin = self.sent_report()
+        url = self.step_url(self.supervisor, gongxin, ReportFlow.review)
+        response = self.client.post(url, {f"e{self.task5.pk}-decision": "approve"})
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, 'data-testid="form-error"')
+        error = response.content.decode().split('data-testid="form-error">', 1)[1][:300]
+        self.assertIn(str(self.task8.number), error)
+        self.assertNotIn(f"{self.task5.number}、", error)
+        self.assertEqual(
+            set(Entry.objects.filter(report=gongxin).values_list("status", flat=True)),
+            {Entry.Status.SUBMITTED},
+        )

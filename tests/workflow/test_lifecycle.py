@@ -167,7 +167,13 @@ class LifecycleTests(PlanTestCase):
         self.assertEqual(response.status_code, 302)
         self.do_step(self.keji_liaison, TaskFlow.apply_completion, summary)
         self.do_step(self.keji_leader, TaskFlow.sign_completion)
-        self.do_step(self.supervisor, TaskFlow.verify_completion, {"decision": "approve"})
+        # Closing is final: not without ticking the confirmation.
+        step = self.open_step(self.supervisor, TaskFlow.verify_completion)
+        url = TaskFlow.verify_completion.reverse("execute", args=[step.process_id, step.pk])
+        response = self.client.post(url, {"decision": "approve"})
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(TaskProcess.objects.get(pk=process.pk).status, "NEW")
+        self.client.post(url, {"decision": "approve", "confirm": "on"})
         process = TaskProcess.objects.get(pk=process.pk)
         self.assertEqual(process.status, "DONE")
         self.assertEqual(

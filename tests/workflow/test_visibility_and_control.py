@@ -126,11 +126,11 @@ class VisibilityTests(WorkflowTestCase):
         response = self.client.get(url)
         self.assertContains(response, "签收")
         self.assertContains(response, 'data-step="acknowledge"')
-        self.assertContains(response, ">领取</button>")
+        self.assertContains(response, ">办理</button>")
         self.client.force_login(self.reader)
         response = self.client.get(url)
         self.assertContains(response, 'data-step="acknowledge"')
-        self.assertNotContains(response, ">领取</button>")
+        self.assertNotContains(response, ">办理</button>")
         self.assertNotContains(response, "task_suspend")
 
     def test_my_steps_lists_what_waits_for_my_unit_what_i_claimed_and_what_i_did(self) -> None:
@@ -165,9 +165,11 @@ class VisibilityTests(WorkflowTestCase):
 
 
 class ControlTests(WorkflowTestCase):
-    def post(self, user: User, name: str, reason: str = "省里调整了任务"):  # type: ignore[no-untyped-def]
+    def post(self, user: User, name: str, reason: str = "省里调整了任务", **extra: str):  # type: ignore[no-untyped-def]
         self.client.force_login(user)
-        return self.client.post(reverse(name, args=[self.process.plan_task_id]), {"reason": reason})
+        return self.client.post(
+            reverse(name, args=[self.process.plan_task_id]), {"reason": reason, **extra}
+        )
 
     def test_a_supervisor_suspends_and_resumes_with_reasons_in_the_history(self) -> None:
         task = self.process.plan_task
@@ -207,6 +209,12 @@ class ControlTests(WorkflowTestCase):
         )
 
     def test_a_supervisor_terminates_a_task_and_its_steps_are_cancelled(self) -> None:
+        # Not without ticking that it cannot be undone.
+        response = self.post(self.supervisor, "task_terminate")
+        self.assertEqual(response.status_code, 302)
+        self.assertEqual(TaskProcess.objects.get(pk=self.process.pk).status, "NEW")
+        page = self.client.get(response.url)
+        self.assertContains(page, '<li class="error">')
         with audited(
             task_terminate,
             action="task.terminate",
@@ -214,7 +222,8 @@ class ControlTests(WorkflowTestCase):
             obj=self.process.plan_task,
             summary={"reason": "省里调整了任务"},
         ):
-            self.assertEqual(self.post(self.supervisor, "task_terminate").status_code, 302)
+            response = self.post(self.supervisor, "task_terminate", confirm="1")
+            self.assertEqual(response.status_code, 302)
         process = TaskProcess.objects.get(pk=self.process.pk)
         self.assertEqual(process.status, "CANCELED")
         self.assertEqual(self.step(TaskFlow.acknowledge).status, STATUS.CANCELED)
