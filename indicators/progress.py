@@ -10,13 +10,18 @@ Pure functions on numbers and dates, so that the rules can be read and tested al
 - a level (合格率, 占比) is expected at the stated value of its year, on the straight
   line between stated years (23% in 2023 and 25% in 2025: 24% at the end of 2024),
   from the baseline before the first stated year when one is given.
+
+An expectation is a figure people read beside a target: a count of whole things
+(项, 家, 个) is shown as people count it, rounded up when the target is "at least"
+(467.12项 expected means 468 must be there) and down when it is "at most"; rates,
+amounts of money and areas keep two decimals.
 """
 
 import datetime
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 from plans.models import Comparator
 
@@ -33,12 +38,54 @@ NO_TARGET = "no_target"  # no target to compare with
 TOLERANCE = Decimal("0.02")
 PLACES = Decimal("0.01")
 
+# Units of measure that count whole things. A figure in any other unit (%, 元, 万元,
+# 亿元, 平方米, 吨, 小时 ...) is a rate, an amount or a measure and keeps its decimals.
+COUNT_UNITS = frozenset(
+    (
+        "项 个 家 件 座 所 人次 次 条 张 人 名 户 台 套 辆 "
+        "处 场 批 期 篇 部 本 份 种 类 门 宗 起 村 镇 校"
+    ).split()
+)
+
+
+@dataclass(frozen=True)
+class Rounding:
+    """How an expectation is rounded: to `places`, in the `mode` of the decimal module."""
+
+    places: Decimal
+    mode: str
+
+
+DECIMALS = Rounding(PLACES, ROUND_HALF_UP)
+# A whole count expected "at least": 467.12 expected means 468 must be there.
+WHOLE_UP = Rounding(Decimal(1), ROUND_CEILING)
+# A whole count expected "at most": no more than 3.6 means no more than 3.
+WHOLE_DOWN = Rounding(Decimal(1), ROUND_FLOOR)
+
 
 @dataclass(frozen=True)
 class Milestone:
     year: int
     value: Decimal
     comparator: str = Comparator.AT_LEAST
+
+
+def rounding_for(
+    *,
+    unit: str,
+    milestones: Sequence[Milestone],
+    baseline: Decimal | None,
+    lower_is_better: bool,
+) -> Rounding:
+    """WHOLE_UP or WHOLE_DOWN (by the better direction) for a count of whole things: a
+    count unit whose stated targets and baseline are whole (每万人口发明专利拥有量 3.5件
+    is a ratio, not a count); DECIMALS for everything else."""
+    stated = [m.value for m in milestones] + ([baseline] if baseline is not None else [])
+    if unit.strip() not in COUNT_UNITS or any(
+        value != value.to_integral_value() for value in stated
+    ):
+        return DECIMALS
+    return WHOLE_DOWN if lower_is_better else WHOLE_UP
 
 
 def year_end(year: int) -> datetime.date:
@@ -70,8 +117,10 @@ def expected(
     day: datetime.date,
     plan_start: datetime.date,
     baseline: Decimal | None = None,
+    rounding: Rounding = DECIMALS,
 ) -> Decimal | None:
-    """The value the indicator should have reached on `day` (None: nothing to expect)."""
+    """The value the indicator should have reached on `day` (None: nothing to expect),
+    rounded as `rounding` says."""
     stated = sorted(milestones, key=lambda m: m.year)
     if not stated:
         return None
@@ -79,12 +128,12 @@ def expected(
         target = year_target(kind=kind, milestones=stated, year=day.year, plan_start=plan_start)
         if target is None:
             return None
-        return _round(target * year_fraction(day))
+        return _round(target * year_fraction(day), rounding)
     points = [(year_end(m.year), m.value) for m in stated]
     start_value = baseline if baseline is not None else (Decimal(0) if kind == CUMULATIVE else None)
     if start_value is not None and plan_start < points[0][0]:
         points.insert(0, (plan_start, start_value))
-    return _round(_line(points, day))
+    return _round(_line(points, day), rounding)
 
 
 def year_target(
@@ -94,6 +143,7 @@ def year_target(
     year: int,
     plan_start: datetime.date,
     baseline: Decimal | None = None,
+    rounding: Rounding = DECIMALS,
 ) -> Decimal | None:
     """The target for `year`: the stated one, else (between stated years) the
     time-proportional one at the year's end; after the last stated year a level keeps
@@ -113,6 +163,7 @@ def year_target(
         day=year_end(year),
         plan_start=plan_start,
         baseline=baseline,
+        rounding=rounding,
     )
 
 
@@ -164,5 +215,12 @@ def on_track(state: str) -> bool | None:
     return None
 
 
-def _round(value: Decimal) -> Decimal:
-    return value.quantize(PLACES, rounding=ROUND_HALF_UP)
+# Line arithmetic divides by day counts: 15 may come out as 15.000…01, which must not
+# round up to 16. Anything closer than this to a whole number is that number.
+_NOISE = Decimal("0.000001")
+
+
+def _round(value: Decimal, rounding: Rounding = DECIMALS) -> Decimal:
+    if rounding.places == 1:
+        value = value.quantize(_NOISE, rounding=ROUND_HALF_UP)
+    return value.quantize(rounding.places, rounding=rounding.mode)

@@ -19,7 +19,7 @@ from departments.access import unit_scope
 from departments.models import Unit, User
 from indicators import progress
 from indicators.models import Indicator, IndicatorTarget, IndicatorValue
-from plans.models import Plan, TaskUnit
+from plans.models import Comparator, Plan, TaskUnit
 from plans.selectors import plans_visible_to
 from rounds.models import Round, TargetValue, UnitReport
 from rounds.periods import period_end
@@ -98,6 +98,14 @@ class Point:
 
 @dataclass
 class IndicatorRow:
+    """An indicator's points, and two readings of it, each for one stated day:
+
+    - now (`today`): this year's target and what is expected by today;
+    - its standing: the latest value, rated at the end of its period against the
+      target and the expectation of that day (`standing_day`, `standing_target`,
+      `standing_expected`), the figures to show beside `status`.
+    """
+
     indicator: Indicator
     milestones: list[progress.Milestone]
     points: list[Point] = field(default_factory=list)
@@ -106,6 +114,7 @@ class IndicatorRow:
     expected_now: Decimal | None = None
     latest: Point | None = None
     status: str = progress.NO_DATA
+    today: datetime.date | None = None
 
     @property
     def on_track(self) -> bool | None:
@@ -116,12 +125,43 @@ class IndicatorRow:
         return str(STATUS_LABELS[self.status])
 
     @property
+    def standing_day(self) -> datetime.date | None:
+        """The day the standing is rated at: the end of the latest value's period
+        (a value reported for 30 September is not held to December's expectation);
+        today when nothing is reported."""
+        return self.latest.day if self.latest else self.today
+
+    @property
+    def standing_target(self) -> Decimal | None:
+        return self.latest.target if self.latest else self.year_target
+
+    @property
+    def standing_expected(self) -> Decimal | None:
+        return self.latest.expected if self.latest else self.expected_now
+
+    @property
     def comparator(self) -> str:
-        year = self.latest.day.year if self.latest else None
+        """The comparator of the standing's year (不低于, 不高于 ...)."""
+        return self._comparator_in(self.standing_day)
+
+    @property
+    def comparator_label(self) -> str:
+        return _comparator_label(self.comparator)
+
+    @property
+    def comparator_now_label(self) -> str:
+        """The comparator of this year's target."""
+        return _comparator_label(self._comparator_in(self.today))
+
+    def _comparator_in(self, day: datetime.date | None) -> str:
         for milestone in self.milestones:
-            if milestone.year == year:
+            if day is not None and milestone.year == day.year:
                 return milestone.comparator
         return self.indicator.direction
+
+
+def _comparator_label(comparator: str) -> str:
+    return str(Comparator(comparator).label) if comparator in Comparator.values else comparator
 
 
 def _milestones(indicators: list[Indicator]) -> dict[int, list[progress.Milestone]]:
@@ -207,12 +247,13 @@ def indicator_rows(
     rows = []
     for indicator in indicators:
         stated = milestones.get(indicator.pk, [])
-        row = IndicatorRow(indicator=indicator, milestones=stated)
+        row = IndicatorRow(indicator=indicator, milestones=stated, today=today)
         measures = {
             "kind": indicator.kind,
             "milestones": stated,
             "plan_start": span.start,
             "baseline": indicator.baseline,
+            "rounding": _rounding(indicator, stated),
         }
         reported = values.get(indicator.pk, {})
         wanted = list(rounds.values())
@@ -242,6 +283,15 @@ def indicator_rows(
         row.status = row.latest.status if row.latest else progress.NO_DATA
         rows.append(row)
     return rows
+
+
+def _rounding(indicator: Indicator, stated: list[progress.Milestone]) -> progress.Rounding:
+    return progress.rounding_for(
+        unit=indicator.unit_of_measure,
+        milestones=stated,
+        baseline=indicator.baseline,
+        lower_is_better=indicator.lower_is_better,
+    )
 
 
 def _status(
@@ -313,6 +363,7 @@ def year_results(plan: Plan, year: int) -> list[IndicatorResult]:
             year=year,
             plan_start=span.start,
             baseline=indicator.baseline,
+            rounding=_rounding(indicator, stated),
         )
         value, period = None, ""
         for rnd in rounds.values():

@@ -2,6 +2,7 @@
 (three past quarters worked through the services, and the current round)."""
 
 import io
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -56,3 +57,36 @@ def test_an_indicator_page_shows_values_against_target_and_time_proportional_lin
     response = page.goto(live_server.url + reverse("indicator_detail", args=[standards.pk]))
     assert response is not None and response.status == 404
     assert User.objects.get(username="gongxin.liaison").unit.code == "gongxin"
+
+
+def test_indicator_figures_stay_on_one_line_and_the_pages_fit_a_phone(
+    page: Page, live_server, demo: Plan, screenshot_dir
+) -> None:
+    log_in(page, live_server.url, "leadership", DEMO_PASSWORD)
+    projects = Indicator.objects.get(plan=demo, name="实施技改项目")
+    pages = {
+        "list": reverse("plan_indicators", args=[demo.pk]),
+        "detail": reverse("indicator_detail", args=[projects.pk]),
+    }
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto(live_server.url + pages["list"])
+    target = page.locator(f'tr[data-indicator="{projects.pk}"] [data-testid="target"] .figure')
+    expect(target).to_have_text(re.compile(r"^不低于 ?500项$"))
+    # "不低于500项" is one line: one box, no taller than a line of text.
+    assert target.evaluate("el => el.getClientRects().length") == 1
+    figures = page.locator("table .figure")
+    lines = figures.evaluate_all(
+        "els => els.map(el => el.getClientRects().length).filter(n => n > 1).length"
+    )
+    assert lines == 0
+    page.goto(live_server.url + pages["detail"])
+    yearly = page.get_by_test_id("targets").locator(".figure").first
+    assert yearly.evaluate("el => el.getClientRects().length") == 1
+    page.set_viewport_size({"width": 390, "height": 844})
+    for name, url in pages.items():
+        page.goto(live_server.url + url)
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0, name
+        page.screenshot(path=str(screenshot_dir / f"indicators-{name}-390.png"), full_page=True)

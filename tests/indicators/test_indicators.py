@@ -2,8 +2,12 @@
 against their targets and the time-proportional schedule, and scoped per unit."""
 
 import datetime
+import re
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
+import time_machine
+from django.conf import settings
 from django.db import connection
 from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
@@ -13,7 +17,7 @@ from django.utils import timezone, translation
 from audit.models import AuditEvent
 from departments.models import Unit, User
 from indicators import progress, services
-from indicators.models import Indicator, IndicatorValue
+from indicators.models import Indicator, IndicatorTarget, IndicatorValue
 from indicators.selectors import indicator_rows, plan_indicator_rows, year_results
 from rounds.models import Entry, TargetValue, UnitReport
 from rounds.opening import round_create
@@ -22,6 +26,7 @@ from tests.base import PlanTestCase, make_person
 from workflow.dispatch import task_dispatch
 
 D = Decimal
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 class IndicatorTestCase(PlanTestCase):
@@ -125,13 +130,14 @@ class ReadingTests(IndicatorTestCase):
         self.assertEqual(
             [p.day for p in row.points], [datetime.date(2026, 3, 31), datetime.date(2026, 6, 30)]
         )
-        # 80 a year: 90/365 by 31 March (19.73), 181/365 by 30 June (39.67).
-        self.assertEqual([p.expected for p in row.points], [D("19.73"), D("39.67")])
+        # 80 a year: 90/365 by 31 March (19.73), 181/365 by 30 June (39.67); 研发机构
+        # are counted whole, and "at least" rounds up: 20 and 40.
+        self.assertEqual([p.expected for p in row.points], [D(20), D(40)])
         self.assertEqual([p.value for p in row.points], [D(18), D(41)])
         self.assertEqual([p.status for p in row.points], [progress.BEHIND, progress.AHEAD])
         self.assertEqual(row.status, progress.AHEAD)
         self.assertEqual(row.year_target, D(80))
-        self.assertEqual(row.expected_now, D("42.96"))  # 196/365 of 80 on 15 July
+        self.assertEqual(row.expected_now, D(43))  # 196/365 of 80 on 15 July: 42.96
 
     def test_where_it_stands_now_is_read_from_the_latest_rounds(self) -> None:
         self.lead_value(self.q1, "18")
@@ -162,8 +168,9 @@ class ReadingTests(IndicatorTestCase):
         self.assertTrue(institutes.met)
         self.assertTrue(institutes.target_stated)
         standards = results[self.standards.pk]
-        # 2026 lies halfway between the 2025 (85) and 2027 (140) targets.
-        self.assertEqual(standards.target, D("112.50"))
+        # 2026 lies halfway between the 2025 (85) and 2027 (140) targets: 112.5 标准,
+        # so at least 113.
+        self.assertEqual(standards.target, D(113))
         self.assertFalse(standards.target_stated)
         self.assertFalse(standards.met)
         # A level keeps its last stated target (25% from 2025); with no value it is
@@ -173,7 +180,7 @@ class ReadingTests(IndicatorTestCase):
         self.assertIs(results[share.pk].met, False)
         platform = Indicator.objects.get(plan=self.plan, task=None, name__startswith="建设检验")
         self.assertEqual(platform.kind, Indicator.Kind.CUMULATIVE)
-        self.assertEqual(results[platform.pk].target, D("1.50"))
+        self.assertEqual(results[platform.pk].target, D(2))  # 1.5 平台: at least 2
         made_in_2025 = year_results(self.plan, 2025)
         self.assertTrue(all(r.value is None for r in made_in_2025))
 
@@ -321,7 +328,7 @@ class PageTests(IndicatorTestCase):
         self.assertContains(response, 'data-testid="indicator-chart"')
         self.assertContains(response, "data:image/svg+xml;base64,")
         values = response.context["row"].points
-        self.assertEqual([p.expected for p in values], [D("19.73"), D("39.67")])
+        self.assertEqual([p.expected for p in values], [D(20), D(40)])
         self.assertContains(response, 'data-status="behind"')
         self.assertContains(response, 'data-status="ahead"')
         # Leadership reads; only supervisors get the settings form.
@@ -430,3 +437,122 @@ class DashboardTests(IndicatorTestCase):
         self.client.force_login(self.reader)
         page = self.client.get(reverse("plan_dashboard", args=[self.plan.pk]))
         self.assertContains(page, f'data-indicator="{self.standards.pk}"')
+
+
+class WholeFigureTests(IndicatorTestCase):
+    """What the pages show beside each other is for one day, and counts are whole.
+
+    Task 8 (实施技改项目, 每年500项以上) is dispatched too, and a plan indicator like the
+    demo's 创建省结构优质工程 (每年不少于20项) is followed, with 15.9 reported for the
+    third quarter of 2026 and the page read on 7 December 2026."""
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        super().setUpTestData()
+        task_dispatch(
+            tasks=[cls.plan.tasks.get(number=8)], by=None, today=datetime.date(2026, 1, 5)
+        )
+        cls.q3 = round_create(
+            plan=cls.plan,
+            by=None,
+            period="2026年第三季度",
+            deadline=datetime.date(2026, 10, 10),
+            today=datetime.date(2026, 9, 20),
+        )
+        cls.works = Indicator.objects.create(
+            plan=cls.plan,
+            name="创建省结构优质工程",
+            unit_of_measure="项",
+            kind=Indicator.Kind.ANNUAL,
+            owner=cls.bureau,
+            order=99,
+        )
+        for year in range(2023, 2028):
+            IndicatorTarget.objects.create(indicator=cls.works, year=year, value=D(20))
+        services.indicator_values_report(
+            round=cls.q3, by=cls.supervisor, values={cls.works.pk: "15.9"}
+        )
+        cls.projects = Indicator.objects.get(plan=cls.plan, task__number=8, name="实施技改项目")
+
+    def page(self, name: str, *args: int) -> str:
+        self.client.force_login(self.reader)
+        with time_machine.travel(datetime.datetime(2026, 12, 7, 10, tzinfo=SHANGHAI), tick=False):
+            response = self.client.get(reverse(name, args=args))
+        self.assertEqual(response.status_code, 200)
+        return response.content.decode()
+
+    def row(self, html: str, indicator: Indicator) -> str:
+        found = re.search(rf'<tr data-indicator="{indicator.pk}">(.*?)</tr>', html, re.S)
+        assert found is not None
+        return found[1]
+
+    def cell(self, row: str, testid: str) -> str:
+        found = re.search(rf'<td[^>]*data-testid="{testid}"[^>]*>(.*?)</td>', row, re.S)
+        assert found is not None
+        return found[0]
+
+    def test_a_count_is_expected_whole_and_rounded_up(self) -> None:
+        row = indicator_rows(self.plan, [self.projects], datetime.date(2026, 12, 7))[0]
+        # 341/365 of 500 is 467.12 项: at least 468 must be there.
+        self.assertEqual(row.expected_now, D(468))
+        html = self.page("indicator_detail", self.projects.pk)
+        self.assertRegex(html, r'data-testid="expected-now"><span class="figure">468项</span>')
+        self.assertNotIn("467.12", html)
+
+    def test_a_rate_keeps_its_decimals(self) -> None:
+        # 制造业产品质量合格率 92% (2023) → 94% (2025): by 30 June 2024, 182 of the 731
+        # days, 92.498%; a rate is not a count, it keeps two decimals.
+        rate = Indicator.objects.get(plan=self.plan, task=None, name="制造业产品质量合格率")
+        row = indicator_rows(self.plan, [rate], datetime.date(2024, 6, 30))[0]
+        self.assertEqual(row.expected_now, D("92.50"))
+        row = indicator_rows(self.plan, [rate], datetime.date(2024, 3, 31))[0]
+        self.assertEqual(row.expected_now, D("92.25"))
+
+    def test_the_standing_and_the_figures_beside_it_are_for_the_same_day(self) -> None:
+        html = self.page("plan_indicators", self.plan.pk)
+        row = self.row(html, self.works)
+        # 15.9 reported for the quarter to 30 September, when 273/365 of 20 (14.96, so
+        # 15) was expected: ahead. By today 18.68 (19) would be expected; the list does
+        # not set today's expectation beside a rating made on 30 September.
+        expected = self.cell(row, "expected")
+        self.assertIn('data-day="2026-09-30"', expected)
+        self.assertIn('<span class="figure">15项</span>', expected)
+        self.assertIn("2026-09-30", re.sub(r"<[^>]+>", "", expected))
+        self.assertIn('data-status="ahead"', row)
+        self.assertNotIn("18.68", row)
+        self.assertEqual(
+            progress.status(
+                value=D("15.9"),
+                expectation=D(15),
+                target=D(20),
+                comparator=">=",
+                lower_is_better=False,
+                kind=progress.ANNUAL,
+            ),
+            progress.AHEAD,
+        )
+        # The indicator's own page gives both, each with its day: 19 expected by today,
+        # and the standing against the 15 of 30 September.
+        html = self.page("indicator_detail", self.works.pk)
+        self.assertRegex(html, r'data-testid="expected-now"><span class="figure">19项</span>')
+        self.assertIn("2026-12-07", html)
+        standing = re.search(r'data-testid="standing-figures"[^>]*>(.*?)</span></dd>', html, re.S)
+        assert standing is not None
+        self.assertIn('data-day="2026-09-30"', standing[0])
+        self.assertIn("15项", standing[1])
+        self.assertIn("2026-09-30", standing[1])
+
+    def test_an_indicator_without_a_value_shows_todays_expectation_with_todays_date(self) -> None:
+        row = self.row(self.page("plan_indicators", self.plan.pk), self.projects)
+        expected = self.cell(row, "expected")
+        self.assertIn('data-day="2026-12-07"', expected)
+        self.assertIn('<span class="figure">468项</span>', expected)
+        self.assertIn('data-status="none"', row)
+
+    def test_a_long_target_reads_as_one_unbroken_figure(self) -> None:
+        row = self.row(self.page("plan_indicators", self.plan.pk), self.projects)
+        # "不低于500项" (the space goes in English only) in one element the style sheet
+        # keeps on one line.
+        self.assertRegex(self.cell(row, "target"), r'<span class="figure">不低于 ?500项</span>')
+        css = (settings.BASE_DIR / "static/css/app.css").read_text()
+        self.assertRegex(css, r"\.figure\s*\{\s*white-space:\s*nowrap;")

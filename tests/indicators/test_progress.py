@@ -119,3 +119,109 @@ class StatusTests(SimpleTestCase):
         self.assertEqual(self.status("5.5", "6", "5", "<=", lower=True), progress.AHEAD)
         self.assertEqual(self.status("6.5", "6", "5", "<=", lower=True), progress.BEHIND)
         self.assertEqual(self.status("4.9", "6", "5", "<=", lower=True), progress.MET)
+
+
+class WholeFigureTests(SimpleTestCase):
+    """Counts of whole things are expected in whole numbers, as people count them."""
+
+    def rounding(self, unit: str, values: list[str], lower: bool = False, baseline=None):  # type: ignore[no-untyped-def]
+        return progress.rounding_for(
+            unit=unit,
+            milestones=[Milestone(2023 + i, D(v)) for i, v in enumerate(values)],
+            baseline=baseline,
+            lower_is_better=lower,
+        )
+
+    def test_a_count_of_whole_things_is_rounded_up_when_at_least_is_asked(self) -> None:
+        # 每年实施技改项目500项以上: 341/365 of 500 by 7 December is 467.12 项, so 468 must
+        # be there; 467 is short of it.
+        rounding = self.rounding("项", ["500", "500", "500", "500", "500"])
+        self.assertEqual(rounding, progress.WHOLE_UP)
+        yearly = [Milestone(year, D(500)) for year in range(2023, 2028)]
+        day = datetime.date(2026, 12, 7)
+        self.assertEqual(
+            progress.expected(
+                kind=progress.ANNUAL, milestones=yearly, day=day, plan_start=PLAN_START
+            ),
+            D("467.12"),
+        )
+        shown = progress.expected(
+            kind=progress.ANNUAL,
+            milestones=yearly,
+            day=day,
+            plan_start=PLAN_START,
+            rounding=rounding,
+        )
+        self.assertEqual(shown, D(468))
+        self.assertEqual(str(shown), "468")
+        # A figure already whole stays as it is: 80 家 by 31 December is 80, not 81.
+        institutes = [Milestone(year, D(80)) for year in range(2023, 2028)]
+        self.assertEqual(
+            progress.expected(
+                kind=progress.ANNUAL,
+                milestones=institutes,
+                day=datetime.date(2026, 12, 31),
+                plan_start=PLAN_START,
+                rounding=progress.WHOLE_UP,
+            ),
+            D(80),
+        )
+
+    def test_a_whole_result_of_inexact_division_is_not_pushed_to_the_next_count(self) -> None:
+        # 18 by 31 December from 0 on 25 December: 3 by the 26th, though 18 × 1/6 is
+        # 3.000…001 in 28-digit arithmetic; 3 from 0 on 28 December: 1 by the 29th,
+        # though 3 × 1/3 is 0.999…9.
+        def shown(value: int, start: int, day: int, rounding: progress.Rounding) -> Decimal | None:
+            return progress.expected(
+                kind=progress.CUMULATIVE,
+                milestones=[Milestone(2023, D(value))],
+                day=datetime.date(2023, 12, day),
+                plan_start=datetime.date(2023, 12, start),
+                rounding=rounding,
+            )
+
+        self.assertEqual(shown(18, 25, 26, progress.WHOLE_UP), D(3))
+        self.assertEqual(shown(3, 28, 29, progress.WHOLE_DOWN), D(1))
+
+    def test_a_count_to_keep_low_is_rounded_down(self) -> None:
+        # No more than 5 起 a year: by 30 June (181/365) at most 2.48, so 2.
+        rounding = self.rounding("起", ["5"], lower=True)
+        self.assertEqual(rounding, progress.WHOLE_DOWN)
+        shown = progress.expected(
+            kind=progress.ANNUAL,
+            milestones=[Milestone(2026, D(5), "<=")],
+            day=datetime.date(2026, 6, 30),
+            plan_start=PLAN_START,
+            rounding=rounding,
+        )
+        self.assertEqual(shown, D(2))
+
+    def test_rates_amounts_and_ratios_keep_their_decimals(self) -> None:
+        # 年度随机抽查企业3%以上: 2.80% by 7 December, not 3.
+        self.assertEqual(self.rounding("%", ["3", "3"]), progress.DECIMALS)
+        self.assertEqual(self.rounding("亿元", ["6"]), progress.DECIMALS)
+        # 每万人口发明专利拥有量3.5件 is a ratio though 件 counts things.
+        self.assertEqual(self.rounding("件", ["3.5"]), progress.DECIMALS)
+        self.assertEqual(self.rounding("项", ["10"], baseline=D("2.5")), progress.DECIMALS)
+        shown = progress.expected(
+            kind=progress.ANNUAL,
+            milestones=[Milestone(2026, D(3))],
+            day=datetime.date(2026, 12, 7),
+            plan_start=PLAN_START,
+            rounding=self.rounding("%", ["3"]),
+        )
+        self.assertEqual(shown, D("2.80"))
+
+    def test_a_years_target_between_stated_years_is_whole_too(self) -> None:
+        # 协同创新平台: 1 by 2025, 2 by 2027; 2026's target is 1.5 平台, so 2.
+        platforms = [Milestone(2025, D(1)), Milestone(2027, D(2))]
+        self.assertEqual(
+            progress.year_target(
+                kind=progress.CUMULATIVE,
+                milestones=platforms,
+                year=2026,
+                plan_start=PLAN_START,
+                rounding=progress.WHOLE_UP,
+            ),
+            D(2),
+        )
