@@ -1,14 +1,19 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from departments.models import Unit
 from rounds.models import Round
+
+# Django's Chinese suffix is the half-width ":"; Chinese labels take the full-width "：".
+LABEL_SUFFIX = pgettext_lazy("form label suffix", ":")
 
 
 class DraftForm(forms.Form):
     round = forms.ModelChoiceField(queryset=Round.objects.none(), label=_("Reporting round"))
 
     def __init__(self, *args, plan, **kwargs) -> None:
+        kwargs.setdefault("label_suffix", LABEL_SUFFIX)
         super().__init__(*args, **kwargs)
         rounds = Round.objects.filter(plan=plan, status=Round.Status.OPEN).order_by("-opens_on")
         self.fields["round"].queryset = rounds
@@ -28,3 +33,7 @@ class BulletinForm(forms.Form):
     )
     leadership = forms.BooleanField(required=False, label=_("Circulate to the leadership"))
     copy_to = forms.CharField(label=_("Copy to"), max_length=4000, required=False)
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("label_suffix", LABEL_SUFFIX)
+        super().__init__(*args, **kwargs)

@@ -14,7 +14,7 @@ from django.template.loader import render_to_string
 
 from bulletins.charts import all_charts
 from bulletins.sections import LIGHT_WORDS, SCHEDULES
-from documents.pdf import html_to_pdf, official_date, split_list, working_group_context
+from documents.pdf import cn_date, html_to_pdf, split_list, working_group_context
 from plans.models import cn_numeral
 
 TEMPLATE_NAME = "bulletins/bulletin_pdf.html"
@@ -68,10 +68,6 @@ def bulletin_context(data: dict[str, Any], fields: dict[str, Any]) -> dict[str, 
     }
 
 
-def official_day(iso: str) -> str:
-    return official_date(datetime.date.fromisoformat(iso))
-
-
 def _report_word(row: dict[str, Any]) -> str:
     if row["state"] == "missing":
         return "未报送"
@@ -85,8 +81,8 @@ def _tables(data: dict[str, Any]) -> dict[str, Any]:
     overall = data["overall"]
     return {
         "period": data["round"]["period"],
-        "deadline": official_day(data["round"]["deadline"]),
-        "as_of": official_day(data["as_of"]),
+        "deadline": cn_date(data["round"]["deadline"]),
+        "as_of": cn_date(data["as_of"]),
         "schedule_counts": [(word, overall["schedule"].get(key, 0)) for key, word in SCHEDULES],
         "schedule_words": [word for _key, word in SCHEDULES],
         "category_rows": [
@@ -109,14 +105,14 @@ def _tables(data: dict[str, Any]) -> dict[str, Any]:
             for number, row in enumerate(data["units"], start=1)
         ],
         "interview_rows": [
-            [official_day(row["held_on"]), row["unit"], row["interviewee"], row["reason"]]
+            [cn_date(row["held_on"]), row["unit"], row["interviewee"], row["reason"]]
             for row in data["interviews"]
         ],
         "commitment_rows": [
             [
                 row["unit"],
                 row["text"],
-                official_day(row["due_on"]),
+                cn_date(row["due_on"]),
                 "已报完成" if row["reported"] else ("逾期" if row["overdue"] else "推进中"),
             ]
             for row in data["commitments"]
@@ -126,6 +122,12 @@ def _tables(data: dict[str, Any]) -> dict[str, Any]:
 
 def render_html(data: dict[str, Any], fields: dict[str, Any]) -> str:
     return render_to_string(TEMPLATE_NAME, bulletin_context(data, fields))
+
+
+def preview_html(data: dict[str, Any], fields: dict[str, Any]) -> str:
+    """The document's HTML as the PDF lays it out, with the official stylesheets
+    linked: what the draft's page and the issued bulletin's page show in a frame."""
+    return render_to_string(TEMPLATE_NAME, {**bulletin_context(data, fields), "preview": True})
 
 
 def render_pdf(data: dict[str, Any], fields: dict[str, Any]) -> bytes:

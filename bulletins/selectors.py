@@ -1,12 +1,16 @@
 """Who sees which bulletins: supervisors every one, drafts included; leadership
 readers the issued ones; everyone else the issued ones circulated to their unit."""
 
+import datetime
+from dataclasses import dataclass
+
 from django.db.models import Q, QuerySet
 
 from bulletins.models import Bulletin
 from departments.access import unit_scope
 from departments.models import User
 from departments.permissions import may_supervise
+from documents.numbering import peek_number
 from plans.selectors import plans_visible_to
 
 
@@ -28,3 +32,57 @@ def recipients_of(bulletin: Bulletin) -> QuerySet[User]:
     if bulletin.to_leadership:
         wanted |= Q(role=User.Role.READER)
     return User.objects.filter(wanted, is_active=True).order_by("unit__sort_order", "username")
+
+
+def series_name(plan_pk: int) -> str:
+    """The yearly number series of a plan's bulletins (documents.numbering)."""
+    return f"bulletin:{plan_pk}"
+
+
+@dataclass(frozen=True)
+class IssueOutlook:
+    """What issuing a draft will do, for the page that asks to confirm it: the number
+    it will take, the round's reports (sent, not yet due, overdue and not in) and how
+    many people it notifies."""
+
+    year: int
+    number: int
+    reports: int
+    sent: int
+    not_yet_due: int
+    overdue: int
+    recipients: int
+    deadline: datetime.date
+
+    @property
+    def number_text(self) -> str:
+        return f"第{self.number}期"
+
+    @property
+    def mostly_not_due(self) -> bool:
+        """More than half the round's reports are not due yet: a bulletin now would
+        name as missing what nobody owes yet."""
+        return self.not_yet_due * 2 > self.reports
+
+    @property
+    def not_in(self) -> int:
+        return self.reports - self.sent
+
+
+def issue_outlook(bulletin: Bulletin, today: datetime.date) -> IssueOutlook:
+    """An IssueOutlook of `bulletin` as of `today`, in a fixed number of queries."""
+    reports = bulletin.round.reports.all()
+    total = reports.count()
+    sent = reports.filter(sent_at__isnull=False).count()
+    waiting = total - sent
+    due_passed = today > bulletin.round.deadline
+    return IssueOutlook(
+        year=today.year,
+        number=peek_number(series_name(bulletin.plan_id), today.year),
+        reports=total,
+        sent=sent,
+        not_yet_due=0 if due_passed else waiting,
+        overdue=waiting if due_passed else 0,
+        recipients=recipients_of(bulletin).count(),
+        deadline=bulletin.round.deadline,
+    )

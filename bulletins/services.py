@@ -19,7 +19,7 @@ from audit.services import audit_record
 from bulletins.content import gather, json_ready
 from bulletins.models import Bulletin, BulletinReceipt
 from bulletins.render import fields_of, render_pdf
-from bulletins.selectors import recipients_of
+from bulletins.selectors import recipients_of, series_name
 from common.text import checked_text
 from departments.models import Unit, User
 from departments.permissions import require_supervisor
@@ -49,10 +49,6 @@ class BulletinError(Exception):
 
 def _text(value: str) -> str:
     return checked_text(value, error=BulletinError)
-
-
-def _series_name(plan: Plan) -> str:
-    return f"bulletin:{plan.pk}"
 
 
 @transaction.atomic
@@ -160,10 +156,20 @@ def bulletin_update(
 
 
 @transaction.atomic
-def bulletin_issue(*, bulletin: Bulletin, by: User, now: datetime.datetime) -> Bulletin:
+def bulletin_issue(
+    *, bulletin: Bulletin, by: User, now: datetime.datetime, confirmed: bool
+) -> Bulletin:
     """Issue a draft: the next 第N期 of the plan's year, the data and PDF frozen, and a
-    notice with the link to each recipient."""
+    notice with the link to each recipient.
+
+    Issuing cannot be undone (a correction is a new issue): `confirmed` is the
+    supervisor's explicit yes, after the page said what issuing will do
+    (selectors.issue_outlook); without it nothing happens."""
     require_supervisor(by, BulletinError)
+    if confirmed is not True:
+        raise BulletinError(
+            _("Confirm that you want to issue the bulletin: tick the box and issue again.")
+        )
     bulletin = (
         Bulletin.objects.select_for_update().select_related("plan", "round").get(pk=bulletin.pk)
     )
@@ -173,7 +179,7 @@ def bulletin_issue(*, bulletin: Bulletin, by: User, now: datetime.datetime) -> B
         raise BulletinError(_("Choose who the bulletin goes to."))
     today = timezone.localtime(now).date()
     bulletin.year = today.year
-    bulletin.number = next_number(_series_name(bulletin.plan), today.year)
+    bulletin.number = next_number(series_name(bulletin.plan_id), today.year)
     bulletin.issued_on = today
     data = json_ready(gather(bulletin.plan, bulletin.round, today, picks=bulletin.picks))
     fields = fields_of(bulletin)

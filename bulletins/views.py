@@ -20,9 +20,9 @@ from bulletins import background, services, tasks
 from bulletins.content import gather
 from bulletins.forms import BulletinForm, DraftForm
 from bulletins.models import Bulletin
-from bulletins.render import bulletin_context, fields_of, render_pdf
+from bulletins.render import fields_of, preview_html, render_pdf
 from bulletins.sections import pick_choices
-from bulletins.selectors import bulletins_visible_to, recipients_of
+from bulletins.selectors import bulletins_visible_to, issue_outlook, recipients_of
 from departments.access import get_visible_or_404, refuse_as_missing
 from departments.permissions import may_supervise
 from files.responses import attachment_response
@@ -93,7 +93,7 @@ def _draft_page(request: HttpRequest, bulletin: Bulletin, form: BulletinForm) ->
             "form": form,
             "choices": choices,
             "inline": background.renders_inline(bulletin),
-            **bulletin_context(data, fields_of(bulletin)),
+            "document_html": preview_html(data, fields_of(bulletin)),
         },
     )
 
@@ -123,7 +123,7 @@ def bulletin_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ]
         context["read_count"] = sum(1 for row in context["readers"] if row["receipt"])
     snapshot = bulletin.snapshot or {}
-    context.update(bulletin_context(snapshot["data"], snapshot["fields"]))
+    context["document_html"] = preview_html(snapshot["data"], snapshot["fields"])
     return render(request, "bulletins/detail.html", context)
 
 
@@ -162,21 +162,43 @@ def bulletin_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return _draft_page(request, bulletin, form)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @login_required
 def bulletin_issue(request: HttpRequest, pk: int) -> HttpResponse:
+    """The confirmation step of issuing: what issuing will do (the number it takes,
+    the reports not yet due or not in, who is notified), then the explicit yes of a
+    ticked box, which the service requires."""
     bulletin = _visible(request, pk)
     if not may_supervise(request.user):
         raise refuse_as_missing(request, bulletin)
-    try:
-        bulletin = services.bulletin_issue(bulletin=bulletin, by=request.user, now=timezone.now())
-    except services.BulletinError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(
-            request, _("Bulletin %(number)s is issued.") % {"number": bulletin.number_text}
-        )
-    return redirect("bulletin_detail", bulletin.pk)
+    if bulletin.is_issued:
+        return redirect("bulletin_detail", bulletin.pk)
+    error = ""
+    if request.method == "POST":
+        try:
+            bulletin = services.bulletin_issue(
+                bulletin=bulletin,
+                by=request.user,
+                now=timezone.now(),
+                confirmed=request.POST.get("confirmed") == "yes",
+            )
+        except services.BulletinError as refused:
+            error = refused.message
+        else:
+            messages.success(
+                request, _("Bulletin %(number)s is issued.") % {"number": bulletin.number_text}
+            )
+            return redirect("bulletin_detail", bulletin.pk)
+    return render(
+        request,
+        "bulletins/issue_confirm.html",
+        {
+            "bulletin": bulletin,
+            "outlook": issue_outlook(bulletin, timezone.localdate()),
+            "error": error,
+        },
+        status=400 if error else 200,
+    )
 
 
 @require_GET

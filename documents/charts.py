@@ -11,8 +11,10 @@ import base64
 import functools
 import math
 import re
+import unicodedata
 from typing import Any
 
+from pygal.graph.horizontal import HorizontalGraph
 from pygal.style import Style
 
 FONT_STACK = '"黑体", "SimHei", "WenQuanYi Zen Hei", "AR PL UMing CN", sans-serif'
@@ -85,8 +87,67 @@ _EMPTY_BAR = re.compile(
 )
 
 
+def _option(chart: Any, name: str) -> Any:
+    """A pygal option as the chart will render it: set on the chart, else its config."""
+    return chart.__dict__.get(name, getattr(chart.config, name))
+
+
+def fit_legend(chart: Any) -> None:
+    """Reserve room at the foot of `chart` for the legend rows pygal draws there.
+
+    pygal 3 reserves `series // columns` rows but draws `ceil(series / columns)`:
+    with fewer series than columns it reserves less than nothing, and the legend
+    is drawn below the picture's edge (cut off in the PDF). The columns become the
+    series when fewer, and the bottom margin takes any row pygal left out.
+    """
+    if not (_option(chart, "show_legend") and _option(chart, "legend_at_bottom")):
+        return
+    series = len(chart.raw_series)
+    if not series:
+        return
+    columns = _option(chart, "legend_at_bottom_columns") or math.ceil(math.sqrt(series))
+    chart.legend_at_bottom_columns = columns = min(columns, series)
+    missing_rows = math.ceil(series / columns) - series // columns
+    if missing_rows:
+        row = max(_option(chart, "legend_box_size"), _option(chart, "style").legend_font_size)
+        bottom = _option(chart, "margin_bottom") or _option(chart, "margin")
+        chart.margin_bottom = bottom + math.ceil(1.5 * row * missing_rows)
+
+
+def text_px(text: str, font_size: float) -> float:
+    """A label's width in pixels as the charts' CJK fonts set it: a full-width
+    character one em, any other about 0.6 em (pygal counts 0.6 em for every one)."""
+    return sum(
+        font_size if unicodedata.east_asian_width(ch) in "WFA" else 0.6 * font_size for ch in text
+    )
+
+
+def fit_edges(chart: Any) -> None:
+    """Widen the right margin of `chart` for the labels that stand on its right edge:
+    tilted x labels, which pygal measures at 0.6 em a character where a Chinese one
+    takes a full em, and the last value label of a horizontal chart, centred on the
+    edge ("500%")."""
+    size = _option(chart, "style").label_font_size
+    rotation = _option(chart, "x_label_rotation") or 0
+    need = 0.0
+    if isinstance(chart, HorizontalGraph):
+        formatter = _option(chart, "value_formatter") or str
+        values = _option(chart, "y_labels") or []
+        need = max((text_px(formatter(value), size) / 2 for value in values), default=0.0)
+    elif rotation and rotation % 180 < 90:
+        labels = [str(label) for label in _option(chart, "x_labels") or []]
+        cos = math.cos(math.radians(rotation))
+        need = max((text_px(label, size) * cos for label in labels), default=0.0)
+    if need:
+        right = _option(chart, "margin_right") or _option(chart, "margin")
+        chart.margin_right = max(right, MARGIN + math.ceil(need))
+
+
 def data_uri(chart: Any) -> str:
-    """The chart as an SVG data: URI, without the nodes nobody sees."""
+    """The chart as an SVG data: URI, without the nodes nobody sees; its legend and
+    labels always inside the picture (fit_legend, fit_edges)."""
+    fit_legend(chart)
+    fit_edges(chart)
     svg = _EMPTY_BAR.sub("", _UNDRAWN.sub("", chart.render(is_unicode=True)))
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode("ascii")
 

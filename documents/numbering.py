@@ -14,3 +14,10 @@ def next_number(series: str, year: int) -> int:
     row.last += 1
     row.save(update_fields=["last"])
     return row.last
+
+
+def peek_number(series: str, year: int) -> int:
+    """The number `next_number` would give now, taking nothing: what a confirmation
+    page announces (another issue in between takes it, and the issue says so)."""
+    last = NumberSeries.objects.filter(series=series, year=year).values_list("last", flat=True)
+    return (last.first() or 0) + 1

@@ -9,6 +9,7 @@ results) goes through `html_to_pdf`, which loads the fonts and the stylesheet on
 """
 
 import datetime
+import re
 import threading
 import unicodedata
 from collections.abc import Sequence
@@ -18,6 +19,7 @@ from typing import Any
 
 from django.conf import settings
 from django.template.loader import render_to_string
+from django.utils import timezone
 
 STYLESHEET = Path(__file__).resolve().parent / "static" / "documents" / "official.css"
 
@@ -38,11 +40,33 @@ def text_width_em(text: str) -> float:
     return sum(1.0 if unicodedata.east_asian_width(ch) in "WFA" else 0.5 for ch in text)
 
 
-def official_date(day: datetime.date | None) -> str:
-    """A date as official documents write it: Arabic numerals, no leading zeros."""
-    if day is None:
+def cn_date(day: datetime.date | str | None) -> str:
+    """A date as official documents write it: Arabic numerals, no leading zeros
+    (2026年10月22日). Takes a date, a datetime (its local day) or an ISO date string
+    (as snapshots keep them); "" for None or "". Screens may show ISO dates; every
+    official document writes its dates through this (or the `cn_date` filter of
+    documents/templatetags/official_text.py)."""
+    if day is None or day == "":
         return ""
+    if isinstance(day, str):
+        day = datetime.date.fromisoformat(day[:10])
+    elif isinstance(day, datetime.datetime):
+        day = timezone.localtime(day).date() if timezone.is_aware(day) else day.date()
     return f"{day.year}年{day.month}月{day.day}日"
+
+
+official_date = cn_date
+
+_ISO_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
+
+
+def cn_dates_in(text: str) -> str:
+    """`text` with every ISO date in it written the official way: the reasons of a
+    light, kept as the sweep wrote them ("2026-10-22约谈第1项整改承诺逾期26天"), read
+    "2026年10月22日约谈…" in a document."""
+    return _ISO_DATE.sub(
+        lambda m: f"{int(m.group(1))}年{int(m.group(2))}月{int(m.group(3))}日", text or ""
+    )
 
 
 def split_list(text: str) -> list[str]:

@@ -56,7 +56,9 @@ class ConcurrentIssueTests(TransactionTestCase):
             try:
                 barrier.wait()
                 numbers.append(
-                    services.bulletin_issue(bulletin=draft, by=supervisor, now=now).number
+                    services.bulletin_issue(
+                        bulletin=draft, by=supervisor, now=now, confirmed=True
+                    ).number
                 )
             except Exception as exc:
                 errors.append(exc)

@@ -47,7 +47,9 @@ class BulletinServiceTests(RoundTestCase):
         )
 
     def issue(self, bulletin: Bulletin) -> Bulletin:
-        return services.bulletin_issue(bulletin=bulletin, by=self.supervisor, now=at(TODAY))
+        return services.bulletin_issue(
+            bulletin=bulletin, by=self.supervisor, now=at(TODAY), confirmed=True
+        )
 
     def test_a_draft_is_started_and_edited_by_a_supervisor(self) -> None:
         with audited(
@@ -98,7 +100,9 @@ class BulletinServiceTests(RoundTestCase):
         with self.assertRaises(services.BulletinError):
             services.bulletin_draft(plan=self.plan, round=self.round, by=self.lead_liaison)
         with self.assertRaises(services.BulletinError):
-            services.bulletin_issue(bulletin=bulletin, by=self.lead_liaison, now=at(TODAY))
+            services.bulletin_issue(
+                bulletin=bulletin, by=self.lead_liaison, now=at(TODAY), confirmed=True
+            )
         self.assertEqual(Bulletin.objects.count(), 1)
         self.assertFalse(Bulletin.objects.filter(status=Bulletin.Status.ISSUED).exists())
 

@@ -37,7 +37,9 @@ class BulletinPageTests(RoundTestCase):
             addressees=bulletin.addressees,
             distribution={"units": [self.gongxin.pk], "leadership": False, "copy_to": ""},
         )
-        return services.bulletin_issue(bulletin=bulletin, by=self.supervisor, now=at(TODAY))
+        return services.bulletin_issue(
+            bulletin=bulletin, by=self.supervisor, now=at(TODAY), confirmed=True
+        )
 
     def test_a_supervisor_drafts_edits_and_issues_through_the_pages(self) -> None:
         self.client.force_login(self.supervisor)
@@ -69,7 +71,9 @@ class BulletinPageTests(RoundTestCase):
         draft_pdf = self.client.get(reverse("bulletin_pdf", args=[bulletin.pk]))
         self.assertEqual(draft_pdf["Content-Type"], "application/pdf")
         self.assertIn("attachment", draft_pdf["Content-Disposition"])
-        response = self.client.post(reverse("bulletin_issue", args=[bulletin.pk]))
+        response = self.client.post(
+            reverse("bulletin_issue", args=[bulletin.pk]), {"confirmed": "yes"}
+        )
         self.assertEqual(response.status_code, 302)
         bulletin.refresh_from_db()
         self.assertEqual(bulletin.number, 1)
@@ -113,8 +117,9 @@ class BulletinPageTests(RoundTestCase):
         self.assertEqual(
             self.client.get(reverse("bulletin_detail", args=[bulletin.pk])).status_code, 404
         )
-        response = self.client.post(reverse("bulletin_issue", args=[bulletin.pk]))
-        self.assertEqual(response.status_code, 404)
+        for method in (self.client.get, self.client.post):
+            response = method(reverse("bulletin_issue", args=[bulletin.pk]), {"confirmed": "yes"})
+            self.assertEqual(response.status_code, 404)
         response = self.client.post(
             reverse("plan_bulletins", args=[self.plan.pk]), {"round": self.round.pk}
         )

@@ -1,5 +1,6 @@
 import datetime
 
+from django.template.loader import render_to_string
 from django.test import SimpleTestCase, override_settings
 
 from documents.pdf import doc_number, render_official_pdf
@@ -219,3 +220,21 @@ class SupervisionNoticeContextTest(SimpleTestCase):
         read = ReadPdf(pdf)
         self.addCleanup(read.close)
         self.assertIn("市财政局：", read.text())
+
+
+class SupervisionNoticeDatesTest(SimpleTestCase):
+    """Every date of the 督办单 is written 2026年12月10日, even those inside an item's
+    reason as the sweep wrote it."""
+
+    def test_no_date_is_written_the_iso_way(self) -> None:
+        context = supervision_notice_context(
+            unit="市住房城乡建设局",
+            serial=5,
+            items=[OverdueItem(11, "全面落实工程质量责任", "2026-10-22约谈第1项整改承诺逾期26天")],
+            issued_on=datetime.date(2026, 12, 10),
+            reply_by=datetime.date(2026, 12, 20),
+        )
+        html = render_to_string(TEMPLATE_NAME, context)
+        self.assertNotRegex(html, r"\d{4}-\d{2}-\d{2}")
+        for expected in ("2026年10月22日约谈第1项", "截至2026年12月10日", "于2026年12月20日前"):
+            self.assertIn(expected, html)
