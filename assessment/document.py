@@ -177,6 +177,7 @@ def _grade_rule(assessment: Assessment) -> str:
 
 
 def _unit_sections(rows: list[ScoreRow], adjustments: dict[int, list[Any]]) -> list[dict]:
+    sharing = Counter(row.rank for row in rows)
     sections = []
     for number, row in enumerate(rows, start=1):
         lines = [
@@ -199,7 +200,8 @@ def _unit_sections(rows: list[ScoreRow], adjustments: dict[int, list[Any]]) -> l
             {
                 "heading": f"（{heading_number(number)}）{row.unit}",
                 "summary": (
-                    f"总分{text(row.total)}分，排名第{row.rank}名，"
+                    f"总分{text(row.total)}分，排名{'并列' if sharing[row.rank] > 1 else ''}"
+                    f"第{row.rank}名，"
                     f"等次为{GRADE_WORDS.get(row.grade, row.grade)}。"
                 ),
                 "lines": lines,

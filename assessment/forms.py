@@ -104,6 +104,18 @@ class PubliciseForm(forms.Form):
     )
 
 
+class ConfirmForm(forms.Form):
+    """The tick that says the person has read what a step they cannot undo does
+    (publicity, publication); without it nothing happens and `refusal` says why."""
+
+    confirm = forms.BooleanField()
+
+    def __init__(self, *args: Any, label: str, refusal: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["confirm"].label = label
+        self.fields["confirm"].error_messages["required"] = refusal
+
+
 class ObjectionForm(forms.Form):
     reason = forms.CharField(
         label=_("Your objection"),

@@ -21,6 +21,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Protocol
 
 from assessment.models import Grade, Rule
+from common.ranking import competition_ranks
 
 CENT = Decimal("0.01")
 ZERO = Decimal(0)
@@ -481,14 +482,12 @@ def _score(
 def rank_and_grade(results: list[UnitResult], scheme: Scheme) -> list[UnitResult]:
     """Sort by total (highest first, then the units' usual order) and give each its
     rank, equal totals sharing one (1, 2, 2, 4), and its grade."""
-    results.sort(key=lambda r: (-r.total, r.sort_order, r.name))
-    previous: Decimal | None = None
-    rank = 0
-    for position, result in enumerate(results, start=1):
-        if result.total != previous:
-            rank, previous = position, result.total
+    results.sort(key=lambda r: (r.sort_order, r.unit_id))
+    ranked = competition_ranks(results, key=lambda r: -r.total)
+    for rank, result in ranked:
         result.rank = rank
         result.grade = scheme.grade(result.total)
+    results[:] = [result for _rank, result in ranked]
     return results
 
 

@@ -312,6 +312,7 @@ class ScoreRow:
 
     unit_id: int
     unit: str
+    sort_order: int  # the unit's place in the registry: lists of units follow it
     criteria: list[dict[str, Any]]  # scoring.CriterionScore.as_json()
     criteria_points: Decimal
     adjustment_points: Decimal
@@ -324,13 +325,19 @@ class ScoreRow:
 
 
 def _row_of_result(result: UnitResult) -> ScoreRow:
-    return ScoreRow(unit_id=result.unit_id, unit=result.name, **result.score_fields())
+    return ScoreRow(
+        unit_id=result.unit_id,
+        unit=result.name,
+        sort_order=result.sort_order,
+        **result.score_fields(),
+    )
 
 
 def _row_of_score(score: UnitScore) -> ScoreRow:
     return ScoreRow(
         unit_id=score.unit_id,
         unit=score.unit.name,
+        sort_order=score.unit.sort_order,
         criteria=list(score.criteria),
         criteria_points=score.criteria_points,
         adjustment_points=score.adjustment_points,
@@ -338,6 +345,14 @@ def _row_of_score(score: UnitScore) -> ScoreRow:
         rank=score.rank,
         grade=score.grade,
     )
+
+
+def unit_choices(rows: list[ScoreRow]) -> list[tuple[int, str]]:
+    """The units of the ranking as a picker offers them: in the registry's order
+    (municipal departments, counties, zones, then the others), not by rank or name."""
+    return [
+        (row.unit_id, row.unit) for row in sorted(rows, key=lambda r: (r.sort_order, r.unit_id))
+    ]
 
 
 def ranking(assessment: Assessment, as_of: datetime.date | None = None) -> list[ScoreRow]:

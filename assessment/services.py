@@ -332,6 +332,12 @@ def _window_end(day: datetime.date, days: int) -> datetime.datetime:
     )
 
 
+def last_objection_day(today: datetime.date, days: int) -> datetime.date:
+    """The last day objections are taken when publicity starts on `today` for `days`
+    days (today the first), as the confirmation page announces it."""
+    return timezone.localdate(_window_end(today, days)) - datetime.timedelta(days=1)
+
+
 @transaction.atomic
 def assessment_publicise(
     *, assessment: Assessment, by: User, now: datetime.datetime, days: int = WINDOW_DEFAULT_DAYS
@@ -566,27 +572,34 @@ def objection_answer(
     return objection
 
 
+def publish_refusal(assessment: Assessment, now: datetime.datetime) -> str:
+    """Why the assessment cannot be published now ("" when it can): the confirmation
+    page says so before anyone ticks anything, and assessment_publish refuses alike."""
+    if assessment.status == Assessment.Status.PUBLISHED:
+        return _("This assessment has already been published.")
+    if assessment.status != Assessment.Status.PUBLICITY:
+        return _("Publicise the scores for objections before publishing them.")
+    if now < assessment.objections_until:
+        return _(
+            "Objections are taken until the end of %(day)s: publish after the window closes."
+        ) % {"day": assessment.last_objection_day.isoformat()}
+    unanswered = assessment.objections.filter(status=Objection.Status.OPEN).count()
+    if unanswered:
+        return _("Objections still unanswered: %(count)d. Answer them before publishing.") % {
+            "count": unanswered
+        }
+    return ""
+
+
 @transaction.atomic
 def assessment_publish(*, assessment: Assessment, by: User, now: datetime.datetime) -> Assessment:
     """Publish the results once the window has closed and every objection is answered:
     scheme and scores are final, the document gets its number, the units are told."""
     require_supervisor(by, AssessmentError)
     assessment = _locked(assessment)
-    if assessment.status == Assessment.Status.PUBLISHED:
-        raise AssessmentError(_("This assessment has already been published."))
-    if assessment.status != Assessment.Status.PUBLICITY:
-        raise AssessmentError(_("Publicise the scores for objections before publishing them."))
-    if now < assessment.objections_until:
-        raise AssessmentError(
-            _("Objections are taken until the end of %(day)s: publish after the window closes.")
-            % {"day": assessment.last_objection_day.isoformat()}
-        )
-    unanswered = assessment.objections.filter(status=Objection.Status.OPEN).count()
-    if unanswered:
-        raise AssessmentError(
-            _("Objections still unanswered: %(count)d. Answer them before publishing.")
-            % {"count": unanswered}
-        )
+    refusal = publish_refusal(assessment, now)
+    if refusal:
+        raise AssessmentError(refusal)
     year = timezone.localdate(now).year
     assessment.number = next_number(f"assessment:{assessment.plan_id}", year)
     assessment.status = Assessment.Status.PUBLISHED

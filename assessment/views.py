@@ -17,6 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from assessment import services
@@ -25,6 +26,7 @@ from assessment.excel import assessment_xlsx
 from assessment.forms import (
     AdjustmentForm,
     AnswerForm,
+    ConfirmForm,
     CreateForm,
     ObjectionForm,
     PubliciseForm,
@@ -40,8 +42,10 @@ from assessment.selectors import (
     objections_visible_to,
     ranking,
     scores_visible_to,
+    unit_choices,
     unit_row,
 )
+from assessment.services import WINDOW_DEFAULT_DAYS
 from assessment.wording import criterion_view, grade_label, rule_explanation, rule_label
 from departments.access import get_visible_or_404, refuse_as_missing, unit_scope
 from departments.models import Unit
@@ -178,9 +182,7 @@ def _detail_page(
         "adjustments": adjustments_of(assessment) if whole_city else [],
     }
     if supervisor and assessment.is_draft:
-        context["adjustment_form"] = adjustment_form or AdjustmentForm(
-            units=[(row.unit_id, row.unit) for row in sorted(rows, key=lambda r: r.unit)]
-        )
+        context["adjustment_form"] = adjustment_form or AdjustmentForm(units=unit_choices(rows))
         context["publicise_form"] = publicise_form or PubliciseForm()
     return render(request, "assessment/detail.html", context)
 
@@ -227,7 +229,7 @@ def assessment_adjustment_add(request: HttpRequest, pk: int) -> HttpResponse:
     assessment = _visible(request, pk)
     _supervising(request, assessment)
     rows = ranking(assessment) if assessment.is_draft else []
-    form = AdjustmentForm(request.POST, units=[(row.unit_id, row.unit) for row in rows])
+    form = AdjustmentForm(request.POST, units=unit_choices(rows))
     if form.is_valid():
         try:
             services.adjustment_add(
@@ -271,20 +273,134 @@ def assessment_adjustment_remove(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(assessment)
 
 
-@require_POST
+def _publicise_form(data: Any = None) -> ConfirmForm:
+    return ConfirmForm(
+        data,
+        label=_(
+            "I have read what publicising does: the scores are stored, the scheme is frozen "
+            "and the objection window opens."
+        ),
+        refusal=_(
+            "Nothing was publicised: tick the box to confirm you have read what publicising does."
+        ),
+    )
+
+
+def _publish_form(data: Any = None) -> ConfirmForm:
+    return ConfirmForm(
+        data,
+        label=_(
+            "I have read what publishing does: the scheme and the scores become final and "
+            "cannot be changed afterwards."
+        ),
+        refusal=_(
+            "Nothing was published: tick the box to confirm you have read what publishing does."
+        ),
+    )
+
+
+def _confirm_page(
+    request: HttpRequest,
+    assessment: Assessment,
+    *,
+    step: str,
+    form: ConfirmForm,
+    effects: list[str],
+    refusal: str = "",
+    days: int | None = None,
+) -> HttpResponse:
+    """What a step that cannot be undone will do, and the tick that lets it happen."""
+    return render(
+        request,
+        "assessment/confirm.html",
+        {
+            "assessment": assessment,
+            "step": step,
+            "form": form,
+            "effects": effects,
+            "refusal": refusal,
+            "days": days,
+        },
+    )
+
+
+def _publicise_effects(assessment: Assessment, days: int) -> list[str]:
+    today = timezone.localdate()
+    units = len(ranking(assessment, today))
+    return [
+        ngettext(
+            "The score of the %(count)d unit assessed is computed on the data as of today, "
+            "%(day)s, and stored.",
+            "The scores of the %(count)d units assessed are computed on the data as of today, "
+            "%(day)s, and stored.",
+            units,
+        )
+        % {"count": units, "day": today.isoformat()},
+        _(
+            "The scheme and the bonuses and deductions are frozen: after this a score "
+            "changes only by an accepted objection."
+        ),
+        _("Each assessed unit's liaisons and leaders are told their score, rank and grade."),
+        ngettext(
+            "An objection window of %(days)d day opens, today being the first: units may "
+            "object until the end of %(last)s.",
+            "An objection window of %(days)d days opens, today being the first: units may "
+            "object until the end of %(last)s.",
+            days,
+        )
+        % {
+            "days": days,
+            "last": services.last_objection_day(today, days).isoformat(),
+        },
+        _("Publicising cannot be undone."),
+    ]
+
+
+def _publish_effects(assessment: Assessment) -> list[str]:
+    units = assessment.scores.count()
+    return [
+        _("The assessment document gets its number and the results are published."),
+        ngettext(
+            "The scheme and the score of the %(count)d unit assessed become final: no "
+            "objection, bonus or deduction can change them.",
+            "The scheme and the scores of the %(count)d units assessed become final: no "
+            "objection, bonus or deduction can change them.",
+            units,
+        )
+        % {"count": units},
+        _("Each assessed unit's liaisons and leaders are told their final score."),
+        _("Publishing cannot be undone."),
+    ]
+
+
+@require_http_methods(["GET", "POST"])
 @login_required
 def assessment_publicise(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET: what publicising for the days asked will do, and the tick to confirm it;
+    POST with the tick: publicise. Without it nothing is written."""
     assessment = _visible(request, pk)
     _supervising(request, assessment)
-    form = PubliciseForm(request.POST)
-    if not form.is_valid():
-        return _detail_page(request, assessment, publicise_form=form)
+    if not assessment.is_draft:
+        messages.info(request, _("This assessment has already been publicised."))
+        return redirect(assessment)
+    data = request.POST if request.method == "POST" else request.GET
+    days_form = PubliciseForm(data if "days" in data else None)
+    if days_form.is_bound and not days_form.is_valid():
+        return _detail_page(request, assessment, publicise_form=days_form)
+    days = days_form.cleaned_data["days"] if days_form.is_bound else WINDOW_DEFAULT_DAYS
+    form = _publicise_form(request.POST if request.method == "POST" else None)
+    if request.method == "GET" or not form.is_valid():
+        return _confirm_page(
+            request,
+            assessment,
+            step="publicise",
+            form=form,
+            effects=_publicise_effects(assessment, days),
+            days=days,
+        )
     try:
         assessment = services.assessment_publicise(
-            assessment=assessment,
-            by=request.user,
-            now=timezone.now(),
-            days=form.cleaned_data["days"],
+            assessment=assessment, by=request.user, now=timezone.now(), days=days
         )
     except services.AssessmentError as error:
         messages.error(request, error.message)
@@ -297,11 +413,26 @@ def assessment_publicise(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(assessment)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @login_required
 def assessment_publish(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET: what publishing will do (or why it cannot be done yet), and the tick to
+    confirm it; POST with the tick: publish. Without it nothing is written."""
     assessment = _visible(request, pk)
     _supervising(request, assessment)
+    form = _publish_form(request.POST if request.method == "POST" else None)
+    if request.method == "GET" or not form.is_valid():
+        if assessment.status == Assessment.Status.PUBLISHED:
+            messages.info(request, _("This assessment has already been published."))
+            return redirect(assessment)
+        return _confirm_page(
+            request,
+            assessment,
+            step="publish",
+            form=form,
+            effects=_publish_effects(assessment),
+            refusal=services.publish_refusal(assessment, timezone.now()),
+        )
     try:
         assessment = services.assessment_publish(
             assessment=assessment, by=request.user, now=timezone.now()

@@ -5,10 +5,11 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.apps import apps
-from django.db.models import Q, QuerySet
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from audit.models import AuditEvent
+from departments.models import Unit
 
 
 def _start_of_day(day: date) -> datetime:
@@ -61,10 +62,13 @@ def object_type_labels(text: str) -> list[str]:
 
 
 def audit_unit_names() -> list[str]:
-    """The unit names that occur in the trail, for the filter's choices (one query)."""
+    """The unit names that occur in the trail, for the filter's choices, in the
+    registry's order (a name no unit bears any more comes last); one query."""
+    registry_order = Unit.objects.filter(name=OuterRef("unit_name")).values("sort_order")[:1]
     return list(
         AuditEvent.objects.exclude(unit_name="")
-        .order_by("unit_name")
+        .annotate(registry_order=Subquery(registry_order))
+        .order_by(F("registry_order").asc(nulls_last=True), "unit_name")
         .values_list("unit_name", flat=True)
         .distinct()
     )

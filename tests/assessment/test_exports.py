@@ -121,6 +121,12 @@ class ExportTests(YearTestCase):
         ):
             self.assertIn(expected, text)
         self.assertEqual(pdf.pages_containing("抄送："), [len(pdf.pages)])
+        # The counties tie at 75: each is said to share its place; the last is alone.
+        scores = list(self.assessment.scores.all())
+        county = next(s for s in scores if s.unit.name == "临城县政府")
+        self.assertGreater(sum(1 for s in scores if s.rank == county.rank), 1)
+        self.assertIn(f"临城县政府总分75分，排名并列第{county.rank}名", text)
+        self.assertIn(f"总分49.67分，排名第{len(scores)}名", text)
 
     def test_the_draft_exports_say_they_are_drafts(self) -> None:
         draft = services.assessment_create(plan=self.plan, year=2025, by=self.supervisor)

@@ -2,6 +2,8 @@
 a unit seeing only its own breakdown once publicised, city leadership reading."""
 
 import datetime
+import io
+import re
 from decimal import Decimal
 
 from django.conf import settings
@@ -10,12 +12,16 @@ from django.db import connection
 from django.http import HttpResponse
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from openpyxl import load_workbook
 
+from assessment import services
 from assessment.models import Assessment, Objection, Rule
+from assessment.selectors import ranking
 from audit.models import AuditEvent
-from departments.models import User
+from departments.models import Unit, User
 from rounds.opening import round_create
 from tests.assessment.base import DEFAULT_WEIGHTS, YEAR, YearTestCase, at, day
+from tests.audit_coverage import audited
 
 
 class ViewTestCase(YearTestCase):
@@ -92,7 +98,7 @@ class SupervisorPagesTests(ViewTestCase):
         self.assertEqual(assessment.adjustments.get().points, Decimal(2))
 
         response = self.client.post(
-            reverse("assessment_publicise", args=[assessment.pk]), {"days": "5"}
+            reverse("assessment_publicise", args=[assessment.pk]), {"days": "5", "confirm": "1"}
         )
         self.assertEqual(
             self.messages(response, assessment.get_absolute_url()),
@@ -118,7 +124,7 @@ class SupervisorPagesTests(ViewTestCase):
 
         self.login(self.supervisor)
         publish = reverse("assessment_publish", args=[assessment.pk])
-        response = self.client.post(publish)
+        response = self.client.post(publish, {"confirm": "1"})
         self.assertEqual(
             self.messages(response),
             ["Objections are taken until the end of 2027-01-14: publish after the window closes."],
@@ -126,7 +132,7 @@ class SupervisorPagesTests(ViewTestCase):
         self.at(datetime.timedelta(days=5))
         self.login(self.supervisor)  # the session would have expired meanwhile
         self.assertEqual(
-            self.messages(self.client.post(publish)),
+            self.messages(self.client.post(publish, {"confirm": "1"})),
             ["Objections still unanswered: 1. Answer them before publishing."],
         )
         answer = reverse("assessment_objection_answer", args=[objection.pk])
@@ -142,7 +148,7 @@ class SupervisorPagesTests(ViewTestCase):
         )
         self.assertRedirects(response, assessment.get_absolute_url())
         self.assertEqual(self.score(assessment, self.gongxin).adjustment_points, Decimal(2))
-        response = self.client.post(publish)
+        response = self.client.post(publish, {"confirm": "1"})
         self.assertEqual(
             self.messages(response), ["The assessment is published; the units are told."]
         )
@@ -169,6 +175,158 @@ class SupervisorPagesTests(ViewTestCase):
         with CaptureQueriesContext(connection) as after:
             self.assertEqual(self.client.get(url).status_code, 200)
         self.assertEqual(len(after), len(before))
+
+
+class RankingAndOrderTests(ViewTestCase):
+    def ranks(self, html: str) -> dict[int, int]:
+        """unit pk -> the rank its line shows on the assessment's page."""
+        found = re.findall(r'<tr data-unit="(\d+)">\s*<td class="num">(\d+)</td>', html)
+        return {int(unit): int(rank) for unit, rank in found}
+
+    def test_tied_units_share_a_rank_on_the_page_and_in_the_workbook(self) -> None:
+        assessment = self.publicise()
+        counties = set(Unit.objects.get(code="counties").members.values_list("pk", flat=True))
+        scores = {s.unit_id: s for s in assessment.scores.all()}
+        tied = [pk for pk in scores if pk in counties]
+        self.assertGreater(len(tied), 10)
+        self.assertEqual({scores[pk].total for pk in tied}, {Decimal(75)})
+        self.login(self.supervisor)
+        shown = self.ranks(self.client.get(assessment.get_absolute_url()).content.decode())
+        self.assertEqual(len(shown), len(scores))
+        # Every county at 75 shows one rank: the place after those scoring more.
+        above = sum(1 for s in scores.values() if s.total > Decimal(75))
+        self.assertEqual({shown[pk] for pk in tied}, {above + 1})
+        # The next lower total comes after all the units at 75, not one after the first.
+        at_75 = sum(1 for s in scores.values() if s.total == Decimal(75))
+        self.assertEqual(
+            min(r for pk, r in shown.items() if scores[pk].total < 75), above + at_75 + 1
+        )
+        self.assertEqual(shown, {pk: s.rank for pk, s in scores.items()})
+        # The workbook's rank column says the same.
+        response = self.client.get(reverse("assessment_xlsx", args=[assessment.pk]))
+        sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content)))["Ranking"]
+        names = dict(Unit.objects.values_list("name", "pk"))
+        ranks = {names[row[1]]: row[0] for row in sheet.iter_rows(min_row=4, values_only=True)}
+        self.assertEqual(ranks, shown)
+
+    def test_the_unit_picker_lists_the_units_in_the_registry_order(self) -> None:
+        assessment = self.create()
+        self.login(self.supervisor)
+        page = self.client.get(assessment.get_absolute_url())
+        choices = list(page.context["adjustment_form"].fields["unit"].choices)
+        units = Unit.objects.in_bulk([pk for pk, _name in choices])
+        in_registry_order = sorted(choices, key=lambda c: (units[c[0]].sort_order, c[0]))
+        self.assertEqual(choices, in_registry_order)
+        # Municipal departments, then the counties, then the others: not by code point
+        # (临城县政府 before 市科技局) nor by rank (市工业和信息化局 last).
+        kinds = [units[pk].kind for pk, _name in choices]
+        self.assertEqual(kinds, sorted(kinds, key=list(Unit.Kind.values).index))
+        self.assertNotEqual([name for _pk, name in choices], sorted(name for _pk, name in choices))
+        by_rank = [(row.unit_id, row.unit) for row in ranking(assessment)]
+        self.assertNotEqual(choices, by_rank)
+        # The picker offered again after a refused entry keeps that order.
+        response = self.client.post(
+            reverse("assessment_adjustment_add", args=[assessment.pk]),
+            {"unit": self.keji.pk, "points": "", "reason": "x"},
+        )
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(list(response.context["adjustment_form"].fields["unit"].choices), choices)
+
+
+class ConfirmationTests(ViewTestCase):
+    def test_publicising_says_what_it_does_and_waits_for_the_tick(self) -> None:
+        assessment = self.create()
+        self.login(self.supervisor)
+        url = reverse("assessment_publicise", args=[assessment.pk])
+        page = self.client.get(url, {"days": "7"})
+        self.assertEqual(page.status_code, 200)
+        effects = " ".join(page.context["effects"])
+        self.assertIn("An objection window of 7 days opens", effects)
+        self.assertIn("until the end of 2027-01-16", effects)
+        self.assertIn("Publicising cannot be undone.", effects)
+        self.assertContains(page, 'data-testid="publicise-confirm"')
+        self.assertContains(page, '<input type="hidden" name="days" value="7">', html=True)
+        self.assertEqual(assessment.status, Assessment.Status.DRAFT)
+
+        # Without the tick: the page again with the reason, nothing written.
+        response = self.client.post(url, {"days": "7"})
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(
+            response.context["form"].errors["confirm"],
+            [
+                "Nothing was publicised: tick the box to confirm you have read what "
+                "publicising does."
+            ],
+        )
+        assessment.refresh_from_db()
+        self.assertEqual(assessment.status, Assessment.Status.DRAFT)
+        self.assertFalse(assessment.scores.exists())
+        self.assertFalse(AuditEvent.objects.filter(action="assessment.publicise").exists())
+
+        with audited(services.assessment_publicise, action="assessment.publicise"):
+            response = self.client.post(url, {"days": "7", "confirm": "1"})
+        self.assertRedirects(response, assessment.get_absolute_url())
+        assessment.refresh_from_db()
+        self.assertEqual(assessment.status, Assessment.Status.PUBLICITY)
+        self.assertEqual(assessment.last_objection_day, datetime.date(2027, 1, 16))
+
+    def test_a_bad_number_of_days_is_refused_before_the_confirmation(self) -> None:
+        assessment = self.create()
+        self.login(self.supervisor)
+        url = reverse("assessment_publicise", args=[assessment.pk])
+        for method in ("get", "post"):
+            response = getattr(self.client, method)(url, {"days": "31", "confirm": "1"})
+            self.assertEqual(response.status_code, 200)
+            self.assertIn("days", response.context["publicise_form"].errors)
+        assessment.refresh_from_db()
+        self.assertEqual(assessment.status, Assessment.Status.DRAFT)
+
+    def test_publishing_says_what_it_does_and_waits_for_the_tick(self) -> None:
+        assessment = self.publicise()
+        self.login(self.supervisor)
+        url = reverse("assessment_publish", args=[assessment.pk])
+        # While the window is open the page says why it cannot be published yet.
+        page = self.client.get(url)
+        self.assertEqual(page.status_code, 200)
+        self.assertEqual(
+            page.context["refusal"],
+            "Objections are taken until the end of 2027-01-14: publish after the window closes.",
+        )
+        self.assertNotContains(page, 'data-testid="publish-confirm"')
+
+        self.at(datetime.timedelta(days=5))
+        self.login(self.supervisor)
+        page = self.client.get(url)
+        self.assertEqual(page.context["refusal"], "")
+        effects = " ".join(page.context["effects"])
+        self.assertIn("become final", effects)
+        self.assertIn("Publishing cannot be undone.", effects)
+        self.assertContains(page, 'data-testid="publish-confirm"')
+
+        response = self.client.post(url)
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(
+            response.context["form"].errors["confirm"],
+            ["Nothing was published: tick the box to confirm you have read what publishing does."],
+        )
+        assessment.refresh_from_db()
+        self.assertEqual(assessment.status, Assessment.Status.PUBLICITY)
+        self.assertIsNone(assessment.number)
+        self.assertFalse(AuditEvent.objects.filter(action="assessment.publish").exists())
+
+        with audited(services.assessment_publish, action="assessment.publish"):
+            response = self.client.post(url, {"confirm": "1"})
+        self.assertEqual(
+            self.messages(response, assessment.get_absolute_url()),
+            ["The assessment is published; the units are told."],
+        )
+        assessment.refresh_from_db()
+        self.assertEqual(assessment.status, Assessment.Status.PUBLISHED)
+
+    def test_the_confirmations_are_the_working_groups_alone(self) -> None:
+        assessment = self.create()
+        for user in (self.reader, self.lead_liaison):
+            self.assertRefused(user, reverse("assessment_publicise", args=[assessment.pk]))
 
 
 class UnitRuleTests(ViewTestCase):
