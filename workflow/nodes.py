@@ -21,6 +21,7 @@ from viewflow.workflow import flow
 from viewflow.workflow.activation import Activation
 from viewflow.workflow.flow.views import AssignTaskView
 from viewflow.workflow.nodes.split import SplitActivation
+from viewflow.workflow.status import STATUS
 from viewflow.workflow.token import Token
 
 from departments.models import Unit
@@ -90,9 +91,16 @@ class View(flow.View):
     assign_view_class = QuietAssignView
 
     def can_assign(self, user: Any, task: Any) -> bool:
+        if not user.is_authenticated:
+            return False
         if task.owner_permission and task.owner_permission not in step_permissions(user):
             return False
         return super().can_assign(user, task)
+
+    def can_unassign(self, user: Any, task: Any) -> bool:
+        # viewflow asks only whether the person holds the step, so a finished
+        # step's owner was offered a "Release" page that could never succeed.
+        return task.status == STATUS.ASSIGNED and super().can_unassign(user, task)
 
 
 class UnitView(View):
