@@ -16,6 +16,7 @@ from typing import Any
 
 from django.db.models import Max, Q, QuerySet, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from viewflow.workflow.status import PROCESS
 
 from assessment.models import Adjustment, Assessment, Objection, UnitScore
@@ -389,3 +390,36 @@ def objection_counts(assessment: Assessment) -> dict[str, int]:
     for status in assessment.objections.values_list("status", flat=True):
         counts[status] += 1
     return dict(counts)
+
+
+def window_end(day: datetime.date, days: int) -> datetime.datetime:
+    """The publicity's day counts as the first of `days`; the window closes at the
+    start of the day after the last."""
+    return timezone.make_aware(
+        datetime.datetime.combine(day + datetime.timedelta(days=days), datetime.time.min)
+    )
+
+
+def last_objection_day(today: datetime.date, days: int) -> datetime.date:
+    """The last day objections are taken when publicity starts on `today` for `days`
+    days (today the first), as the confirmation page announces it."""
+    return timezone.localdate(window_end(today, days)) - datetime.timedelta(days=1)
+
+
+def publish_refusal(assessment: Assessment, now: datetime.datetime) -> str:
+    """Why the assessment cannot be published now ("" when it can): the confirmation
+    page says so before anyone ticks anything, and assessment_publish refuses alike."""
+    if assessment.status == Assessment.Status.PUBLISHED:
+        return _("This assessment has already been published.")
+    if assessment.status != Assessment.Status.PUBLICITY:
+        return _("Publicise the scores for objections before publishing them.")
+    if now < assessment.objections_until:
+        return _(
+            "Objections are taken until the end of %(day)s: publish after the window closes."
+        ) % {"day": assessment.last_objection_day.isoformat()}
+    unanswered = assessment.objections.filter(status=Objection.Status.OPEN).count()
+    if unanswered:
+        return _("Objections still unanswered: %(count)d. Answer them before publishing.") % {
+            "count": unanswered
+        }
+    return ""

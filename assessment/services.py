@@ -39,7 +39,13 @@ from assessment.scoring import (
     total_of,
 )
 from assessment.scoring import points as round_points
-from assessment.selectors import adjustments_by_unit, compute, scheme_of
+from assessment.selectors import (
+    adjustments_by_unit,
+    compute,
+    publish_refusal,
+    scheme_of,
+    window_end,
+)
 from assessment.wording import grade_label
 from audit.services import audit_record
 from common.text import checked_text
@@ -324,20 +330,6 @@ def adjustment_remove(*, adjustment: Adjustment, by: User) -> None:
 # --- Publicity and objections --------------------------------------------------------
 
 
-def _window_end(day: datetime.date, days: int) -> datetime.datetime:
-    """The publicity's day counts as the first of `days`; the window closes at the
-    start of the day after the last."""
-    return timezone.make_aware(
-        datetime.datetime.combine(day + datetime.timedelta(days=days), datetime.time.min)
-    )
-
-
-def last_objection_day(today: datetime.date, days: int) -> datetime.date:
-    """The last day objections are taken when publicity starts on `today` for `days`
-    days (today the first), as the confirmation page announces it."""
-    return timezone.localdate(_window_end(today, days)) - datetime.timedelta(days=1)
-
-
 @transaction.atomic
 def assessment_publicise(
     *, assessment: Assessment, by: User, now: datetime.datetime, days: int = WINDOW_DEFAULT_DAYS
@@ -367,7 +359,7 @@ def assessment_publicise(
     assessment.as_of = today
     assessment.publicised_at = now
     assessment.publicised_by = by
-    assessment.objections_until = _window_end(today, days)
+    assessment.objections_until = window_end(today, days)
     assessment.save(
         update_fields=["status", "as_of", "publicised_at", "publicised_by", "objections_until"]
     )
@@ -570,25 +562,6 @@ def objection_answer(
         },
     )
     return objection
-
-
-def publish_refusal(assessment: Assessment, now: datetime.datetime) -> str:
-    """Why the assessment cannot be published now ("" when it can): the confirmation
-    page says so before anyone ticks anything, and assessment_publish refuses alike."""
-    if assessment.status == Assessment.Status.PUBLISHED:
-        return _("This assessment has already been published.")
-    if assessment.status != Assessment.Status.PUBLICITY:
-        return _("Publicise the scores for objections before publishing them.")
-    if now < assessment.objections_until:
-        return _(
-            "Objections are taken until the end of %(day)s: publish after the window closes."
-        ) % {"day": assessment.last_objection_day.isoformat()}
-    unanswered = assessment.objections.filter(status=Objection.Status.OPEN).count()
-    if unanswered:
-        return _("Objections still unanswered: %(count)d. Answer them before publishing.") % {
-            "count": unanswered
-        }
-    return ""
 
 
 @transaction.atomic

@@ -38,8 +38,10 @@ from assessment.selectors import (
     ScoreRow,
     adjustments_of,
     assessments_visible_to,
+    last_objection_day,
     objection_counts,
     objections_visible_to,
+    publish_refusal,
     ranking,
     scores_visible_to,
     unit_choices,
@@ -350,7 +352,7 @@ def _publicise_effects(assessment: Assessment, days: int) -> list[str]:
         )
         % {
             "days": days,
-            "last": services.last_objection_day(today, days).isoformat(),
+            "last": last_objection_day(today, days).isoformat(),
         },
         _("Publicising cannot be undone."),
     ]
@@ -431,7 +433,7 @@ def assessment_publish(request: HttpRequest, pk: int) -> HttpResponse:
             step="publish",
             form=form,
             effects=_publish_effects(assessment),
-            refusal=services.publish_refusal(assessment, timezone.now()),
+            refusal=publish_refusal(assessment, timezone.now()),
         )
     try:
         assessment = services.assessment_publish(
