@@ -7,6 +7,7 @@ Once the cause is gone the item is no longer listed, and the ladder stops.
 """
 
 import datetime
+import re
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -24,7 +25,7 @@ from workflow.models import TaskProcess
 @dataclass(frozen=True)
 class Item:
     key: str  # stable across sweeps, e.g. "report:42"
-    kind: str  # ack / report / completion / decision / commitment / notice
+    kind: str  # ack / report / completion / decision / commitment / notice / red2
     unit_id: int
     due: datetime.date
     label: str  # what is due, in the person's words
@@ -34,6 +35,7 @@ class Item:
     round_id: int | None = None
     title: str = ""  # the task's title, where the item belongs to a task
     url: str = ""
+    reference: str = ""  # the document's number, where the item is a 督办单's answer
 
     def days_late(self, today: datetime.date) -> int:
         return (today - self.due).days
@@ -45,6 +47,46 @@ class Item:
         if days == 0:
             return _("%(label)s due today") % {"label": self.label}
         return _("%(label)s due in %(days)d days") % {"label": self.label, "days": days}
+
+    def proposal_reason(self) -> str:
+        """Why the item calls for an interview, as a supervisor writes it: the fact,
+        without a countdown (a proposal stands until it is decided)."""
+        if self.kind == "notice":
+            return notice_unanswered_reason(self.reference)
+        return self.label
+
+
+def notice_unanswered_reason(number: str) -> str:
+    """督办〔2026〕4号逾期未反馈."""
+    return _("%(number)s not answered by its deadline") % {"number": number}
+
+
+def red_twice_reason(earlier: str, later: str) -> str:
+    """连续两轮（2026年第三、四季度）亮红灯, from the two rounds' periods."""
+    return _("Red in two consecutive rounds (%(periods)s)") % {
+        "periods": periods_named(earlier, later)
+    }
+
+
+def periods_named(earlier: str, later: str) -> str:
+    """Two round periods as a supervisor names them: "2026年第三、四季度" when they
+    share the year and the kind of period, else both in full."""
+    for pattern, joined in _PERIODS:
+        first, second = pattern.match(earlier), pattern.match(later)
+        if first and second and first["year"] == second["year"]:
+            return joined.format(year=first["year"], first=first["n"], second=second["n"])
+    return f"{earlier}、{later}"
+
+
+# The period labels rounds are given (rounds.periods.period_label): data in
+# Chinese, whatever the reader's language.
+_PERIODS = [
+    (
+        re.compile(r"^(?P<year>\d{4})年第(?P<n>[一二三四1-4])季度$"),
+        "{year}年第{first}、{second}季度",
+    ),
+    (re.compile(r"^(?P<year>\d{4})年(?P<n>\d{1,2})月$"), "{year}年{first}、{second}月"),
+]
 
 
 # Items that climb the whole ladder; a supervision notice left unanswered only
@@ -196,6 +238,7 @@ def _notice_items() -> list[Item]:
             plan_id=notice.plan_id,
             due=notice.answer_by,
             label=_("The answer to %(number)s") % {"number": notice.doc_number},
+            reference=notice.doc_number,
             url=reverse("supervision_notice", args=[notice.pk]),
         )
         for notice in SupervisionNotice.objects.filter(answered_at__isnull=True)

@@ -109,7 +109,13 @@ class SupervisionNotice(models.Model):
 
 
 class InterviewProposal(models.Model):
-    """The system's proposal to interview a unit's leader (约谈)."""
+    """The system's proposal to interview a unit's leader (约谈).
+
+    A unit has at most one proposal open (undecided) at a time: each fact that
+    calls for an interview (red in two consecutive rounds, a 督办单 left
+    unanswered) is one reason, and a new fact adds its reason to the open
+    proposal. `evidence` holds the ladder item behind each reason, so that a
+    decided proposal is never raised again for the facts it was decided on."""
 
     class Status(models.TextChoices):
         PROPOSED = "proposed", _("Proposed")
@@ -117,8 +123,10 @@ class InterviewProposal(models.Model):
         DISMISSED = "dismissed", _("Dismissed")
 
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="interview_proposals")
-    cause = models.CharField(max_length=80)  # the ladder item that led here
+    cause = models.CharField(max_length=80)  # the ladder item that first led here
     reasons = models.JSONField(default=list)
+    # The ladder items behind the reasons ("red2:<unit>:<round>", "notice:<pk>").
+    evidence = models.JSONField(default=list)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PROPOSED)
     created_at = models.DateTimeField()
     decided_at = models.DateTimeField(null=True, blank=True)
@@ -129,6 +137,13 @@ class InterviewProposal(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit"],
+                condition=models.Q(status="proposed"),
+                name="proposal_one_open_per_unit",
+            )
+        ]
         verbose_name = _("interview proposal")
         verbose_name_plural = _("interview proposals")
 

@@ -4,10 +4,12 @@ in one transaction and leaves an audit row; telling people of an interview
 writes notices, which are their own record (as notices.services.notify says)."""
 
 import datetime
+from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -69,22 +71,119 @@ def notice_issue(
     return notice
 
 
+@dataclass(frozen=True)
+class ProposalGround:
+    """One fact calling for a unit's interview: the ladder item behind it (its
+    evidence, e.g. "red2:<unit>:<round>", "notice:<pk>") and the reason as read."""
+
+    unit_id: int
+    evidence: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ProposalChange:
+    """What proposals_raise did with a unit's new grounds: made a proposal, or
+    added the reasons to the one already open."""
+
+    proposal: InterviewProposal
+    created: bool
+    reasons: list[str]
+
+
 @transaction.atomic
-def proposals_create(proposals: list[InterviewProposal]) -> list[InterviewProposal]:
-    """Store the sweep's interview proposals (the ladder's last rung), each with its audit row."""
-    InterviewProposal.objects.bulk_create(proposals)
+def proposals_raise(
+    *, grounds: Sequence[ProposalGround], now: datetime.datetime
+) -> list[ProposalChange]:
+    """Propose interviews for the sweep's grounds (the ladder's last rung), one
+    open proposal per unit: a ground already known to one of the unit's
+    proposals, open or decided, changes nothing (a dismissed proposal stays
+    dismissed until a new fact comes); new grounds are added as reasons to the
+    unit's open proposal, or make a new one. Each change writes its audit row."""
+    by_unit: dict[int, dict[str, str]] = defaultdict(dict)
+    for ground in grounds:
+        by_unit[ground.unit_id].setdefault(ground.evidence, ground.reason)
+    if not by_unit:
+        return []
+    # Locked: a second sweep adding to the same proposals waits for this one.
+    proposals = list(
+        InterviewProposal.objects.select_for_update()
+        .filter(unit_id__in=list(by_unit))
+        .order_by("pk")
+    )
+    known: dict[int, set[str]] = defaultdict(set)
+    open_ones: dict[int, InterviewProposal] = {}
     for proposal in proposals:
-        audit_record(
-            action="supervision.proposal_create",
-            by=None,
-            obj=proposal,
-            summary={
-                "unit": proposal.unit_id,
-                "cause": proposal.cause,
-                "reasons": proposal.reasons,
-            },
-        )
-    return proposals
+        known[proposal.unit_id].update(_evidence(proposal))
+        if proposal.status == InterviewProposal.Status.PROPOSED:
+            open_ones[proposal.unit_id] = proposal
+    changes = []
+    for unit_id, found in by_unit.items():
+        new = {key: reason for key, reason in found.items() if key not in known[unit_id]}
+        if not new:
+            continue
+        proposal = open_ones.get(unit_id)
+        if proposal is None:
+            proposal = _proposal_create(unit_id, new, now)
+            if proposal is not None:
+                changes.append(ProposalChange(proposal, True, list(new.values())))
+                continue
+            # Another sweep opened one meanwhile: add to it what it lacks.
+            proposal = InterviewProposal.objects.select_for_update().get(
+                unit_id=unit_id, status=InterviewProposal.Status.PROPOSED
+            )
+            new = {key: reason for key, reason in new.items() if key not in _evidence(proposal)}
+            if not new:
+                continue
+        changes.append(ProposalChange(_proposal_extend(proposal, new), False, list(new.values())))
+    return changes
+
+
+def _evidence(proposal: InterviewProposal) -> list[str]:
+    return proposal.evidence or ([proposal.cause] if proposal.cause else [])
+
+
+def _proposal_create(
+    unit_id: int, grounds: dict[str, str], now: datetime.datetime
+) -> InterviewProposal | None:
+    """A new open proposal, or None when another transaction opened the unit's
+    first (the database keeps one open per unit)."""
+    try:
+        with transaction.atomic():
+            proposal = InterviewProposal.objects.create(
+                unit_id=unit_id,
+                cause=next(iter(grounds)),
+                evidence=list(grounds),
+                reasons=list(grounds.values()),
+                created_at=now,
+            )
+    except IntegrityError:
+        return None
+    audit_record(
+        action="supervision.proposal_create",
+        by=None,
+        obj=proposal,
+        summary={"unit": unit_id, "cause": proposal.cause, "reasons": proposal.reasons},
+    )
+    return proposal
+
+
+def _proposal_extend(proposal: InterviewProposal, grounds: dict[str, str]) -> InterviewProposal:
+    """Add new grounds to the unit's open proposal as further reasons."""
+    proposal.evidence = [*_evidence(proposal), *grounds]
+    proposal.reasons = [*proposal.reasons, *grounds.values()]
+    proposal.save(update_fields=["evidence", "reasons"])
+    audit_record(
+        action="supervision.proposal_extend",
+        by=None,
+        obj=proposal,
+        summary={
+            "unit": proposal.unit_id,
+            "evidence": list(grounds),
+            "reasons": list(grounds.values()),
+        },
+    )
+    return proposal
 
 
 @transaction.atomic

@@ -21,10 +21,10 @@ from notices.services import Message, notify_many
 from plans.models import Plan
 from rounds.models import Round, UnitReport
 from rounds.opening import rounds_open_due
-from supervision.items import CLIMBING, Item, conf, open_items
-from supervision.lights import compute_lights, current_rounds
-from supervision.models import InterviewProposal, LadderStep, Light, LightRecord
-from supervision.services import notice_issue, proposals_create
+from supervision.items import CLIMBING, Item, conf, open_items, red_twice_reason
+from supervision.lights import current_rounds, lights_today
+from supervision.models import LadderStep, Light, LightRecord
+from supervision.services import ProposalGround, notice_issue, proposals_raise
 
 
 def _fire_viewflow_timers(now: datetime.datetime) -> int:
@@ -99,9 +99,11 @@ KIND_COUNTS = {
 
 
 def _refresh_lights(today: datetime.date, items: list[Item], counts: Counter) -> dict[int, str]:
-    """Store each plan's current round's lights; return the units red now and in
-    the previous round (for interview proposals), unit pk -> latest round key."""
-    task_lights, unit_lights = compute_lights(today=today, items=items)
+    """Store each plan's current round's lights (today's, as every page shows them
+    for that round; they stay the round's once the next opens); return the units
+    red now and in the previous round (for interview proposals), unit pk -> latest
+    round key."""
+    task_lights, unit_lights = lights_today(today=today, items=items)
     rounds = current_rounds(
         list({r.plan_id for r in Round.objects.filter(status=Round.Status.OPEN)})
     )
@@ -168,6 +170,36 @@ def _refresh_lights(today: datetime.date, items: list[Item], counts: Counter) ->
     return red_twice
 
 
+def _red_twice_items(red_twice: dict[int, str], today: datetime.date) -> list[Item]:
+    """The units red in their plan's last two rounds (unit pk -> "red2:<unit>:<round>"),
+    as items whose label names the two rounds, in two queries."""
+    if not red_twice:
+        return []
+    latest = Round.objects.in_bulk({int(key.rsplit(":", 1)[1]) for key in red_twice.values()})
+    rounds = current_rounds(list({rnd.plan_id for rnd in latest.values()}))
+    periods = {rs[0].pk: (rs[1].period, rs[0].period) for rs in rounds.values() if len(rs) > 1}
+    items = []
+    for unit_id, key in red_twice.items():
+        round_id = int(key.rsplit(":", 1)[1])
+        label = (
+            red_twice_reason(*periods[round_id])
+            if round_id in periods
+            else _("Red in two consecutive rounds")
+        )
+        items.append(
+            Item(
+                key=key,
+                kind="red2",
+                unit_id=unit_id,
+                due=today,
+                label=label,
+                plan_id=latest[round_id].plan_id,
+                round_id=round_id,
+            )
+        )
+    return items
+
+
 def sweep(*, now: datetime.datetime | None = None) -> dict[str, int]:
     """One pass of the supervision mechanism; returns what it did, per kind."""
     now = now or timezone.now()
@@ -179,16 +211,10 @@ def sweep(*, now: datetime.datetime | None = None) -> dict[str, int]:
     counts["open_items"] = len(items)
     red_twice = _refresh_lights(today, items, counts)
     planned = _planned_steps(items, today)
-    for unit_id, key in red_twice.items():
-        reason = _("Red in two consecutive rounds")
-        planned.append(
-            (
-                Item(key=key, kind="red2", unit_id=unit_id, due=today, label=reason),
-                "propose",
-                LadderStep.Kind.PROPOSE,
-                True,
-            )
-        )
+    planned += [
+        (item, "propose", LadderStep.Kind.PROPOSE, True)
+        for item in _red_twice_items(red_twice, today)
+    ]
     with transaction.atomic():
         won = _take(planned, now)
         acting = [
@@ -212,7 +238,7 @@ def _climb(
     messages: list[Message] = []
     # One 督办单 per unit and plan (a bulletin names the units of its plan).
     notice_items: dict[tuple[int, int | None], list[Item]] = defaultdict(list)
-    proposals: list[tuple[Item, InterviewProposal]] = []
+    proposals: list[Item] = []
     for item, kind in acting:
         reason = item.reason(today)
         if kind == LadderStep.Kind.REMIND:
@@ -238,15 +264,8 @@ def _climb(
         elif kind == LadderStep.Kind.NOTICE:
             notice_items[(item.unit_id, item.plan_id)].append(item)
         elif kind == LadderStep.Kind.PROPOSE:
-            proposals.append(
-                (
-                    item,
-                    InterviewProposal(
-                        unit_id=item.unit_id, cause=item.key, reasons=[reason], created_at=now
-                    ),
-                )
-            )
-    messages += _propose_interviews(proposals, units, supervisors, counts)
+            proposals.append(item)
+    messages += _propose_interviews(proposals, units, supervisors, now=now, counts=counts)
     messages += _issue_notices(
         notice_items, units, leaders, supervisors, today=today, now=now, counts=counts
     )
@@ -255,25 +274,44 @@ def _climb(
 
 
 def _propose_interviews(
-    proposals: list[tuple[Item, InterviewProposal]],
+    items: list[Item],
     units: dict[int, Unit],
     supervisors: list[User],
+    *,
+    now: datetime.datetime,
     counts: Counter,
 ) -> list[Message]:
-    """Store the interview proposals; the supervisors' messages about them."""
-    proposals_create([proposal for _item, proposal in proposals])
-    counts["proposals"] += len(proposals)
-    return [
-        Message(
-            recipients=supervisors,
-            kind="interview",
-            key=f"proposal:{proposal.pk}",
-            title=_("Interview proposed for %(unit)s: %(reason)s")
-            % {"unit": units[item.unit_id].name, "reason": proposal.reasons[0]},
-            url=reverse("supervision_board"),
+    """Propose the interviews the items call for, one open proposal per unit
+    (a new fact adds a reason to it); the supervisors' messages about them."""
+    changes = proposals_raise(
+        grounds=[
+            ProposalGround(unit_id=item.unit_id, evidence=item.key, reason=item.proposal_reason())
+            for item in items
+        ],
+        now=now,
+    )
+    messages = []
+    for change in changes:
+        counts["proposals" if change.created else "proposals_extended"] += 1
+        title = (
+            _("Interview proposed for %(unit)s: %(reason)s")
+            if change.created
+            else _("New reason to interview %(unit)s: %(reason)s")
         )
-        for item, proposal in proposals
-    ]
+        messages.append(
+            Message(
+                recipients=supervisors,
+                kind="interview",
+                key=f"proposal:{change.proposal.pk}",
+                title=title
+                % {
+                    "unit": units[change.proposal.unit_id].name,
+                    "reason": "；".join(change.reasons),
+                },
+                url=reverse("supervision_board"),
+            )
+        )
+    return messages
 
 
 def _issue_notices(

@@ -161,7 +161,8 @@ class LadderTests(SweepTestCase):
 
         # The 督办单 unanswered for ten days: an interview is proposed to the supervisors.
         with audited(
-            services.proposals_create,
+            services.proposals_raise,
+            services._proposal_create,
             action="supervision.proposal_create",
             by=None,
             summary={"unit": self.keji.pk, "cause": f"notice:{keji_notice.pk}"},
@@ -169,6 +170,10 @@ class LadderTests(SweepTestCase):
             supervise(keji_notice.answer_by + datetime.timedelta(days=1))
         proposal = InterviewProposal.objects.get(unit=self.keji, cause=f"notice:{keji_notice.pk}")
         self.assertEqual(proposal.status, InterviewProposal.Status.PROPOSED)
+        # The fact, as a supervisor writes it: no countdown glued to it.
+        (reason,) = proposal.reasons
+        self.assertTrue(reason.startswith(keji_notice.doc_number), reason)
+        self.assertNotIn("天", reason)
         self.assertTrue(
             AuditEvent.objects.filter(
                 action="supervision.proposal_create", object_id=str(proposal.pk)
@@ -252,15 +257,20 @@ class LadderTests(SweepTestCase):
             today=datetime.date(2026, 6, 1),
         )
         supervise(datetime.date(2026, 7, 2))
+        # One proposal open for the unit; its 督办单 unanswered may be a reason too.
         proposal = InterviewProposal.objects.get(
-            unit=self.keji, cause=f"red2:{self.keji.pk}:{second.pk}"
+            unit=self.keji, status=InterviewProposal.Status.PROPOSED
         )
-        self.assertIn("连续两轮红灯", proposal.reasons[0])
+        self.assertIn(f"red2:{self.keji.pk}:{second.pk}", proposal.evidence)
+        red = proposal.reasons[proposal.evidence.index(f"red2:{self.keji.pk}:{second.pk}")]
+        # Both rounds named, and no "due today" glued to the fact.
+        self.assertIn("2026年第一、二季度", red)
+        self.assertNotIn("到期", red)
         # Once per unit and round, however often the sweep runs.
         supervise(datetime.date(2026, 7, 3))
-        self.assertEqual(
-            InterviewProposal.objects.filter(unit=self.keji, cause__startswith="red2:").count(), 1
-        )
+        self.assertEqual(InterviewProposal.objects.filter(unit=self.keji).count(), 1)
+        proposal.refresh_from_db()
+        self.assertEqual(len(proposal.reasons), len(proposal.evidence))
 
     def test_supervise_refuses_a_bad_moment(self) -> None:
         with self.assertRaises(CommandError):
