@@ -23,8 +23,8 @@ from indicators.selectors import indicator_rows
 from plans.models import Comparator, Plan, Task
 from rounds.category_progress import category_progress
 from rounds.models import Entry, Round, UnitReport
-from supervision.lights import compute_lights
-from supervision.models import Commitment, Interview, Light, LightRecord, SupervisionNotice
+from supervision.lights import round_lights
+from supervision.models import Commitment, Interview, Light, SupervisionNotice
 
 # The order the bulletin counts tasks in, with the official words for each.
 SCHEDULES = [
@@ -84,17 +84,13 @@ def round_facts(plan: Plan, rnd: Round, today: datetime.date) -> RoundFacts:
 
 
 def _lights(plan: Plan, rnd: Round, today: datetime.date) -> tuple[dict, dict]:
-    """(task pk -> (colour, reasons), unit pk -> (colour, reasons)) for the round: the
-    sweep's records when it has run on the round, else computed now."""
-    records = list(LightRecord.objects.filter(round=rnd))
-    if records:
-        tasks = {r.task_id: (r.color, list(r.reasons)) for r in records if r.task_id}
-        units = {r.unit_id: (r.color, list(r.reasons)) for r in records if r.unit_id}
-        return tasks, units
-    task_lights, unit_lights = compute_lights(today=today, plans=[plan])
+    """(task pk -> (colour, reasons), unit pk -> (colour, reasons)) for the round, as
+    every page shows them (supervision.lights.round_lights): today's in the plan's
+    current round, else those stored for the round."""
+    tasks, units = round_lights([rnd], today=today)
     return (
-        {pk: (info.color, info.reasons) for pk, info in task_lights.items()},
-        {pk: (info.color, info.reasons) for pk, info in unit_lights.items()},
+        {task_id: (light.color, light.reasons) for (_r, task_id), light in tasks.items()},
+        {unit_id: (light.color, light.reasons) for (_r, unit_id), light in units.items()},
     )
 
 

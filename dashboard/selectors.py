@@ -19,6 +19,7 @@ import datetime
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
 from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Sum, Value, When
@@ -26,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.models import Task as FlowTask
 from viewflow.workflow.status import PROCESS, STATUS
 
+from common.ranking import competition_ranks
 from dashboard.figures import (
     LIGHT_KEYS,
     CommitmentRow,
@@ -55,8 +57,7 @@ from plans.models import Plan, Task, TaskUnit
 from plans.selectors import units_in_plan
 from rounds.category_progress import SCHEDULE_KEYS, CategoryRow, category_progress, schedule_counts
 from rounds.models import Entry, Round, UnitReport
-from supervision.items import open_items
-from supervision.lights import LightInfo, compute_lights
+from supervision.lights import LightInfo, lights_today
 from supervision.models import Commitment, Interview, Light, LightRecord, SupervisionNotice
 from workflow.models import TaskProcess
 
@@ -198,10 +199,8 @@ def _lights_now(
     """The lights now, as the ledger, the task and unit pages and the board show them
     (supervision.selectors: stored records are for past rounds): for the round's
     tasks, and for the units with a report in it, as the sweep stores them."""
-    # The plan's items (the ledger's task lights read the same) and the units' own
-    # (commitments, 督办单): not every other plan's, whose number would slow this page.
-    items = open_items(plan_ids=[plan.pk], unit_items=True)
-    task_lights, unit_lights = compute_lights(today=today, plans=[plan], items=items)
+    # Today's lights as every page shows them (a unit's light counts every plan).
+    task_lights, unit_lights = lights_today(today=today)
     tasks = (
         Task.objects.filter(rounds=current.pk)
         .filter(scope.tasks("pk"))
@@ -304,11 +303,17 @@ def categories(plan: Plan, current: RoundRef | None, scope: Scope) -> list[Categ
     return category_progress(plan=plan, round_id=current.pk, task_ids=scope.task_ids())
 
 
-def _ranked(rows: list[Any], key: Callable[[Any], tuple], scope: Scope) -> Ranking:
-    """Number the rows in `key` order; a unit's view keeps its own row only."""
-    rows.sort(key=key)
-    for place, row in enumerate(rows, start=1):
-        row.rank = place
+def _ranked(
+    rows: list[Any], key: Callable[[Any], tuple], order: dict[int, int], scope: Scope
+) -> Ranking:
+    """Rank the rows by `key`, equal keys sharing a rank (1, 2, 2, 4) and listed in
+    the registry's order (`order`: unit pk -> its sort_order); a unit's view keeps its
+    own row only."""
+    rows.sort(key=lambda row: (order[row.unit_id], row.unit_id))
+    ranked = competition_ranks(rows, key)
+    for rank, row in ranked:
+        row.rank = rank
+    rows = [row for _rank, row in ranked]
     if scope.unit is None:
         return Ranking(rows=rows, of=len(rows))
     return Ranking(rows=[row for row in rows if row.unit_id == scope.unit.pk], of=len(rows))
@@ -352,11 +357,15 @@ def timeliness(
         )
 
     def key(row: TimelinessRow) -> tuple:
-        # On time first; then a report sent late before one never sent; then fewer days late.
-        sent = (row.on_time + row.late) / row.due if row.due else 0
-        return (row.due == 0, -(row.share or 0), -sent, row.late_days, order[row.unit_id])
+        # On time first; then a report sent late before one never sent; then fewer days
+        # late. Exact fractions: 2 of 3 and 4 of 6 are the same share and tie.
+        if not row.due:
+            return (True, 0, 0, row.late_days)
+        on_time = Fraction(row.on_time, row.due)
+        sent = Fraction(row.on_time + row.late, row.due)
+        return (False, -on_time, -sent, row.late_days)
 
-    return _ranked(found, key, scope), in_current
+    return _ranked(found, key, order, scope), in_current
 
 
 def completion(plan: Plan, scope: Scope) -> Ranking:
@@ -383,9 +392,10 @@ def completion(plan: Plan, scope: Scope) -> Ranking:
         )
 
     def key(row: CompletionRow) -> tuple:
-        return (-(row.share or 0), -row.closed, order[row.unit_id])
+        share = Fraction(row.closed, row.tasks) if row.tasks else Fraction(0)
+        return (-share, -row.closed)
 
-    return _ranked(found, key, scope)
+    return _ranked(found, key, order, scope)
 
 
 def week_of(today: datetime.date) -> tuple[datetime.date, datetime.date]:

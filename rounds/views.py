@@ -26,6 +26,7 @@ from rounds.selectors import (
     round_page,
     rounds_visible_to,
 )
+from supervision.selectors import round_unit_lights
 from workflow.selectors import open_steps
 
 
@@ -101,10 +102,19 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
     category = request.GET.get("category", "")
     chosen = next((c for c in categories if str(c.pk) == category), None)
     page = round_page(rnd=rnd, user=request.user, category=chosen.pk if chosen else None)
+    unit_lights, lights_today = round_unit_lights(rnd)
     return render(
         request,
         "rounds/round_detail.html",
-        {"page": page, "rnd": rnd, "plan": rnd.plan, "categories": categories, "chosen": chosen},
+        {
+            "page": page,
+            "rnd": rnd,
+            "plan": rnd.plan,
+            "categories": categories,
+            "chosen": chosen,
+            "unit_lights": unit_lights,
+            "page_lights_today": lights_today,
+        },
     )
 
 

@@ -4,6 +4,19 @@ green: on schedule. yellow: a deadline within SUPERVISION["YELLOW_DAYS"], or
 欠进度 reported in the round, or a report returned RETURNS_FOR_YELLOW times.
 red: a deadline passed with the step undone or the report unsent, or 欠进度
 in two consecutive rounds. done: the task is closed.
+
+One source for a light, read by every page, the bulletins and the assessment:
+
+- today's light (`lights_today`, `task_lights_today`, `unit_lights_today`):
+  computed from what is open now. A task has one once dispatched; a unit's
+  light is the same whichever plan's page shows it (all plans, all items).
+- a round's light (`round_lights`): in the plan's current round (its latest
+  open one) the light of today, which the sweep stores as the round goes; in an
+  earlier round, the light the sweep stored for it, frozen when the next opened.
+
+欠进度 is what the task's report says: the lead unit's entry in a sent report,
+as the ledger, the dashboard and the bulletin count it. A co-unit's part feeds
+the lead unit's entry; it lights neither the task nor the co-unit.
 """
 
 import datetime
@@ -14,9 +27,9 @@ from django.utils.translation import gettext as _
 from viewflow.workflow.status import STATUS
 
 from plans.models import Plan, Task
-from rounds.models import Entry, Round
+from rounds.models import Entry, Round, UnitReport
 from supervision.items import Item, conf, open_items
-from supervision.models import LIGHT_ORDER, Light
+from supervision.models import LIGHT_ORDER, Light, LightRecord
 
 
 @dataclass
@@ -35,6 +48,21 @@ class LightInfo:
         return str(Light(self.color).label)
 
 
+@dataclass
+class RoundLight:
+    """A task's or a unit's light in one round: `today` marks the plan's current
+    round, whose light is today's (not yet a stored one)."""
+
+    round: Round
+    color: str
+    reasons: list[str]
+    today: bool = False
+
+    @property
+    def label(self) -> str:
+        return str(Light(self.color).label)
+
+
 def _item_light(item: Item, today: datetime.date) -> str | None:
     days = (item.due - today).days
     if days < 0:
@@ -44,12 +72,14 @@ def _item_light(item: Item, today: datetime.date) -> str | None:
     return None
 
 
-def current_rounds(plan_ids: list[int]) -> dict[int, list[Round]]:
-    """plan pk -> its open rounds, newest first (two are enough: this one and the last)."""
+def current_rounds(plan_ids: list[int] | None) -> dict[int, list[Round]]:
+    """plan pk -> its open rounds, newest first (two are enough: this one and the last);
+    every plan's when `plan_ids` is None."""
     found: dict[int, list[Round]] = defaultdict(list)
-    for rnd in Round.objects.filter(plan_id__in=plan_ids, status=Round.Status.OPEN).order_by(
-        "plan_id", "-opens_on", "-id"
-    ):
+    rounds = Round.objects.filter(status=Round.Status.OPEN)
+    if plan_ids is not None:
+        rounds = rounds.filter(plan_id__in=plan_ids)
+    for rnd in rounds.order_by("plan_id", "-opens_on", "-id"):
         if len(found[rnd.plan_id]) < 2:
             found[rnd.plan_id].append(rnd)
     return found
@@ -58,17 +88,18 @@ def current_rounds(plan_ids: list[int]) -> dict[int, list[Round]]:
 def compute_lights(
     *, today: datetime.date, plans: list[Plan] | None = None, items: list[Item] | None = None
 ) -> tuple[dict[int, LightInfo], dict[int, LightInfo]]:
-    """(task pk -> light, unit pk -> light) for the given plans (all when None),
-    in a fixed number of queries."""
-    plan_ids = (
-        [p.pk for p in plans]
-        if plans is not None
-        else list(Plan.objects.values_list("pk", flat=True))
-    )
+    """(task pk -> light, unit pk -> light) for the dispatched tasks of the given
+    plans (all when None), in a fixed number of queries. The engine under
+    `lights_today`: with `plans` or plan-scoped `items`, the units' lights are
+    partial (use `task_lights_today` then)."""
+    plan_ids = [p.pk for p in plans] if plans is not None else None
     items = open_items() if items is None else items
-    tasks = Task.objects.filter(plan_id__in=plan_ids).values_list("pk", "process__status")
+    tasks = Task.objects.all() if plan_ids is None else Task.objects.filter(plan_id__in=plan_ids)
+    tasks = tasks.values_list("pk", "process__status")
     task_lights: dict[int, LightInfo] = {}
     for pk, status in tasks:
+        if status is None:
+            continue  # not dispatched: no light yet
         info = LightInfo()
         if status == STATUS.DONE:
             info.color = Light.DONE
@@ -87,7 +118,7 @@ def compute_lights(
 
 
 def _light_rounds(
-    plan_ids: list[int],
+    plan_ids: list[int] | None,
     today: datetime.date,
     task_lights: dict[int, LightInfo],
     unit_lights: defaultdict[int, LightInfo],
@@ -114,10 +145,10 @@ def _light_rounds(
     unit_behind: dict[int, set[int]] = defaultdict(set)
     for task_id, is_lead, schedule, returned, round_id, sent_at, unit_id in entries:
         rnd = by_round[round_id]
-        if schedule == Entry.Schedule.BEHIND:
+        # 欠进度 is what a task's sent report says: the lead unit's entry.
+        if schedule == Entry.Schedule.BEHIND and is_lead and sent_at is not None:
             unit_behind[unit_id].add(round_id)
-            if is_lead:
-                behind[task_id].add(round_id)
+            behind[task_id].add(round_id)
         if round_id not in latest_ids:
             continue
         if returned >= conf("RETURNS_FOR_YELLOW"):
@@ -146,21 +177,108 @@ def _light_behind_schedule(
     task_lights: dict[int, LightInfo],
     unit_lights: defaultdict[int, LightInfo],
 ) -> None:
-    """欠进度: yellow in the latest round, red in two consecutive ones (`behind`
-    and `unit_behind`: task or unit pk -> the rounds it was reported behind in)."""
+    """欠进度: yellow in the plan's latest round, red in its latest two (`behind` and
+    `unit_behind`: task or unit pk -> the rounds it was reported behind in). A
+    round of one plan and one of another are not two consecutive rounds."""
+    previous_of = _previous_rounds(by_round, latest_ids)
+
+    def light(info: LightInfo, rounds_behind: set[int]) -> None:
+        for latest in sorted(rounds_behind & latest_ids):
+            if previous_of.get(latest) in rounds_behind:
+                info.raise_to(Light.RED, _("Behind schedule in two consecutive rounds"))
+            else:
+                period = by_round[latest].period
+                info.raise_to(Light.YELLOW, _("Behind schedule in %(period)s") % {"period": period})
+
     for task_id, rounds_behind in behind.items():
-        if task_id not in task_lights or task_lights[task_id].color == Light.DONE:
-            continue
-        plan_rounds = list(rounds_behind)
-        if len(plan_rounds) >= 2:
-            task_lights[task_id].raise_to(Light.RED, _("Behind schedule in two consecutive rounds"))
-        elif set(plan_rounds) & latest_ids:
-            period = by_round[plan_rounds[0]].period
-            task_lights[task_id].raise_to(
-                Light.YELLOW, _("Behind schedule in %(period)s") % {"period": period}
-            )
+        if task_id in task_lights and task_lights[task_id].color != Light.DONE:
+            light(task_lights[task_id], rounds_behind)
     for unit_id, rounds_behind in unit_behind.items():
-        if len(rounds_behind & latest_ids) and len(rounds_behind) >= 2:
-            unit_lights[unit_id].raise_to(Light.RED, _("Behind schedule in two consecutive rounds"))
-        elif rounds_behind & latest_ids:
-            unit_lights[unit_id].raise_to(Light.YELLOW, _("Reported behind schedule this round"))
+        light(unit_lights[unit_id], rounds_behind)
+
+
+def _previous_rounds(by_round: dict[int, Round], latest_ids: set[int]) -> dict[int, int]:
+    """latest round pk -> the pk of the plan's round before it (among `by_round`)."""
+    found = {}
+    for rnd in by_round.values():
+        if rnd.pk in latest_ids:
+            continue
+        for latest in latest_ids:
+            if by_round[latest].plan_id == rnd.plan_id:
+                found[latest] = rnd.pk
+    return found
+
+
+# --- Today's light and a round's: the one definition every page reads ----------
+
+
+def lights_today(
+    *, today: datetime.date, items: list[Item] | None = None
+) -> tuple[dict[int, LightInfo], dict[int, LightInfo]]:
+    """(task pk -> today's light, unit pk -> today's light) for every dispatched task
+    and every unit with something lit (a unit absent is green). `items`: every open
+    item (open_items()), when the caller has them already."""
+    return compute_lights(today=today, items=open_items() if items is None else items)
+
+
+def task_lights_today(*, today: datetime.date, plan_ids: list[int]) -> dict[int, LightInfo]:
+    """task pk -> today's light for the dispatched tasks of the plans: the same as
+    `lights_today` gives them (a task's light reads its own plan only), cheaper."""
+    plans = [Plan(pk=pk) for pk in plan_ids]  # only their keys are read
+    task_lights, _units = compute_lights(
+        today=today, plans=plans, items=open_items(plan_ids=plan_ids)
+    )
+    return task_lights
+
+
+def unit_lights_today(
+    *, today: datetime.date, items: list[Item] | None = None
+) -> dict[int, LightInfo]:
+    """unit pk -> today's light (absent: green), the same on every page."""
+    return lights_today(today=today, items=items)[1]
+
+
+def round_lights(
+    rounds: list[Round], *, today: datetime.date, now: tuple[dict, dict] | None = None
+) -> tuple[dict[tuple[int, int], RoundLight], dict[tuple[int, int], RoundLight]]:
+    """((round pk, task pk) -> light, (round pk, unit pk) -> light) in the rounds: in
+    a plan's current round today's light for its tasks and the units reporting in
+    it (green when nothing is lit), in an earlier round the stored record. `now`:
+    lights_today()'s answer when the caller has it. A fixed number of queries."""
+    if not rounds:
+        return {}, {}
+    current = {rs[0].pk for rs in current_rounds(list({r.plan_id for r in rounds})).values()}
+    by_pk = {r.pk: r for r in rounds}
+    tasks: dict[tuple[int, int], RoundLight] = {}
+    units: dict[tuple[int, int], RoundLight] = {}
+    # The rounds' records are read whichever rounds are asked (the query count stays
+    # the same); the current round's are skipped: its light is today's.
+    for record in LightRecord.objects.filter(round_id__in=list(by_pk)).only(
+        "round_id", "task_id", "unit_id", "color", "reasons"
+    ):
+        if record.round_id in current:
+            continue
+        light = RoundLight(by_pk[record.round_id], record.color, list(record.reasons or []))
+        if record.task_id:
+            tasks[(record.round_id, record.task_id)] = light
+        elif record.unit_id:
+            units[(record.round_id, record.unit_id)] = light
+    live = [by_pk[pk] for pk in by_pk if pk in current]
+    if live:
+        task_now, unit_now = now if now is not None else lights_today(today=today)
+        for round_id, task_id in Round.tasks.through.objects.filter(
+            round_id__in=[r.pk for r in live]
+        ).values_list("round_id", "task_id"):
+            info = task_now.get(task_id)
+            if info is not None:
+                tasks[(round_id, task_id)] = RoundLight(
+                    by_pk[round_id], info.color, list(info.reasons), today=True
+                )
+        for round_id, unit_id in UnitReport.objects.filter(
+            round_id__in=[r.pk for r in live]
+        ).values_list("round_id", "unit_id"):
+            info = unit_now.get(unit_id) or LightInfo()
+            units[(round_id, unit_id)] = RoundLight(
+                by_pk[round_id], info.color, list(info.reasons), today=True
+            )
+    return tasks, units

@@ -1,11 +1,10 @@
 """Reads of the supervision mechanism that pages share: lights, the supervisors'
 board, a unit's page, 督办单, interviews and commitments, scoped by the unit rule.
 
-Lights shown as "now" are computed live by supervision.lights (a fixed number of
-queries): a stored LightRecord lags the sweep and exists only for the tasks of
-a round, while a task is lit from its dispatch on. Stored records are what a
-past round's light was; pages read them for history and for rounds other than
-the plan's latest.
+Lights come from one place, supervision.lights: today's light (computed, a
+fixed number of queries) and a round's light (in the plan's current round
+today's, in an earlier one the stored LightRecord). Every page reads them
+through these selectors, so a task or a unit shows one light everywhere.
 """
 
 import datetime
@@ -21,8 +20,17 @@ from departments.models import Unit, User
 from departments.permissions import ACT_FOR_UNIT, may_supervise
 from plans.models import Plan, Task, TaskUnit
 from plans.selectors import tasks_visible_to
+from rounds.models import Round
 from supervision.items import Item, open_items
-from supervision.lights import LightInfo, compute_lights
+from supervision.lights import (
+    LightInfo,
+    RoundLight,
+    current_rounds,
+    lights_today,
+    round_lights,
+    task_lights_today,
+    unit_lights_today,
+)
 from supervision.models import (
     Commitment,
     Interview,
@@ -31,7 +39,6 @@ from supervision.models import (
     LightRecord,
     SupervisionNotice,
 )
-from workflow.models import TaskProcess
 
 
 def _today(today: datetime.date | None) -> datetime.date:
@@ -42,20 +49,11 @@ def _today(today: datetime.date | None) -> datetime.date:
 
 
 def plan_task_lights(plan: Plan, today: datetime.date | None = None) -> dict[int, LightInfo]:
-    """task pk -> its light now, for the plan's dispatched tasks (a task not yet
-    handed out has no light). An imported plan costs no query; any other eight."""
+    """task pk -> its light today, for the plan's dispatched tasks (a task not yet
+    handed out has no light). An imported plan costs no query."""
     if not plan.work_started:
         return {}
-    today = _today(today)
-    dispatched = set(
-        TaskProcess.objects.filter(plan_task__plan=plan).values_list("plan_task_id", flat=True)
-    )
-    if not dispatched:
-        return {}
-    task_lights, _units = compute_lights(
-        today=today, plans=[plan], items=open_items(plan_ids=[plan.pk])
-    )
-    return {pk: info for pk, info in task_lights.items() if pk in dispatched}
+    return task_lights_today(today=_today(today), plan_ids=[plan.pk])
 
 
 def lights_for_plan(
@@ -84,10 +82,10 @@ def unit_lights(
     units: Iterable[Unit] | None = None,
     items: list[Item] | None = None,
 ) -> dict[int, LightInfo]:
-    """unit pk -> light now (a unit with nothing due is green), for the units the
+    """unit pk -> light today (a unit with nothing due is green), for the units the
     person sees, or those of `units` among them. A fixed number of queries."""
     scope = unit_scope(user)
-    _tasks, lights = compute_lights(today=_today(today), items=items)
+    lights = unit_lights_today(today=_today(today), items=items)
     wanted = None if units is None else {unit.pk for unit in units}
     found = {}
     for pk, info in lights.items():
@@ -102,16 +100,53 @@ def unit_lights(
     return found
 
 
-def light_history(*, task: Task | None = None, unit: Unit | None = None) -> list[LightRecord]:
-    """A task's or a unit's light in each round that stored one, newest round first."""
-    records = LightRecord.objects.select_related("round", "round__plan")
+def light_history(
+    *,
+    task: Task | None = None,
+    unit: Unit | None = None,
+    today: datetime.date | None = None,
+    now: tuple[dict[int, LightInfo], dict[int, LightInfo]] | None = None,
+) -> list[RoundLight]:
+    """A task's or a unit's light in each round, newest round first: the rounds that
+    stored one, and the plan's current round with today's light (marked `today`).
+    `now`: the lights of today the page computed already."""
     if task is not None:
-        records = records.filter(subject=f"task:{task.pk}")
+        subject = f"task:{task.pk}"
+        plan_ids = [task.plan_id]
     elif unit is not None:
-        records = records.filter(subject=f"unit:{unit.pk}")
+        subject = f"unit:{unit.pk}"
+        plan_ids = list(
+            Round.objects.filter(reports__unit=unit, status=Round.Status.OPEN)
+            .values_list("plan_id", flat=True)
+            .distinct()
+        )
     else:
         return []
-    return list(records.order_by("-round__opens_on", "-round_id"))
+    current = [rs[0].pk for rs in current_rounds(plan_ids).values()]
+    rounds = list(
+        Round.objects.filter(Q(lights__subject=subject) | Q(pk__in=current))
+        .select_related("plan")
+        .distinct()
+    )
+    today = _today(today)
+    if now is None and task is not None:
+        # A task's rounds need the tasks' lights of its plan only.
+        now = (task_lights_today(today=today, plan_ids=plan_ids), {})
+    tasks, units = round_lights(rounds, today=today, now=now)
+    wanted = tasks if task is not None else units
+    pk = task.pk if task is not None else unit.pk
+    found = [wanted[(rnd.pk, pk)] for rnd in rounds if (rnd.pk, pk) in wanted]
+    return sorted(found, key=lambda light: (light.round.opens_on, light.round.pk), reverse=True)
+
+
+def round_unit_lights(
+    rnd: Round, today: datetime.date | None = None
+) -> tuple[dict[int, RoundLight], bool]:
+    """(unit pk -> its light in the round, for the units reporting in it; whether
+    they are today's, the round being its plan's current one)."""
+    _tasks, units = round_lights([rnd], today=_today(today))
+    lights = {unit_id: light for (_round, unit_id), light in units.items()}
+    return lights, any(light.today for light in lights.values())
 
 
 def stored_task_lights(pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], LightRecord]:
@@ -227,7 +262,7 @@ def board(user: User, today: datetime.date | None = None) -> Board:
     interview proposals to decide, 督办单 awaiting an answer, interviews scheduled,
     commitments open and overdue. The same queries whatever the numbers."""
     today = _today(today)
-    task_lights, lights_of_units = compute_lights(today=today)
+    task_lights, lights_of_units = lights_today(today=today)
     lit = {pk: info for pk, info in task_lights.items() if info.color in (Light.RED, Light.YELLOW)}
     tasks = Task.objects.filter(pk__in=list(lit)).select_related("plan", "lead_unit")
     task_rows = [(task, lit[task.pk]) for task in tasks.order_by("plan_id", "order")]
@@ -294,7 +329,7 @@ class UnitPage:
     notices: list[SupervisionNotice]
     interviews: list[Interview]
     commitments: list[Commitment]
-    history: list[LightRecord]
+    history: list[RoundLight]
 
 
 def unit_page(*, unit: Unit, user: User, today: datetime.date | None = None) -> UnitPage:
@@ -316,16 +351,12 @@ def unit_page(*, unit: Unit, user: User, today: datetime.date | None = None) -> 
         # The unit's own link says its part; a group's tells only that it helps.
         if task.pk not in roles or link.unit_id == unit.pk:
             roles[task.pk] = (task, link.get_role_display())
-    plans = list(Plan.objects.filter(pk__in={task.plan_id for task, _role in roles.values()}))
     items = open_items()
-    task_lights, lights_of_units = compute_lights(today=today, plans=plans, items=items)
-    dispatched = set(
-        TaskProcess.objects.filter(plan_task_id__in=list(roles)).values_list(
-            "plan_task_id", flat=True
-        )
-    )
+    now = lights_today(today=today, items=items)
+    task_lights, lights_of_units = now
+    # A task not yet dispatched has no light.
     rows = [
-        UnitTaskRow(task=task, role=role, light=task_lights.get(pk) if pk in dispatched else None)
+        UnitTaskRow(task=task, role=role, light=task_lights.get(pk))
         for pk, (task, role) in roles.items()
     ]
     interviews = list(
@@ -353,7 +384,7 @@ def unit_page(*, unit: Unit, user: User, today: datetime.date | None = None) -> 
         ),
         interviews=interviews,
         commitments=commitments,
-        history=light_history(unit=unit),
+        history=light_history(unit=unit, today=today, now=now),
     )
 
 

@@ -87,6 +87,7 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "plan": task.plan,
             "panel": panel,
             "light": lights.get(task.pk),
-            "light_history": light_history(task=task),
+            # The current round's row is today's light, the header's.
+            "light_history": light_history(task=task, now=(lights, {})),
         },
     )

@@ -97,7 +97,15 @@ class CityFiguresTests(DashboardTestCase):
         )
         bureau = next(row for row in rows if row.unit == "市市场监管局")
         self.assertEqual((bureau.due, bureau.missing, bureau.percent), (1, 1, 0))
-        self.assertEqual([row.rank for row in rows], list(range(1, REPORTING_UNITS + 1)))
+        # The 21 others tie (one report due, never sent): they share third place,
+        # listed in the registry's order, not numbered 3 to 23.
+        others = rows[2:]
+        self.assertEqual({row.rank for row in others}, {3})
+        self.assertEqual(len(others), REPORTING_UNITS - 2)
+        order = dict(Unit.objects.values_list("name", "sort_order"))
+        self.assertEqual(
+            [row.unit for row in others], sorted((row.unit for row in others), key=order.get)
+        )
 
     def test_lead_units_are_ranked_by_tasks_closed(self) -> None:
         ranking = self.board.completion
@@ -106,6 +114,22 @@ class CityFiguresTests(DashboardTestCase):
         self.assertEqual(by_unit["市市场监管局"][1:], (18, 0))
         self.assertEqual(ranking.of, 6)
         self.assertEqual(ranking.rows[0].percent, 25)
+
+    def test_lead_units_with_the_same_share_closed_share_a_rank(self) -> None:
+        # Nobody but 市工业和信息化局 has closed a task: the five others tie on 0 of
+        # their tasks and 0 closed, and share second place.
+        rows = self.board.completion.rows
+        self.assertEqual([row.rank for row in rows], [1, 2, 2, 2, 2, 2])
+        self.assertEqual(rows[0].unit, "市工业和信息化局")
+        order = dict(Unit.objects.values_list("name", "sort_order"))
+        self.assertEqual(
+            [row.unit for row in rows[1:]], sorted((row.unit for row in rows[1:]), key=order.get)
+        )
+        # A unit's view says the shared place too.
+        board = dashboard(plan=self.plan, unit=self.bureau, today=TODAY)
+        self.assertEqual(
+            [(row.unit, row.rank) for row in board.completion.rows], [("市市场监管局", 2)]
+        )
 
     def test_a_terminated_task_is_not_counted_against_its_lead_unit(self) -> None:
         from viewflow.workflow.status import PROCESS

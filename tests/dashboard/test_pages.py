@@ -161,6 +161,12 @@ class CityPageTests(DashboardTestCase):
         first = re.search(r'<tr data-unit="([^"]+)" data-rank="1">', timeliness)
         self.assertEqual(first[1], "市工业和信息化局")
 
+    def test_tied_units_show_one_shared_rank(self) -> None:
+        timeliness = re.search(r'data-testid="timeliness".*?</table>', self.html, re.S)[0]
+        ranks = re.findall(r'<tr data-unit="[^"]+" data-rank="(\d+)">', timeliness)
+        # Two units apart, then 21 that never sent their one report due: all third.
+        self.assertEqual(ranks, ["1", "2"] + ["3"] * (REPORTING_UNITS - 2))
+
     def test_reports_interviews_commitments_and_notices_link_to_their_pages(self) -> None:
         keji_report = self.april.reports.get(unit=self.keji)
         self.assertContains(self.response, reverse("report_detail", args=[keji_report.pk]))

@@ -83,12 +83,18 @@ class PlanAndTaskPageTests(SupervisionTestCase):
         for reason in light.reasons:
             self.assertContains(response, reason)
         self.assertContains(response, 'data-testid="light-history"')
-        self.assertContains(response, "任务4签收2天后到期")
         self.assertEqual([r.round for r in response.context["light_history"]], [rnd])
+        # The plan's current round shows today's light, the header's, and says so; the
+        # record the sweep stored earlier in the round is not shown as another light.
+        row = re.search(rf'<tr data-history-round="{rnd.pk}"[^>]*>', response.content.decode())[0]
+        self.assertIn('data-light="red"', row)
+        self.assertIn("data-today", row)
+        self.assertContains(response, 'data-testid="light-today"')
+        self.assertNotContains(response, "任务4签收2天后到期")
 
 
 class RoundPageTests(SupervisionTestCase):
-    def test_the_round_page_shows_each_units_stored_light(self) -> None:
+    def test_the_round_page_shows_each_units_light_in_the_round(self) -> None:
         rnd = round_create(
             plan=self.plan, by=self.supervisor, period="2024年1月", deadline=TODAY, today=TODAY
         )
@@ -106,8 +112,12 @@ class RoundPageTests(SupervisionTestCase):
         self.assertIn('data-light="red"', row)
         self.assertIn("任务4签收逾期2天", row)
         self.assertIn(reverse("unit_detail", args=[self.gongxin.pk]), row)
+        # The round is the plan's current one: every unit's light is today's, stored
+        # by the sweep or not yet, as the unit's page and the board show it.
+        self.assertTrue(response.context["page_lights_today"])
         other = re.search(r'<tr data-unit="市科技局".*?</tr>', html, re.S)[0]
-        self.assertNotIn("data-light", other)
+        self.assertIn('data-light="red"', other)
+        self.assertIn("任务5签收逾期2天", other)
 
 
 class UnitLightsTests(SupervisionTestCase):
