@@ -115,10 +115,19 @@ JOIN django_content_type ct ON ct.id = p.content_type_id
 WHERE u.username = 'supervisor'
 """
 
-# What came after the renames: migrations that add a column each, with no index
-# or constraint of their own.
-LATER_MIGRATIONS = {("plans", "0002_tasktarget_by_member"), ("rounds", "0002_entry_kept_previous")}
-LATER_COLUMNS = {("ledger_tasktarget", "by_member"), ("rounds_entry", "kept_previous")}
+# What came after the renames: migrations that add a column each, and one index.
+LATER_MIGRATIONS = {
+    ("plans", "0002_tasktarget_by_member"),
+    ("rounds", "0002_entry_kept_previous"),
+    ("supervision", "0003_one_open_interview_proposal_per_unit"),
+}
+LATER_COLUMNS = {
+    ("ledger_tasktarget", "by_member"),
+    ("rounds_entry", "kept_previous"),
+    ("supervision_interviewproposal", "evidence"),
+}
+# (table, index) the later migrations add.
+LATER_INDEXES = {("supervision_interviewproposal", "proposal_one_open_per_unit")}
 
 # Every table, column, index, constraint, trigger and sequence, as PostgreSQL
 # describes them: the renames are the bookkeeping's only, the schema stays.
@@ -257,11 +266,12 @@ def test_a_database_made_by_the_code_before_the_renames_upgrades_in_place(
     # The same schema as before, but for the columns later migrations add, and as a
     # new installation of this code has: not an index or a constraint under another name.
     for part in SCHEMA:
-        if part != "columns":
+        if part not in ("columns", "indexes"):
             assert after.schema[part] == before.schema[part], part
-    added = set(after.schema["columns"]) - set(before.schema["columns"])
-    assert set(before.schema["columns"]) <= set(after.schema["columns"])
-    assert {(table, column) for table, column, *_rest in added} == LATER_COLUMNS
+    for part, later in (("columns", LATER_COLUMNS), ("indexes", LATER_INDEXES)):
+        added = set(after.schema[part]) - set(before.schema[part])
+        assert set(before.schema[part]) <= set(after.schema[part]), part
+        assert {(table, name) for table, name, *_rest in added} == later, part
     assert after.schema == fresh.schema
     assert after.migrations == fresh.migrations
     assert set(after.content_types.values()) == set(fresh.content_types.values())
