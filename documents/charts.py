@@ -15,6 +15,7 @@ import unicodedata
 from typing import Any
 
 from pygal.graph.horizontal import HorizontalGraph
+from pygal.graph.line import Line
 from pygal.style import Style
 
 FONT_STACK = '"黑体", "SimHei", "WenQuanYi Zen Hei", "AR PL UMing CN", sans-serif'
@@ -123,10 +124,10 @@ def text_px(text: str, font_size: float) -> float:
 
 
 def fit_edges(chart: Any) -> None:
-    """Widen the right margin of `chart` for the labels that stand on its right edge:
-    tilted x labels, which pygal measures at 0.6 em a character where a Chinese one
-    takes a full em, and the last value label of a horizontal chart, centred on the
-    edge ("500%")."""
+    """Widen the margins of `chart` for the labels that stand on its edges: tilted x
+    labels, which pygal measures at 0.6 em a character where a Chinese one takes a
+    full em, the last value label of a horizontal chart, centred on the edge
+    ("500%"), and a line's first and last x labels, centred on the plot's edges."""
     size = _option(chart, "style").label_font_size
     rotation = _option(chart, "x_label_rotation") or 0
     need = 0.0
@@ -138,6 +139,14 @@ def fit_edges(chart: Any) -> None:
         labels = [str(label) for label in _option(chart, "x_labels") or []]
         cos = math.cos(math.radians(rotation))
         need = max((text_px(label, size) * cos for label in labels), default=0.0)
+    elif isinstance(chart, Line):
+        # A line's first and last x labels are centred on the plot's edges: half
+        # of each stands outside it ("2026年第一季度" under a narrow y axis).
+        labels = [str(label) for label in _option(chart, "x_labels") or []]
+        if labels:
+            need = text_px(labels[-1], size) / 2
+            left = _option(chart, "margin_left") or _option(chart, "margin")
+            chart.margin_left = max(left, MARGIN + math.ceil(text_px(labels[0], size) / 2))
     if need:
         right = _option(chart, "margin_right") or _option(chart, "margin")
         chart.margin_right = max(right, MARGIN + math.ceil(need))

@@ -82,17 +82,17 @@ def rounds(count: int) -> list[TrendRow]:
     ]
 
 
-def indicator_row(points: int) -> SimpleNamespace:
+def indicator_row(points: int, period: str = "2026年第{n}期", scale: int = 13) -> SimpleNamespace:
     return SimpleNamespace(
         indicator=SimpleNamespace(
             name="每年新增工业企业研发机构数量（省级以上）及其覆盖率", unit_of_measure="家"
         ),
         points=[
             SimpleNamespace(
-                period=f"2026年第{n + 1}期",
-                value=Decimal(n * 13),
-                target=Decimal(80),
-                expected=Decimal(n * 7),
+                period=period.format(n=n + 1),
+                value=Decimal(n * scale),
+                target=Decimal(80 if scale > 5 else 20),
+                expected=Decimal(n * scale // 2),
             )
             for n in range(points)
         ],
@@ -145,6 +145,10 @@ def every_chart() -> list[tuple[str, str | None]]:
         ("indicator, 20 rounds", indicator_chart(indicator_row(20))),
         ("indicator, 3 rounds", indicator_chart(indicator_row(3))),
         ("indicator, 1 round", indicator_chart(indicator_row(1))),
+        (
+            "indicator, 4 quarters, a narrow axis",
+            indicator_chart(indicator_row(4, "2026年第{n}季度", scale=5)),
+        ),
     ]
 
 
