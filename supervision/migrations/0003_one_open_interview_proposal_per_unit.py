@@ -84,12 +84,6 @@ class Migration(migrations.Migration):
             field=models.JSONField(default=list),
         ),
         migrations.RunPython(merge_open_proposals, migrations.RunPython.noop),
-        migrations.AddConstraint(
-            model_name="interviewproposal",
-            constraint=models.UniqueConstraint(
-                condition=models.Q(("status", "proposed")),
-                fields=("unit",),
-                name="proposal_one_open_per_unit",
-            ),
-        ),
+        # The constraint comes in 0004: PostgreSQL refuses to index a table with
+        # the updates above still pending their deferred checks in this transaction.
     ]

@@ -120,6 +120,7 @@ LATER_MIGRATIONS = {
     ("plans", "0002_tasktarget_by_member"),
     ("rounds", "0002_entry_kept_previous"),
     ("supervision", "0003_one_open_interview_proposal_per_unit"),
+    ("supervision", "0004_proposal_one_open_per_unit_constraint"),
 }
 LATER_COLUMNS = {
     ("ledger_tasktarget", "by_member"),
