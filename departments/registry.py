@@ -146,7 +146,19 @@ COUNTY_GROUP = UnitEntry(
     "各县(市、区)政府",
     "各县(市、区)人民政府",
     "counties",
-    ("各县(市、区)人民政府", "各县市区政府", "各县市区人民政府"),
+    (
+        "各县(市、区)人民政府",
+        "各县市区政府",
+        "各县市区人民政府",
+        # The county governments as other cities' plans write them.
+        "各县(市、区)",
+        "各县区政府",
+        "各县区人民政府",
+        "各区县政府",
+        "各区县人民政府",
+        "各区、县级市",
+        "各区、县级市人民政府",
+    ),
 )
 
 REGISTRY: list[tuple[str, list[UnitEntry]]] = [

@@ -1,3 +1,4 @@
+import difflib
 from collections.abc import Iterable
 
 from departments.models import Unit, UnitAlias
@@ -20,6 +21,28 @@ class UnitResolver:
 
     def resolve(self, name: str) -> Unit | None:
         return self._by_key.get(normalize_unit_name(name))
+
+    def suggestions(self, name: str, limit: int = 3) -> list[Unit]:
+        """Registry units a name the registry does not know may mean, likeliest first:
+        names or aliases containing it or contained in it, then close spellings."""
+        key = normalize_unit_name(name)
+        if not key:
+            return []
+        scored: dict[int, tuple[float, Unit]] = {}
+        for spelling, unit in self._by_key.items():
+            ratio = difflib.SequenceMatcher(None, key, spelling).ratio()
+            if len(spelling) >= 3 and (key in spelling or spelling in key):
+                ratio += 1  # containment beats any mere likeness
+            elif ratio < 0.6:
+                continue
+            if ratio > scored.get(unit.pk, (-1.0, unit))[0]:
+                scored[unit.pk] = (ratio, unit)
+        ranked = sorted(scored.values(), key=lambda pair: (-pair[0], pair[1].name))
+        return [unit for _ratio, unit in ranked[:limit]]
+
+    def names(self) -> list[str]:
+        """Every registry unit's name, for a list to choose from."""
+        return sorted({unit.name for unit in self._by_key.values()})
 
 
 def unit_resolver() -> UnitResolver:

@@ -4,28 +4,8 @@ from django.utils.translation import gettext_lazy as _
 
 from departments.models import Unit
 
-CN_NUMERALS = "零一二三四五六七八九十"
-
-
-def cn_numeral(number: int) -> str:
-    """1 -> 一, 12 -> 十二, 20 -> 二十, 101 -> 一百零一: for labels such as （三）."""
-    if number <= 10:
-        return CN_NUMERALS[number]
-    if number < 100:
-        tens, ones = divmod(number, 10)
-        head = "" if tens == 1 else CN_NUMERALS[tens]
-        return head + "十" + (CN_NUMERALS[ones] if ones else "")
-    if number < 1000:
-        hundreds, rest = divmod(number, 100)
-        head = CN_NUMERALS[hundreds] + "百"
-        if rest == 0:
-            return head
-        if rest < 10:
-            return head + "零" + CN_NUMERALS[rest]
-        # 110 is 一百一十, not 一百十.
-        tail = cn_numeral(rest)
-        return head + (CN_NUMERALS[1] + tail if rest < 20 else tail)
-    return str(number)
+# Re-exported: bulletins and assessment import it from here.
+from plans.numerals import cn_numeral as cn_numeral
 
 
 class Comparator(models.TextChoices):
@@ -127,21 +107,36 @@ class PlanTarget(TargetFields):
 
 
 class Category(models.Model):
+    """A heading tasks sit under; a plan with two levels has categories and sub-categories."""
+
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="categories")
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="subcategories",
+        verbose_name=_("parent category"),
+    )
+    # Position in the plan's text: numbers restart under each parent, so they do not order.
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
     number = models.PositiveSmallIntegerField(_("number"))
+    # The numbering as headings show it (一、 or （一））; "" for a category the plan
+    # implies (its tasks stand right under the task section's heading).
+    label = models.CharField(_("label"), max_length=20, blank=True)
     title = models.CharField(_("title"), max_length=300)
 
     class Meta:
         db_table = "ledger_category"
-        ordering = ["plan", "number"]
+        ordering = ["plan", "order", "number"]
         constraints = [
-            models.UniqueConstraint(fields=["plan", "number"], name="category_number_unique")
+            models.UniqueConstraint(fields=["plan", "order"], name="category_order_unique")
         ]
         verbose_name = _("category")
         verbose_name_plural = _("categories")
 
     def __str__(self) -> str:
-        return f"（{self.numeral}）{self.title}"
+        return f"{self.label}{self.title}"
 
     @property
     def numeral(self) -> str:
@@ -164,6 +159,12 @@ class Task(models.Model):
     units = models.ManyToManyField(
         Unit, through="TaskUnit", related_name="tasks", verbose_name=_("responsible units")
     )
+    # 完成时限 as the plan states it: a date, or standing work (长期坚持, 每年) with none.
+    deadline = models.DateField(_("deadline"), null=True, blank=True)
+    deadline_text = models.CharField(_("deadline as written"), max_length=60, blank=True)
+    standing = models.BooleanField(_("standing work"), default=False)
+    # Phrases such as 各有关单位 the plan names where a unit should be: still to be assigned.
+    unassigned = models.JSONField(_("responsibility to be assigned"), default=list, blank=True)
 
     class Meta:
         db_table = "ledger_task"
@@ -257,3 +258,29 @@ class TaskTarget(TargetFields):
         db_table = "ledger_tasktarget"
         verbose_name = _("task target")
         verbose_name_plural = _("task targets")
+
+
+class PlanUpload(models.Model):
+    """A plan file a supervisor uploaded to the import page, with their corrections so far:
+    staged until they import it (then deleted), nothing of the plan is written before."""
+
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    source_name = models.CharField(_("source file"), max_length=255)
+    # Kept in the database: a few megabytes at most (PLAN_UPLOAD_MAX_BYTES), gone on import.
+    data = models.BinaryField(_("file content"))
+    # ImportCorrections.to_json(): only what differs from the parsed plan.
+    corrections = models.JSONField(_("corrections"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-uploaded_at"]
+        verbose_name = _("uploaded plan")
+        verbose_name_plural = _("uploaded plans")
+
+    def __str__(self) -> str:
+        return self.source_name

@@ -28,7 +28,7 @@ def plans_visible_to(user: User) -> QuerySet[Plan]:
 
 
 def _with_units(tasks: QuerySet[Task]) -> QuerySet[Task]:
-    return tasks.select_related("lead_unit", "category").prefetch_related(
+    return tasks.select_related("lead_unit", "category__parent").prefetch_related(
         Prefetch("task_units", queryset=TaskUnit.objects.select_related("unit"))
     )
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, QuerySet
 
-from plans.models import Category, Plan, Task
+from plans.models import Category, Plan, Task, cn_numeral
 from rounds.models import Entry, Round
 
 # Progress against the schedule (Entry.Schedule's values), in the bulletin's order;
@@ -28,10 +28,15 @@ class CategoryRow:
     title: str
     tasks: int
     counts: dict[str, int]
+    # The heading's numbering as stored (一、/（一）/"" for an implied category);
+    # None: the （number） form.
+    numbering: str | None = None
 
     @property
     def label(self) -> str:
-        return str(Category(number=self.number, title=self.title))
+        if self.numbering is not None:
+            return f"{self.numbering}{self.title}"
+        return f"（{cn_numeral(self.number)}）{self.title}"
 
 
 def schedule_counts(tasks: int, sent: dict[str, int]) -> dict[str, int]:
@@ -49,10 +54,17 @@ def category_progress(
     the round counted by progress; only the tasks in `task_ids` (a subquery of task
     pks, for one unit's view) when given."""
     rows = [
-        CategoryRow(pk=c["id"], number=c["number"], title=c["title"], tasks=0, counts={})
+        CategoryRow(
+            pk=c["id"],
+            number=c["number"],
+            title=c["title"],
+            tasks=0,
+            counts={},
+            numbering=c["label"],
+        )
         for c in Category.objects.filter(plan=plan)
-        .order_by("number")
-        .values("id", "number", "title")
+        .order_by("order", "number")
+        .values("id", "number", "title", "label")
     ]
     tasks = Task.objects.filter(rounds=round_id)
     # The entries of the round's tasks only: a lead entry left on a task no longer in

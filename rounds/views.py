@@ -98,7 +98,7 @@ def plan_rounds_page(request: HttpRequest, plan_pk: int) -> HttpResponse:
 @login_required
 def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
     rnd = get_visible_or_404(request, Round.objects.all(), rounds_visible_to(request.user), pk=pk)
-    categories = list(rnd.plan.categories.order_by("number"))
+    categories = list(rnd.plan.categories.order_by("order", "number"))
     category = request.GET.get("category", "")
     chosen = next((c for c in categories if str(c.pk) == category), None)
     page = round_page(rnd=rnd, user=request.user, category=chosen.pk if chosen else None)

@@ -545,13 +545,16 @@ _YEARS = re.compile(r"(20\d{2})")
 
 
 def default_deadlines(task: Task, today: datetime.date) -> tuple[datetime.date, datetime.date]:
-    """Acknowledge within a week; complete by the end of the last year the task's
-    own targets name, or else the last year in the plan's title ("2023—2027").
+    """Acknowledge within a week; complete by the plan's own 完成时限 for the task, else
+    by the end of the last year the task's own targets name, or else the last year in
+    the plan's title ("2023—2027").
 
-    Years already past do not count, so a task dispatched late never gets a
+    Dates and years already past do not count, so a task dispatched late never gets a
     completion deadline before its acknowledgement.
     """
     acknowledge_by = today + datetime.timedelta(days=7)
+    if task.deadline is not None and task.deadline >= acknowledge_by:
+        return acknowledge_by, task.deadline
     target_years = [t.year for t in task.targets.all() if t.year and t.year >= today.year]
     plan_years = [int(y) for y in _YEARS.findall(task.plan.title) if int(y) >= today.year]
     end_year = max(target_years or plan_years or [today.year + 1])

@@ -22,7 +22,8 @@ from plans.importer.textutil import Span, fold, split_top_level, strip_span
 ROLE_LEAD = "lead"  # explicitly marked 牵头 / 主责
 ROLE_CO = "co"  # explicitly marked 配合 / 参与
 ROLE_LISTED = "listed"  # merely named as responsible; the first one leads by convention
-_ROLE_SKIP = "skip"  # items under a label that names no unit, e.g. 完成时限
+_ROLE_SKIP = "skip"  # items under a label that names no unit, e.g. 备注
+_ROLE_DEADLINE = "deadline"  # the item under 完成时限: when, not who
 
 _LABEL_ROLES: dict[str, str] = {
     **dict.fromkeys(
@@ -44,6 +45,9 @@ _LABEL_ROLES: dict[str, str] = {
     ),
     **dict.fromkeys(
         ("责任单位", "责任部门", "责任主体", "实施单位", "承办单位", "主体单位"), ROLE_LISTED
+    ),
+    **dict.fromkeys(
+        ("完成时限", "完成时间", "完成期限", "时间节点", "时限要求", "时限"), _ROLE_DEADLINE
     ),
 }
 _LABEL = re.compile(r"^(?P<label>[\u4e00-\u9fff]{2,8}):+(?P<rest>.*)$", re.S)
@@ -78,10 +82,17 @@ _STANDING = (
 )
 _FILLER = re.compile(r"^(?:下同|不再(?:一一)?(?:列出|列举)|按职责分工负责|排在首位的为牵头单位)$")
 
-_GENERIC = re.compile(
-    r"^(?:(?:其他|其它)?(?:各级)?各?(?:市直|市级|县级|省直|市)?各?(?:有关|相关)?"
-    r"(?:部门|单位|成员单位|责任单位)|各(?:地|级|地区)(?:各?(?:有关|相关)?部门)?)$"
+# Responsibility that names nobody in particular: 各有关单位, 市直有关部门, 各项目牵头单位…
+_VAGUE = re.compile(
+    r"^(?:(?:其他|其它)?(?:各级)?各?(?:市直|市级|县级|省直|区直|市|县|区)?各?(?:有关|相关)?"
+    r"(?:部门|单位|成员单位|责任单位|职能部门|主管部门|行业主管部门|项目单位|项目牵头单位"
+    r"|部门和单位|单位和部门|部门单位)"
+    r"|(?:各|其他|其它)(?:地|级|地区|地方)(?:各?(?:有关|相关)?(?:部门|单位))?"
+    r"|(?:属地|项目所在地|所在地)(?:党委)?(?:政府|部门)?)$"
 )
+# A county group written the other cities' ways: 各区、县级市; 各县(市、区); 各区(县、市)…
+# Its inner 、 must not split it.
+_GROUP_PHRASE = re.compile(r"各[县区市](?:[()、]{1,2}(?:县级市|[县区市]))+\)?")
 _UNIT_SUFFIX = re.compile(
     r"(?:局|委|办|厅|部|政府|管委会|委员会|分局|支行|分行|银行|中心|联|工会|协会|商会|促会|院|室"
     r"|署|所|队|处|站|社|集团|公司|党委|小组|开发区|新区|园区|办公室|海关|指挥部)$"
@@ -104,17 +115,22 @@ class NoteUnit:
 @dataclass(frozen=True)
 class Note:
     span: Span  # the parenthetical in the task body, brackets included
-    units: tuple[NoteUnit, ...]  # the units the note names, in text order, generic phrases dropped
+    units: tuple[NoteUnit, ...]  # the units the note names, in text order, vague phrases apart
     standing: tuple[NoteUnit, ...]  # units a standing clause makes responsible from here on
+    vague: tuple[str, ...] = ()  # phrases such as 各有关单位: responsibility still to assign
+    deadline: str = ""  # 完成时限 as written
 
     @property
     def mentions(self) -> list[NoteUnit]:
         return sorted(self.units + self.standing, key=lambda unit: unit.offset)
 
 
-def is_generic(name: str) -> bool:
-    """True for phrases such as 各有关部门 that name no particular unit."""
-    return bool(_GENERIC.match(name))
+def is_vague(name: str) -> bool:
+    """True for phrases such as 各有关部门 or 各项目牵头单位 that name no particular unit."""
+    if _VAGUE.match(name):
+        return True
+    # 市政府有关部门, 各相关县(市、区)政府: "some of them", whoever they are.
+    return "有关" in name or "相关" in name
 
 
 def looks_like_unit(name: str) -> bool:
@@ -158,17 +174,48 @@ def read_note(body: str, group: Span) -> Note | None:
     folded = _SPACED_COLON.sub(lambda match: ":" * len(match.group()), fold(inner))
     folded, standing = _take_standing(inner, folded, inner_start)
 
+    folded = mask_group_phrases(folded)
     items, has_label, has_verb = _read_items(inner, folded, inner_start)
+    deadline = "".join(item.raw for item in items if item.role == _ROLE_DEADLINE)
+    items = [item for item in items if item.role not in (_ROLE_SKIP, _ROLE_DEADLINE)]
     if not has_label and not standing and not _is_unit_list(items, has_verb):
         return None
-    units = tuple(
-        NoteUnit(name, item.role or ROLE_LISTED, item.offset)
-        for item in items
-        if item.role != _ROLE_SKIP
-        and (name := normalize_unit_name(item.raw.rstrip("等")))
-        and not is_generic(name)
-    )
-    return Note(group, units, standing)
+    units: list[NoteUnit] = []
+    vague: list[str] = []
+    for item in items:
+        name = normalize_unit_name(item.raw.rstrip("等"))
+        if not name:
+            continue
+        if is_vague(name):
+            if name not in vague:
+                vague.append(name)
+        else:
+            units.append(NoteUnit(name, item.role or ROLE_LISTED, item.offset))
+    return Note(group, tuple(units), standing, tuple(vague), deadline)
+
+
+def mask_group_phrases(folded: str) -> str:
+    """`folded` with the 、 inside county-group phrases (各区、县级市) made non-separating."""
+    return _GROUP_PHRASE.sub(lambda match: match.group().replace("、", "\u00b7"), folded)
+
+
+def read_unit_list(text: str) -> tuple[list[str], list[str]]:
+    """The unit names of a table cell (市市场监管局、市财政局): particular ones, then vague."""
+    folded = mask_group_phrases(_SPACED_COLON.sub(lambda m: ":" * len(m.group()), fold(text)))
+    units: list[str] = []
+    vague: list[str] = []
+    for span in split_top_level(folded, _ITEM_SEPARATORS + "\n"):
+        span = strip_span(folded, span)
+        name = normalize_unit_name(text[span.start : span.end].rstrip("等"))
+        verb = _VERB.match(name)
+        if verb and verb.group("item"):
+            name = normalize_unit_name(verb.group("item"))
+        if not name or _FILLER.match(name):
+            continue
+        target = vague if is_vague(name) else units
+        if name not in target:
+            target.append(name)
+    return units, vague
 
 
 def _read_items(inner: str, folded: str, inner_start: int) -> tuple[list[_Item], bool, bool]:
@@ -188,7 +235,7 @@ def _read_items(inner: str, folded: str, inner_start: int) -> tuple[list[_Item],
         label = _LABEL.match(text)
         if label:
             label_role = _LABEL_ROLES.get(label.group("label"), _ROLE_SKIP)
-            has_label = has_label or label_role != _ROLE_SKIP
+            has_label = has_label or label_role not in (_ROLE_SKIP, _ROLE_DEADLINE)
             token = strip_span(folded, Span(token.start + label.start("rest"), token.end))
             text = folded[token.start : token.end]
         verb = _VERB.match(text)
@@ -219,9 +266,9 @@ def _is_unit_list(items: list[_Item], has_verb: bool) -> bool:
     if not names:
         return False
     if has_verb:
-        return any(looks_like_unit(name) for name in names) or all(map(is_generic, names))
-    return all(looks_like_unit(name) or is_generic(name) for name in names) and not all(
-        map(is_generic, names)
+        return any(looks_like_unit(name) for name in names) or all(map(is_vague, names))
+    return all(looks_like_unit(name) or is_vague(name) for name in names) and not all(
+        map(is_vague, names)
     )
 
 
@@ -236,7 +283,7 @@ def _take_standing(inner: str, folded: str, inner_start: int) -> tuple[str, tupl
         blanked = (
             folded[: match.start()] + ";" * (match.end() - match.start()) + folded[match.end() :]
         )
-        if not name or is_generic(name):
+        if not name or is_vague(name):
             return blanked, ()
         return blanked, (NoteUnit(name, ROLE_CO, inner_start + unit.start),)
     return folded, ()

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from plans.importer.deadlines import ParsedDeadline
+
 
 class PlanParseError(Exception):
     """A plan text the parser cannot read; `message` is one translated, human-readable line."""
@@ -73,6 +75,9 @@ class ParsedTask:
     co_units: list[tuple[str, bool]]
     measures: list[ParsedMeasure]
     targets: list[ParsedTarget]
+    deadline: ParsedDeadline | None = None
+    # Phrases such as 各有关单位 that stand where a unit should: to be assigned by a person.
+    vague: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -81,6 +86,11 @@ class ParsedCategory:
     title: str
     line: int
     tasks: list[ParsedTask]
+    label: str = ""  # the numbering as the text writes it: （一）, 一、; "" for an implied category
+    subcategories: list[ParsedCategory] = field(default_factory=list)
+
+    def all_tasks(self) -> list[ParsedTask]:
+        return self.tasks + [task for sub in self.subcategories for task in sub.all_tasks()]
 
 
 @dataclass
@@ -96,7 +106,7 @@ class ParsedPlan:
     @property
     def tasks(self) -> list[ParsedTask]:
         """All tasks in text order, across categories."""
-        return [task for category in self.categories for task in category.tasks]
+        return [task for category in self.categories for task in category.all_tasks()]
 
     def to_json_dict(self) -> dict[str, Any]:
         return {
@@ -105,15 +115,19 @@ class ParsedPlan:
             "issuer": self.issuer,
             "issued_on": self.issued_on.isoformat() if self.issued_on else None,
             "targets": [target.to_json_dict(with_indicator=True) for target in self.targets],
-            "categories": [
-                {
-                    "number": category.number,
-                    "title": category.title,
-                    "tasks": [_task_json(task) for task in category.tasks],
-                }
-                for category in self.categories
-            ],
+            "categories": [_category_json(category) for category in self.categories],
         }
+
+
+def _category_json(category: ParsedCategory) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "number": category.number,
+        "title": category.title,
+        "tasks": [_task_json(task) for task in category.tasks],
+    }
+    if category.subcategories:
+        data["subcategories"] = [_category_json(sub) for sub in category.subcategories]
+    return data
 
 
 def _task_json(task: ParsedTask) -> dict[str, Any]:
@@ -125,6 +139,8 @@ def _task_json(task: ParsedTask) -> dict[str, Any]:
         "co_leads": [name for name, is_co_lead in task.co_units if is_co_lead],
         "measures": [{"text": m.text, "units": list(m.units)} for m in task.measures],
         "targets": [target.to_json_dict() for target in task.targets],
+        "deadline": task.deadline.to_json_dict() if task.deadline else None,
+        "vague": list(task.vague),
     }
 
 

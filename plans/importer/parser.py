@@ -20,12 +20,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from django.utils.translation import gettext
 
 from departments.names import normalize_unit_name
-from plans.importer.frontmatter import chinese_number, read_front_matter
+from plans.importer.frontmatter import read_front_matter
 from plans.importer.parsed import (
     ParsedCategory,
     ParsedMeasure,
@@ -35,8 +34,10 @@ from plans.importer.parsed import (
     PlanParseError,
     UnitMention,
 )
+from plans.importer.structure import Item, Outline, as_raw_task, numbered, outline, read_outline
+from plans.importer.table import find_tables, read_table
 from plans.importer.targets import section_targets
-from plans.importer.tasks import Line, RawCategory, RawTask, TaskReader
+from plans.importer.tasks import Line, TaskReader, drop_trailer
 from plans.importer.textutil import WHITESPACE, fold
 
 __all__ = [
@@ -51,24 +52,11 @@ __all__ = [
     "parse_plan",
 ]
 
-# Matched against the folded line (full-width forms made half-width).
-_SECTION = re.compile(r"^(?P<number>[一二三四五六七八九十]{1,3})\s*、\s*(?P<title>.*)$")
-_CATEGORY = re.compile(r"^\(\s*(?P<number>[一二三四五六七八九十]{1,3})\s*\)\s*(?P<title>.*)$")
-_TASK = re.compile(r"^(?P<number>\d{1,3})\s*[.、](?!\d)\s*(?P<rest>.*)$")
-_TASK_HEADING = re.compile(r"任务|工作|举措|措施")
-_NOT_TASK_HEADING = re.compile(r"目标|保障|组织实施|组织领导")
+_APPENDIX = re.compile(r"^(?:附件|附表)\s*(?:\d{1,2}|[一二三四五六七八九十])?\s*(?::|$)")
 _DEFAULT_CATEGORY_TITLE = "重点任务"  # the usual heading of a plan's task section
 
 _TITLE_TRAILING = WHITESPACE + "。,;:"
 _BINARY_SHARE = 0.01  # a text file has (almost) no control characters
-
-
-@dataclass
-class _Section:
-    title: str
-    line: int
-    index: int  # position of the heading in the list of lines; -1 for a plan without headings
-    body: list[Line]
 
 
 def decode_plan_bytes(data: bytes) -> str:
@@ -126,33 +114,53 @@ def parse_plan(text: str, *, canonical: Callable[[str], str] = normalize_unit_na
     if not text.strip():
         raise PlanParseError(gettext("The file is empty."))
     lines = []
-    for number, raw in enumerate(text.split("\n"), start=1):
+    raw_lines = text.split("\n")
+    for number, raw in enumerate(raw_lines, start=1):
         stripped = raw.strip(WHITESPACE)
         lines.append(Line(number, stripped, fold(stripped)))
 
-    sections = _sections(lines)
-    task_section = _task_section(sections)
-    if task_section is None:
-        raise PlanParseError(
-            gettext(
-                "No numbered tasks were found (lines such as “1.…” under a heading such as "
-                "“三、重点任务”): this does not look like an action plan."
-            )
+    body_start = _body_start(lines)
+    appendix_start = _appendix_start(lines, body_start)
+    body = [
+        line for line in lines[body_start:appendix_start] if "\t" not in raw_lines[line.number - 1]
+    ]
+    roots = outline(body)
+    resolver = _resolver(canonical)
+    read = read_outline(roots, ends_text=appendix_start == len(lines))
+    mentions: list[UnitMention]
+    if read.tasks:
+        reader = TaskReader(resolver)
+        categories = _categories(read, reader, ends_text=appendix_start == len(lines))
+        mentions = reader.mentions
+    else:
+        # Table rows keep their outer tabs: an empty first or last cell is still a cell.
+        tables = find_tables(
+            [
+                (number, raw_lines[number - 1].strip(" \u3000\ufeff\xa0"))
+                for number in range(body_start + 1, len(raw_lines) + 1)
+            ]
         )
-    targets_section = next(
-        (s for s in sections if "目标" in s.title and s is not task_section), None
-    )
-    body_start = (
-        sections[0].index if sections[0].index >= 0 else _first_structured_index(task_section)
-    )
+        if not tables:
+            raise PlanParseError(
+                gettext(
+                    "No tasks were found: no numbered item carries a responsibility note such "
+                    "as “(牵头单位:…)” and no division-of-labour table (重点任务分工表) names "
+                    "responsible units. This does not look like an action plan."
+                )
+            )
+        categories, mentions = [], []
+        for columns, rows in tables:
+            table = read_table(columns, rows, canonical=resolver)
+            categories += table.categories
+            mentions += table.mentions
+        if not categories:
+            raise PlanParseError(gettext("The division-of-labour table has no numbered rows."))
     front = read_front_matter([line.text for line in lines], body_start)
-    ends_text = task_section is sections[-1]
-
-    reader = TaskReader(_resolver(canonical))
-    categories = reader.read(_categories(task_section), ends_text=ends_text)
     targets = []
-    if targets_section is not None:
-        paragraphs = [(line.number, line.text) for line in targets_section.body if line.text]
+    if read.targets is not None:
+        paragraphs = [
+            (line.number, _target_paragraph(line)) for line in read.targets.lines() if line.text
+        ]
         targets = section_targets(paragraphs)
     return ParsedPlan(
         title=front.title,
@@ -161,8 +169,17 @@ def parse_plan(text: str, *, canonical: Callable[[str], str] = normalize_unit_na
         issued_on=front.issued_on,
         targets=targets,
         categories=categories,
-        unit_mentions=reader.mentions,
+        unit_mentions=mentions,
     )
+
+
+def _target_paragraph(line: Line) -> str:
+    """A line of the targets section without its number and a short heading (1.目标。…)."""
+    found = numbered(line)
+    if found is None:
+        return line.text
+    heading, full_stop, statement = found[2].partition("。")
+    return statement if full_stop and len(heading) <= 12 and statement else found[2]
 
 
 def _resolver(canonical: Callable[[str], str]) -> Callable[[str], str]:
@@ -170,76 +187,68 @@ def _resolver(canonical: Callable[[str], str]) -> Callable[[str], str]:
     return lambda name: canonical(name) or name
 
 
-# --- structure ------------------------------------------------------------------------------
-
-
-def _sections(lines: list[Line]) -> list[_Section]:
-    sections: list[_Section] = []
+def _body_start(lines: list[Line]) -> int:
+    """Where the numbered body starts: its first 一、 heading, else its first numbered line."""
+    first_numbered = None
     for index, line in enumerate(lines):
-        match = _SECTION.match(line.folded)
-        if match:
-            title = _heading_title(line.text[match.start("title") :])
-            sections.append(_Section(title, line.number, index, []))
-        elif sections:
-            sections[-1].body.append(line)
-    if not sections:
-        # A short plan may be nothing but numbered tasks: read the whole text as one section.
-        return [_Section("", lines[0].number, -1, list(lines))]
-    return sections
-
-
-def _heading_title(text: str) -> str:
-    return text.split("。", 1)[0].strip(_TITLE_TRAILING)
-
-
-def _task_section(sections: list[_Section]) -> _Section | None:
-    """The section whose body holds the numbered tasks (重点任务 / 主要任务 / 重点工作…)."""
-    candidates = [s for s in sections if any(_TASK.match(line.folded) for line in s.body)]
-    for accept in (
-        lambda s: _TASK_HEADING.search(s.title) and not _NOT_TASK_HEADING.search(s.title),
-        lambda s: not _NOT_TASK_HEADING.search(s.title),
-        lambda s: True,
-    ):
-        for section in candidates:
-            if accept(section):
-                return section
-    return None
-
-
-def _first_structured_index(section: _Section) -> int:
-    for line in section.body:
-        if _TASK.match(line.folded) or _CATEGORY.match(line.folded):
-            return line.number - 1
-    return 0  # pragma: no cover - a task section always holds a task line
-
-
-def _categories(section: _Section) -> list[RawCategory]:
-    categories: list[RawCategory] = []
-    implicit: RawCategory | None = None
-    task: RawTask | None = None
-    for line in section.body:
-        if not line.text:
+        found = numbered(line) if line.text else None
+        if found is None:
             continue
-        category = _CATEGORY.match(line.folded)
-        numbered = _TASK.match(line.folded)
-        if category:
-            title = _heading_title(line.text[category.start("title") :])
-            categories.append(
-                RawCategory(chinese_number(category.group("number")), title, line.number)
-            )
-            task = None
-        elif numbered:
-            if not categories:
-                title = section.title or _DEFAULT_CATEGORY_TITLE
-                implicit = RawCategory(
-                    1, title, section.line if section.index >= 0 else line.number
+        if found[0] == "cn":
+            return index
+        if first_numbered is None:
+            first_numbered = index
+    return first_numbered if first_numbered is not None else 0
+
+
+def _appendix_start(lines: list[Line], body_start: int) -> int:
+    """The line an appendix (附件) starts on; the end of the text when there is none."""
+    for index in range(body_start + 1, len(lines)):
+        if _APPENDIX.match(lines[index].folded):
+            return index
+    return len(lines)
+
+
+def _categories(read: Outline, reader: TaskReader, *, ends_text: bool) -> list[ParsedCategory]:
+    """The tasks grouped under their categories (two levels at most) in text order."""
+    top: list[ParsedCategory] = []
+    made: dict[Item, ParsedCategory] = {}
+    implicit: ParsedCategory | None = None
+    last_task = read.tasks[-1][1]
+    if ends_text:
+        raw_last = as_raw_task(last_task)
+    for chain, item in read.tasks:
+        raw = as_raw_task(item)
+        if item is last_task and ends_text:
+            drop_trailer(raw_last)
+            raw = raw_last
+        task = reader.read(raw, ends_text=ends_text and item is last_task)
+        if not chain:
+            if implicit is None or (top and top[-1] is not implicit):
+                wrapper = read.wrapper
+                implicit = ParsedCategory(
+                    1,
+                    wrapper.title if wrapper else _DEFAULT_CATEGORY_TITLE,
+                    wrapper.line.number if wrapper else item.line.number,
+                    [],
                 )
-                categories.append(implicit)
-            task = RawTask(int(numbered.group("number")), line, line.text[numbered.start("rest") :])
-            categories[-1].tasks.append(task)
-        elif task is not None:
-            task.more.append(line)
-        # Prose before a category's first task (an introduction) carries no task.
-    if implicit is not None and len(categories) > 1:
+                top.append(implicit)
+            implicit.tasks.append(task)
+            continue
+        parent: ParsedCategory | None = None
+        for heading in chain[:2]:
+            category = made.get(heading)
+            if category is None:
+                category = ParsedCategory(
+                    heading.number, heading.title, heading.line.number, [], label=heading.label
+                )
+                made[heading] = category
+                (parent.subcategories if parent else top).append(category)
+            parent = category
+        assert parent is not None
+        parent.tasks.append(task)
+    if implicit is not None and len(top) > 1 and top[0] is implicit:
         implicit.number = 0  # tasks written before the first (一): numbered ahead of it
-    return categories
+    if len(top) == 1 and top[0] is implicit:
+        implicit.label = ""
+    return top

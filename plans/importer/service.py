@@ -1,7 +1,9 @@
 """Writing a parsed plan to the database, all or nothing."""
 
+import hashlib
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
@@ -11,13 +13,10 @@ from departments.models import Unit, User
 from departments.names import normalize_unit_name
 from departments.selectors import unit_resolver
 from departments.services import unit_create
-from plans.importer.parser import (
-    ParsedPlan,
-    ParsedTarget,
-    PlanParseError,
-    decode_plan_bytes,
-    parse_plan,
-)
+from plans.importer.corrections import ImportCorrections, apply_corrections, task_unit_names
+from plans.importer.parsed import ParsedCategory, ParsedTask
+from plans.importer.parser import ParsedPlan, ParsedTarget, PlanParseError, parse_plan
+from plans.importer.sources import plan_text_from_file
 from plans.models import (
     Category,
     Measure,
@@ -52,10 +51,30 @@ class PlanImportResult:
     new_units: list[str] = field(default_factory=list)
 
 
-def _parse(data: bytes) -> tuple[str, ParsedPlan, dict[str, list[int]]]:
-    """Parse with names resolved through the registry; return the unknown names with their lines."""
+@dataclass
+class PreparedPlan:
+    """A plan read from its file with the corrections applied: what an import would write."""
+
+    text: str
+    parsed: ParsedPlan
+    doc_number: str
+    doc_number_generated: bool
+    # Names no registry unit answers to, with the lines they are written on (or the task's).
+    unknown: dict[str, list[int]]
+    create: list[str]  # unknown names the supervisor chose to create
+    problems: list[str]  # what must be settled before importing (translated lines)
+
+
+def plan_prepare(
+    *, data: bytes, source_name: str, corrections: ImportCorrections | None = None
+) -> PreparedPlan:
+    """Read a plan file, resolve its names and apply `corrections`; write nothing.
+
+    Raises PlanImportError when the file cannot be read as a plan at all.
+    """
+    corrections = corrections or ImportCorrections()
     try:
-        text = decode_plan_bytes(data)
+        text = plan_text_from_file(data, source_name)
     except PlanParseError as exc:
         raise PlanImportError(exc.message) from exc
     resolver = unit_resolver()
@@ -68,13 +87,42 @@ def _parse(data: bytes) -> tuple[str, ParsedPlan, dict[str, list[int]]]:
         parsed = parse_plan(text, canonical=canonical)
     except PlanParseError as exc:
         raise PlanImportError(exc.message) from exc
-    unknown: dict[str, list[int]] = {}
+    problems = apply_corrections(parsed, corrections, canonical)
+    lines: dict[str, list[int]] = {}
     for mention in parsed.unit_mentions:
-        if resolver.resolve(mention.name) is None:
-            lines = unknown.setdefault(mention.name, [])
-            if mention.line not in lines:
-                lines.append(mention.line)
-    return text, parsed, unknown
+        lines.setdefault(canonical(mention.name), []).append(mention.line)
+    wanted = {normalize_unit_name(name) for name in corrections.create}
+    unknown: dict[str, list[int]] = {}
+    create: list[str] = []
+    for task in parsed.tasks:
+        for name in task_unit_names(task):
+            if resolver.resolve(name) is not None:
+                continue
+            if normalize_unit_name(name) in wanted:
+                if name not in create:
+                    create.append(name)
+                continue
+            found = unknown.setdefault(name, [])
+            for line in lines.get(name) or [task.line]:
+                if line not in found:
+                    found.append(line)
+    if not parsed.title:
+        parsed.title = Path(source_name).stem[:300]
+    doc_number = corrections.doc_number or parsed.doc_number
+    generated = not doc_number
+    if generated:
+        doc_number = _generated_doc_number(parsed, text)
+    return PreparedPlan(text, parsed, doc_number, generated, unknown, create, problems)
+
+
+def _generated_doc_number(parsed: ParsedPlan, text: str) -> str:
+    """A stable key for a plan published without a 文号: the same plan gets the same key."""
+    identity = "|".join(
+        [parsed.title, parsed.issuer, parsed.issued_on.isoformat() if parsed.issued_on else ""]
+    )
+    digest = hashlib.sha256((identity if parsed.title else text).encode()).hexdigest()
+    # Data, not interface text: the same key whatever language the importer runs in.
+    return f"无文号-{digest[:8].upper()}"
 
 
 def _unknown_units_message(unknown: dict[str, list[int]]) -> str:
@@ -97,20 +145,24 @@ def plan_import(
     create_units: bool = False,
     replace: bool = False,
     dry_run: bool = False,
+    corrections: ImportCorrections | None = None,
 ) -> PlanImportResult:
-    """Import a plan from its published text (bytes, UTF-8 or GB18030).
+    """Import a plan from its published file (text, web page, Word or PDF).
 
-    Nothing is written when the text is refused, when `dry_run` is set, or
-    when the document number is already imported and `replace` is not set.
+    Nothing is written when the file is refused, when a problem is left (a task
+    without a lead, an unknown unit not chosen for creation), when `dry_run` is set,
+    or when the document number is already imported and `replace` is not set.
+    Vague names (各有关单位) are never created: they stay on the task, to be assigned.
     """
-    text, parsed, unknown = _parse(data)
+    prepared = plan_prepare(data=data, source_name=source_name, corrections=corrections)
+    parsed, unknown = prepared.parsed, prepared.unknown
+    if prepared.problems:
+        raise PlanImportError(prepared.problems[0])
     if unknown and not create_units:
         raise PlanImportError(_unknown_units_message(unknown))
-    if not parsed.doc_number:
-        raise PlanImportError(
-            _("The text has no document number (文号), so the plan cannot be identified.")
-        )
-    result = PlanImportResult(parsed=parsed, new_units=list(unknown), dry_run=dry_run)
+    parsed.doc_number = prepared.doc_number
+    new_units = [*prepared.create, *unknown]
+    result = PlanImportResult(parsed=parsed, new_units=new_units, dry_run=dry_run)
     if dry_run:
         return result
     try:
@@ -124,10 +176,10 @@ def plan_import(
                     _("Plan %(doc_number)s cannot be replaced: work has already started on it.")
                     % {"doc_number": parsed.doc_number}
                 )
-            for name in unknown:
+            for name in new_units:
                 unit_create(name=name, by=by)
             result.plan = _write_plan(
-                parsed, text=text, source_name=source_name, by=by, plan=existing
+                parsed, text=prepared.text, source_name=source_name, by=by, plan=existing
             )
             result.created, result.replaced = existing is None, existing is not None
             audit_record(
@@ -138,8 +190,10 @@ def plan_import(
                     "doc_number": parsed.doc_number,
                     "source": source_name,
                     "categories": len(parsed.categories),
-                    "tasks": sum(len(c.tasks) for c in parsed.categories),
-                    "new_units": list(unknown),
+                    "tasks": len(parsed.tasks),
+                    "new_units": new_units,
+                    "to_be_assigned": sum(1 for task in parsed.tasks if task.vague),
+                    "corrections": (corrections or ImportCorrections()).to_json(),
                 },
             )
     except IntegrityError:
@@ -187,46 +241,65 @@ def _write_plan(
         PlanTarget(plan=plan, **_target_fields(target, order))
         for order, target in enumerate(parsed.targets, start=1)
     )
-    task_order = 0
-    for parsed_category in parsed.categories:
+    counter = {"category": 0, "task": 0}
+
+    def write_category(parsed_category: ParsedCategory, parent: Category | None) -> None:
+        counter["category"] += 1
         category = Category.objects.create(
-            plan=plan, number=parsed_category.number, title=parsed_category.title
+            plan=plan,
+            parent=parent,
+            order=counter["category"],
+            number=parsed_category.number,
+            label=parsed_category.label,
+            title=parsed_category.title,
         )
         for parsed_task in parsed_category.tasks:
-            task_order += 1
-            task = Task.objects.create(
-                plan=plan,
-                category=category,
-                order=task_order,
-                number=parsed_task.number,
-                title=parsed_task.title,
-                lead_unit=units[parsed_task.lead_unit],
-            )
-            task_units = [
-                TaskUnit(task=task, unit=task.lead_unit, role=TaskUnit.Role.LEAD, order=0)
-            ]
-            task_units += [
-                TaskUnit(
-                    task=task,
-                    unit=units[name],
-                    role=TaskUnit.Role.CO_LEAD if co_lead else TaskUnit.Role.CO,
-                    order=position,
-                )
-                for position, (name, co_lead) in enumerate(parsed_task.co_units, start=1)
-            ]
-            TaskUnit.objects.bulk_create(task_units)
-            target_order = 0
-            for measure_order, parsed_measure in enumerate(parsed_task.measures, start=1):
-                measure = Measure.objects.create(
-                    task=task, order=measure_order, text=parsed_measure.text
-                )
-                MeasureUnit.objects.bulk_create(
-                    MeasureUnit(measure=measure, unit=units[name], order=position)
-                    for position, name in enumerate(parsed_measure.units)
-                )
-                for target in parsed_measure.targets:
-                    target_order += 1
-                    TaskTarget.objects.create(
-                        task=task, measure=measure, **_target_fields(target, target_order)
-                    )
+            counter["task"] += 1
+            _write_task(plan, category, parsed_task, counter["task"], units)
+        for sub in parsed_category.subcategories:
+            write_category(sub, category)
+
+    for parsed_category in parsed.categories:
+        write_category(parsed_category, None)
     return plan
+
+
+def _write_task(
+    plan: Plan, category: Category, parsed_task: ParsedTask, order: int, units: dict[str, Unit]
+) -> None:
+    deadline = parsed_task.deadline
+    task = Task.objects.create(
+        plan=plan,
+        category=category,
+        order=order,
+        number=parsed_task.number,
+        title=parsed_task.title[:300],
+        lead_unit=units[parsed_task.lead_unit],
+        deadline=deadline.date if deadline else None,
+        deadline_text=deadline.text[:60] if deadline else "",
+        standing=bool(deadline and deadline.standing),
+        unassigned=list(parsed_task.vague),
+    )
+    task_units = [TaskUnit(task=task, unit=task.lead_unit, role=TaskUnit.Role.LEAD, order=0)]
+    task_units += [
+        TaskUnit(
+            task=task,
+            unit=units[name],
+            role=TaskUnit.Role.CO_LEAD if co_lead else TaskUnit.Role.CO,
+            order=position,
+        )
+        for position, (name, co_lead) in enumerate(parsed_task.co_units, start=1)
+    ]
+    TaskUnit.objects.bulk_create(task_units)
+    target_order = 0
+    for measure_order, parsed_measure in enumerate(parsed_task.measures, start=1):
+        measure = Measure.objects.create(task=task, order=measure_order, text=parsed_measure.text)
+        MeasureUnit.objects.bulk_create(
+            MeasureUnit(measure=measure, unit=units[name], order=position)
+            for position, name in enumerate(parsed_measure.units)
+        )
+        for target in parsed_measure.targets:
+            target_order += 1
+            TaskTarget.objects.create(
+                task=task, measure=measure, **_target_fields(target, target_order)
+            )

@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext
 
+from plans.importer.deadlines import ParsedDeadline, read_deadline
 from plans.importer.frontmatter import line_date, looks_like_organisation
 from plans.importer.notes import ROLE_LEAD, Note, find_notes
 from plans.importer.parsed import (
-    ParsedCategory,
     ParsedMeasure,
     ParsedTask,
     PlanParseError,
@@ -42,14 +42,6 @@ class RawTask:
     line: Line
     rest: str  # the task line after its number
     more: list[Line] = field(default_factory=list)  # continuation lines
-
-
-@dataclass
-class RawCategory:
-    number: int
-    title: str
-    line: int
-    tasks: list[RawTask] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -92,62 +84,27 @@ class TaskReader:
         self.mentions: list[UnitMention] = []
         # Units of a standing clause ("以下均需各县(市、区)政府落实"): co-units of every later task.
         self.standing: list[str] = []
-        self.previous = 0
 
-    def read(self, categories: list[RawCategory], *, ends_text: bool) -> list[ParsedCategory]:
-        if ends_text:
-            _drop_trailer(categories)
-            if categories and not categories[-1].tasks:
-                raise _truncated_after_heading(categories[-1])
-        last = categories[-1].tasks[-1] if categories and categories[-1].tasks else None
-        parsed = []
-        for position, category in enumerate(categories):
-            tasks = []
-            for index, raw in enumerate(category.tasks):
-                self._check_number(raw, restart_allowed=position > 0 and index == 0)
-                tasks.append(self._task(raw, ends_text=ends_text and raw is last))
-            parsed.append(ParsedCategory(category.number, category.title, category.line, tasks))
-        return parsed
-
-    def _check_number(self, raw: RawTask, *, restart_allowed: bool) -> None:
-        expected = self.previous + 1
-        number, line = raw.number, raw.line.number
-        if number == expected or (restart_allowed and number == 1):
-            self.previous = number
-            return
-        values = {"number": number, "previous": self.previous, "expected": expected, "line": line}
-        if self.previous == 0:
-            message = gettext(
-                "The first task, on line %(line)s, is numbered %(number)s instead of 1."
-            )
-        elif number > expected:
-            message = gettext(
-                "Task %(expected)s is missing: task %(previous)s is followed by task %(number)s "
-                "on line %(line)s."
-            )
-        else:
-            message = gettext(
-                "Task number %(number)s on line %(line)s repeats an earlier number: "
-                "task %(previous)s should be followed by task %(expected)s."
-            )
-        raise PlanParseError(message % values, line=line)
+    def read(self, raw: RawTask, *, ends_text: bool) -> ParsedTask:
+        """One task, in text order (a standing unit applies to the tasks read after it)."""
+        return self._task(raw, ends_text=ends_text)
 
     def _task(self, raw: RawTask, *, ends_text: bool) -> ParsedTask:
         body = _Body.join(raw)
-        groups, unclosed = paren_groups(body.folded)
-        if unclosed is not None:
+        groups, open_at = paren_groups(body.folded)
+        if open_at is not None:
             if ends_text:
                 raise _truncated_in_parenthesis(raw, body.last_line)
-            raise _unclosed(raw, body.line_map.line_at(unclosed))
+            raise unclosed(raw, body.line_map.line_at(open_at))
         notes = find_notes(body.text, groups)
         if not notes:
-            raise _truncated(raw, body.last_line) if ends_text else _without_note(raw)
+            raise truncated(raw, body.last_line) if ends_text else without_note(raw)
         title, cursor = _task_title(body, groups, notes)
         measures = self._measures(body, notes, title, cursor)
         trailing = _clause_span(body.text, notes[-1].span.end, len(body.text))
         if trailing.start < trailing.end:
             if ends_text:
-                raise _truncated(raw, body.last_line)
+                raise truncated(raw, body.last_line)
             # Text after the last note of a task that is not the last: kept, with no unit of its
             # own (the task's units answer for it).
             measures.append(self._measure(body, trailing, []))
@@ -156,16 +113,19 @@ class TaskReader:
             for unit in note.mentions:
                 self.mentions.append(UnitMention(unit.name, body.line_map.line_at(unit.offset)))
         lead, co_units = self._units(notes)
-        if lead is None:
-            raise _only_generic(raw)
+        vague: list[str] = []
+        for note in notes:
+            vague += [phrase for phrase in note.vague if phrase not in vague]
         return ParsedTask(
             number=raw.number,
             title=title,
             line=raw.line.number,
-            lead_unit=lead,
+            lead_unit=lead or "",
             co_units=co_units,
             measures=measures,
             targets=[target for measure in measures for target in measure.targets],
+            deadline=_deadline(body, groups, notes),
+            vague=vague,
         )
 
     def _measures(
@@ -226,6 +186,25 @@ class TaskReader:
         return lead, co_units
 
 
+_DEADLINE_NOTE = re.compile(r"前|底|末|完成|长期|持续|每年|常态化")
+
+
+def _deadline(body: _Body, groups: list[Span], notes: list[Note]) -> ParsedDeadline | None:
+    """完成时限 from a note, else from a parenthetical such as (2024年底前完成)."""
+    for note in notes:
+        if note.deadline and (deadline := read_deadline(note.deadline)):
+            return deadline
+    noted = {note.span for note in notes}
+    for group in groups:
+        inner = body.text[group.start + 1 : group.end - 1]
+        if group in noted or len(inner) > 20 or not _DEADLINE_NOTE.search(inner):
+            continue
+        written = re.sub(r"^(?:完成时限|完成时间|时限)\s*[:：]\s*", "", inner)
+        if deadline := read_deadline(written):
+            return deadline
+    return None
+
+
 def _task_title(body: _Body, groups: list[Span], notes: list[Note]) -> tuple[str, int]:
     """The task's title and where its first clause starts.
 
@@ -259,11 +238,8 @@ def _first_outside(folded: str, char: str, groups: list[Span]) -> int | None:
     return None
 
 
-def _drop_trailer(categories: list[RawCategory]) -> None:
+def drop_trailer(task: RawTask) -> None:
     """Remove a signature, date or attachment list that follows the last task of a plan."""
-    if not categories or not categories[-1].tasks:
-        return
-    task = categories[-1].tasks[-1]
     while task.more:
         last = task.more[-1]
         if _TRAILER.match(last.folded):
@@ -287,7 +263,7 @@ def _truncated_in_parenthesis(raw: RawTask, line: int) -> PlanParseError:
     )
 
 
-def _unclosed(raw: RawTask, line: int) -> PlanParseError:
+def unclosed(raw: RawTask, line: int) -> PlanParseError:
     return PlanParseError(
         gettext("Task %(number)s has a parenthesis on line %(line)s that is never closed.")
         % {"number": raw.number, "line": line},
@@ -295,7 +271,7 @@ def _unclosed(raw: RawTask, line: int) -> PlanParseError:
     )
 
 
-def _without_note(raw: RawTask) -> PlanParseError:
+def without_note(raw: RawTask) -> PlanParseError:
     return PlanParseError(
         gettext(
             "Task %(number)s on line %(line)s has no responsibility note such as "
@@ -306,18 +282,7 @@ def _without_note(raw: RawTask) -> PlanParseError:
     )
 
 
-def _only_generic(raw: RawTask) -> PlanParseError:
-    return PlanParseError(
-        gettext(
-            "Task %(number)s on line %(line)s names no particular unit, only general "
-            "phrases such as “各有关部门”."
-        )
-        % {"number": raw.number, "line": raw.line.number},
-        line=raw.line.number,
-    )
-
-
-def _truncated(raw: RawTask, line: int) -> PlanParseError:
+def truncated(raw: RawTask, line: int) -> PlanParseError:
     return PlanParseError(
         gettext(
             "The text ends in the middle of task %(number)s (its last clause has no "
@@ -328,12 +293,12 @@ def _truncated(raw: RawTask, line: int) -> PlanParseError:
     )
 
 
-def _truncated_after_heading(category: RawCategory) -> PlanParseError:
+def truncated_after_heading(title: str, line: int) -> PlanParseError:
     return PlanParseError(
         gettext(
             "The text ends right after the heading of a category with no task "
             "(“%(title)s”): the file seems to be cut short."
         )
-        % {"title": category.title},
-        line=category.line,
+        % {"title": title},
+        line=line,
     )

@@ -121,14 +121,42 @@ LATER_MIGRATIONS = {
     ("rounds", "0002_entry_kept_previous"),
     ("supervision", "0003_one_open_interview_proposal_per_unit"),
     ("supervision", "0004_proposal_one_open_per_unit_constraint"),
+    ("plans", "0003_category_levels_task_deadline"),
+    ("plans", "0004_category_order_unique"),
+    ("plans", "0005_planupload"),
 }
+# Tables the later migrations create: empty after the upgrade, and left out of the
+# comparison of the schema before and after (a new installation has them the same).
+LATER_TABLES = {"plans_planupload"}
+# Their models' content types (and so permissions), new after the upgrade.
+LATER_MODELS = {("plans", "planupload")}
+PERMISSION_VERBS = ("add", "change", "delete", "view")
 LATER_COLUMNS = {
     ("ledger_tasktarget", "by_member"),
     ("rounds_entry", "kept_previous"),
     ("supervision_interviewproposal", "evidence"),
+    ("ledger_category", "parent_id"),
+    ("ledger_category", "order"),
+    ("ledger_category", "label"),
+    ("ledger_task", "deadline"),
+    ("ledger_task", "deadline_text"),
+    ("ledger_task", "standing"),
+    ("ledger_task", "unassigned"),
 }
-# (table, index) the later migrations add.
-LATER_INDEXES = {("supervision_interviewproposal", "proposal_one_open_per_unit")}
+# (table, index) the later migrations add, and the ones they drop.
+LATER_INDEXES = {
+    ("supervision_interviewproposal", "proposal_one_open_per_unit"),
+    ("ledger_category", "category_order_unique"),
+    ("ledger_category", "ledger_category_parent_id_cdbd348b"),
+}
+DROPPED_INDEXES = {("ledger_category", "category_number_unique")}
+# (table, constraint) likewise.
+LATER_CONSTRAINTS = {
+    ("ledger_category", "category_order_unique"),
+    ("ledger_category", "ledger_category_parent_id_cdbd348b_fk_ledger_category_id"),
+    ("ledger_category", "ledger_category_order_check"),
+}
+DROPPED_CONSTRAINTS = {("ledger_category", "category_number_unique")}
 
 # Every table, column, index, constraint, trigger and sequence, as PostgreSQL
 # describes them: the renames are the bookkeeping's only, the schema stays.
@@ -211,6 +239,17 @@ class Snapshot:
             }
 
 
+def without_later_tables(part: str, rows: list[tuple]) -> list[tuple]:
+    """The schema's rows of `part` but for those of LATER_TABLES (a sequence by its name)."""
+    if part == "sequences":
+        return [
+            row for row in rows if not any(row[0].startswith(f"{table}_") for table in LATER_TABLES)
+        ]
+    if part == "triggers":
+        return rows
+    return [row for row in rows if row[0] not in LATER_TABLES]
+
+
 def renamed(label: str) -> str:
     """An app label, or a permission's "app.codename", as this code names it."""
     app_label, dot, rest = label.partition(".")
@@ -253,11 +292,20 @@ def test_a_database_made_by_the_code_before_the_renames_upgrades_in_place(
         run(BASE_DIR, "migrate", "--verbosity", "0", env={**env, "DATABASE_URL": db.url})
         fresh = Snapshot(db)
 
-    # No table lost or gained a row; the history gained the two state-only migrations.
-    assert after.counts.keys() == before.counts.keys()
+    # No table lost or gained a row, but for the content type and Django's four default
+    # permissions of each later model; the history gained the two state-only migrations.
+    assert after.counts.keys() == before.counts.keys() | LATER_TABLES
     assert {t: n for t, n in after.counts.items() if t != "django_migrations"} == {
-        t: n for t, n in before.counts.items() if t != "django_migrations"
+        **{t: n for t, n in before.counts.items() if t != "django_migrations"},
+        **dict.fromkeys(LATER_TABLES, 0),
+        "django_content_type": before.counts["django_content_type"] + len(LATER_MODELS),
+        "auth_permission": before.counts["auth_permission"] + 4 * len(LATER_MODELS),
     }
+    assert {
+        (app, codename)
+        for app, codename, _name in after.permissions
+        if (app, codename.partition("_")[2]) in LATER_MODELS
+    } == {(app, f"{verb}_{model}") for app, model in LATER_MODELS for verb in PERMISSION_VERBS}
     assert after.migrations == {(renamed(app), name) for app, name in before.migrations} | {
         ("documents", "0001_initial"),
         ("supervision", "0002_numberseries_to_documents"),
@@ -266,13 +314,21 @@ def test_a_database_made_by_the_code_before_the_renames_upgrades_in_place(
     assert "ledger" not in {app for app, _name in after.migrations}
     # The same schema as before, but for the columns later migrations add, and as a
     # new installation of this code has: not an index or a constraint under another name.
+    changed = {
+        "columns": (LATER_COLUMNS, set()),
+        "indexes": (LATER_INDEXES, DROPPED_INDEXES),
+        "constraints": (LATER_CONSTRAINTS, DROPPED_CONSTRAINTS),
+    }
+    assert not any(row[0] in LATER_TABLES for part in before.schema.values() for row in part)
+    kept = {part: without_later_tables(part, rows) for part, rows in after.schema.items()}
     for part in SCHEMA:
-        if part not in ("columns", "indexes"):
-            assert after.schema[part] == before.schema[part], part
-    for part, later in (("columns", LATER_COLUMNS), ("indexes", LATER_INDEXES)):
-        added = set(after.schema[part]) - set(before.schema[part])
-        assert set(before.schema[part]) <= set(after.schema[part]), part
+        if part not in changed:
+            assert kept[part] == before.schema[part], part
+    for part, (later, dropped) in changed.items():
+        added = set(kept[part]) - set(before.schema[part])
+        removed = set(before.schema[part]) - set(kept[part])
         assert {(table, name) for table, name, *_rest in added} == later, part
+        assert {(table, name) for table, name, *_rest in removed} == dropped, part
     assert after.schema == fresh.schema
     assert after.migrations == fresh.migrations
     assert set(after.content_types.values()) == set(fresh.content_types.values())
@@ -280,7 +336,9 @@ def test_a_database_made_by_the_code_before_the_renames_upgrades_in_place(
 
     # The same content types, under their new apps, so every permission and every
     # reference to one (admin log, guardian, viewflow) still points where it did.
-    assert after.content_types == {
+    assert {
+        pk: label for pk, label in after.content_types.items() if label not in LATER_MODELS
+    } == {
         pk: (
             "documents" if (app, model) == ("supervision", "numberseries") else renamed(app),
             model,

@@ -132,7 +132,17 @@ class ImportXingtaiTests(TestCase):
         self.assertIn("各县(市、区)政府", tasks[26]["co_units"])
         self.assertEqual(
             set(tasks[0]),
-            {"number", "title", "lead_unit", "co_units", "co_leads", "measures", "targets"},
+            {
+                "number",
+                "title",
+                "lead_unit",
+                "co_units",
+                "co_leads",
+                "measures",
+                "targets",
+                "deadline",
+                "vague",
+            },
         )
         self.assertEqual(set(tasks[0]["measures"][0]), {"text", "units"})
         target = tasks[3]["targets"][0]

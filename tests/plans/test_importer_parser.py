@@ -510,7 +510,11 @@ def test_the_json_form_has_exactly_the_agreed_keys(plan: ParsedPlan) -> None:
         "co_leads",
         "measures",
         "targets",
+        "deadline",
+        "vague",
     }
+    assert first["deadline"] is None
+    assert first["vague"] == []
     assert first["co_units"] == [COUNTIES]
     assert first["co_leads"] == []
     assert set(first["measures"][0]) == {"text", "units"}

@@ -17,7 +17,7 @@ from viewflow.workflow.status import PROCESS
 
 from departments.models import Unit, User
 from departments.services import person_upsert
-from plans.models import Category, Measure, Plan, Task, TaskTarget, TaskUnit
+from plans.models import Category, Measure, Plan, Task, TaskTarget, TaskUnit, cn_numeral
 from rounds.flows import ReportFlow
 from rounds.models import Entry, ReportFile, Round, TargetValue, UnitReport
 from workflow.dispatch import task_dispatch
@@ -209,7 +209,13 @@ class Seeder:
         rng = self.rng
         category_count = min(len(CATEGORY_TITLES), count)
         categories = Category.objects.bulk_create(
-            Category(plan=plan, number=n, title=CATEGORY_TITLES[n - 1])
+            Category(
+                plan=plan,
+                order=n,
+                number=n,
+                label=f"（{cn_numeral(n)}）",
+                title=CATEGORY_TITLES[n - 1],
+            )
             for n in range(1, category_count + 1)
         )
         per_category = -(-count // category_count)

@@ -3,15 +3,20 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from plans.importer.corrections import CorrectionsError, ImportCorrections
 from plans.importer.service import PlanImportError, plan_import
 
 
 class Command(BaseCommand):
-    help = "Import an action plan from its published text (UTF-8 or GB18030)."
+    help = (
+        "Import an action plan from its published file: text (UTF-8 or GB18030), a web page "
+        "saved as .html, .docx, a PDF with a text layer, or .doc/.wps (with LibreOffice)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("path", help="the plan's text file")
+        parser.add_argument("path", help="the plan's file")
         parser.add_argument(
             "--dry-run", action="store_true", help="parse and check only; write nothing"
         )
@@ -27,6 +32,15 @@ class Command(BaseCommand):
             help="replace a plan already imported under the same document number "
             "(refused once work has started on it)",
         )
+        parser.add_argument(
+            "--corrections",
+            metavar="FILE.json",
+            help="corrections to apply before importing, as the import page makes them "
+            "(doc_number, names, create, tasks by position with lead, co_units, deadline)",
+        )
+        parser.add_argument(
+            "--doc-number", default="", help="the plan's document number when its text has none"
+        )
 
     def handle(self, *args, **options) -> None:
         path = Path(options["path"])
@@ -40,6 +54,7 @@ class Command(BaseCommand):
             raise CommandError(
                 _("Cannot read %(path)s: %(reason)s") % {"path": path, "reason": exc.strerror}
             ) from exc
+        corrections = self._corrections(options)
         try:
             result = plan_import(
                 data=data,
@@ -48,6 +63,7 @@ class Command(BaseCommand):
                 create_units=options["create_units"],
                 replace=options["replace"],
                 dry_run=options["dry_run"],
+                corrections=corrections,
             )
         except PlanImportError as exc:
             raise CommandError(exc.message) from exc
@@ -63,7 +79,7 @@ class Command(BaseCommand):
             "title": parsed.title,
             "doc_number": parsed.doc_number,
             "categories": len(parsed.categories),
-            "tasks": sum(len(category.tasks) for category in parsed.categories),
+            "tasks": len(parsed.tasks),
         }
         # Status lines go to stderr when stdout carries the JSON.
         out = self.stderr if options["json"] else self.stdout
@@ -98,3 +114,37 @@ class Command(BaseCommand):
             out.write(self.style.SUCCESS(message % counts))
         if result.new_units:
             out.write(_("New units: %(units)s") % {"units": "、".join(result.new_units)})
+        vague = [task for task in parsed.tasks if task.vague]
+        if vague:
+            out.write(
+                ngettext(
+                    "%(count)d task names responsibility vaguely (such as 各有关单位): "
+                    "to be assigned on the task (task %(numbers)s).",
+                    "%(count)d tasks name responsibility vaguely (such as 各有关单位): "
+                    "to be assigned on the task (tasks %(numbers)s).",
+                    len(vague),
+                )
+                % {
+                    "count": len(vague),
+                    "numbers": ", ".join(str(task.number) for task in vague),
+                }
+            )
+
+    def _corrections(self, options: dict) -> ImportCorrections:
+        corrections = ImportCorrections()
+        if options["corrections"]:
+            path = Path(options["corrections"])
+            try:
+                data = json.loads(path.read_text(encoding="utf-8"))
+                corrections = ImportCorrections.from_json(data)
+            except OSError as exc:
+                raise CommandError(
+                    _("Cannot read %(path)s: %(reason)s") % {"path": path, "reason": exc.strerror}
+                ) from exc
+            except (ValueError, UnicodeDecodeError) as exc:
+                raise CommandError(_("%(path)s is not valid JSON.") % {"path": path}) from exc
+            except CorrectionsError as exc:
+                raise CommandError(exc.message) from exc
+        if options["doc_number"]:
+            corrections.doc_number = options["doc_number"].strip()
+        return corrections
