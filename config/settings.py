@@ -242,6 +242,8 @@ MEDIA_ROOT = Path(envstr("MEDIA_ROOT", str(BASE_DIR / "media")))
 # 7z, gz, tar) are. The kind of file is judged by its content (files.checks).
 EVIDENCE_MAX_BYTES = envint("EVIDENCE_MAX_BYTES", 20 * 1024 * 1024)
 EVIDENCE_ALLOW_ARCHIVES = envbool("EVIDENCE_ALLOW_ARCHIVES", False)
+# A plan file uploaded on the import page (plans.views): the largest accepted.
+PLAN_UPLOAD_MAX_BYTES = envint("PLAN_UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
 
 # django-guardian: no anonymous user row; every reader logs in.
 ANONYMOUS_USER_NAME = None

@@ -34,6 +34,7 @@ urlpatterns = [
     path("", include("workflow.urls")),
     path("", include("rounds.urls")),
     path("", include("ledger.urls")),
+    path("", include("plans.urls")),
     path("", include("workflow.plan_urls")),
     path("", include("meetings.urls")),
     path("", include("notices.urls")),

@@ -36,7 +36,7 @@ from departments.models import Unit, User
 from indicators.models import Indicator
 from meetings.models import Decision, Meeting
 from notices.models import Notice
-from plans.models import Plan
+from plans.models import Plan, PlanUpload
 from plans.models import Task as PlanTask
 from rounds.flows import ReportFlow
 from rounds.models import ReportFile, Round, UnitReport
@@ -64,6 +64,7 @@ MISSING_ID = 2_147_483_000
 # What `pk` names, pattern by pattern.
 PK_OF: dict[str, type[Model]] = {
     "plan_detail": Plan,
+    "plan_import_review": PlanUpload,
     "task_detail": PlanTask,
     "task_suspend": PlanTask,
     "task_resume": PlanTask,

@@ -23,6 +23,7 @@ from viewflow.workflow.status import STATUS
 
 from audit.models import AuditEvent
 from departments.models import Unit, User
+from plans.models import PlanUpload
 from rounds.flows import ReportFlow
 from rounds.models import ReportFile, UnitReport
 from rounds.opening import round_create
@@ -143,6 +144,12 @@ URL_IDS: dict[str, KwargsFor] = {
     # ledger and the dispatch page: the plan, and a task of another unit.
     "plan_detail": lambda case, action: {"pk": case.plan.pk},
     "plan_dispatch": lambda case, action: {"plan_pk": case.plan.pk},
+    # The import page's staged file: its uploader's only.
+    "plan_import_review": lambda case, action: {
+        "pk": PlanUpload.objects.create(
+            uploaded_by=case.supervisor, source_name="plan.txt", data=b"plan"
+        ).pk
+    },
     "task_detail": lambda case, action: {"pk": case.working.plan_task_id},
     "task_suspend": lambda case, action: {"pk": case.working.plan_task_id},
     "task_resume": lambda case, action: {"pk": case.working.plan_task_id},

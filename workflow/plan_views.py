@@ -5,6 +5,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from common.http import int_param
 from departments.access import get_visible_or_404
 from departments.models import Unit, User
+from departments.permissions import may_supervise
+from departments.selectors import unit_resolver
 from plans.models import Plan, Task
 from plans.selectors import (
     plan_tasks,
@@ -30,7 +32,11 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 def plan_list(request: HttpRequest) -> HttpResponse:
     plans = plans_visible_to(request.user).order_by("-issued_on", "title")
-    return render(request, "workflow/plan_list.html", {"plans": plans})
+    return render(
+        request,
+        "workflow/plan_list.html",
+        {"plans": plans, "may_import": may_supervise(request.user)},
+    )
 
 
 @login_required
@@ -53,7 +59,19 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     by_category: dict[int, list[Task]] = {}
     for task in tasks:
         by_category.setdefault(task.category_id, []).append(task)
-    sections = [(c, by_category[c.pk]) for c in categories if c.pk in by_category]
+    # A sub-category's section is headed by its parent the first time the parent appears.
+    sections = []
+    shown_parents: set[int] = set()
+    by_pk = {c.pk: c for c in categories}
+    for c in categories:
+        if c.pk not in by_category:
+            continue
+        parent = by_pk.get(c.parent_id) if c.parent_id else None
+        if parent is not None and parent.pk in shown_parents:
+            parent = None
+        elif parent is not None:
+            shown_parents.add(parent.pk)
+        sections.append((c, by_category[c.pk], parent))
     return render(
         request,
         "workflow/plan_detail.html",
@@ -79,6 +97,10 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     panel = process_panel(plan_task=task, user=request.user)
     lights = lights_for_plan(task.plan, request.user, tasks=[task])
+    # A supervisor settles the plan's 各有关单位 on a task until its plan is dispatched.
+    settle_unassigned = bool(
+        task.unassigned and may_supervise(request.user) and task.plan.status == Plan.Status.IMPORTED
+    )
     return render(
         request,
         "workflow/task_detail.html",
@@ -86,6 +108,8 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "task": task,
             "plan": task.plan,
             "panel": panel,
+            "settle_unassigned": settle_unassigned,
+            "unit_names": unit_resolver().names() if settle_unassigned else [],
             "light": lights.get(task.pk),
             # The current round's row is today's light, the header's.
             "light_history": light_history(task=task, now=(lights, {})),
