@@ -66,6 +66,7 @@ PK_OF: dict[str, type[Model]] = {
     "plan_detail": Plan,
     "plan_import_review": PlanUpload,
     "task_detail": PlanTask,
+    "task_unassigned_settle": PlanTask,
     "task_suspend": PlanTask,
     "task_resume": PlanTask,
     "task_terminate": PlanTask,

@@ -154,6 +154,7 @@ URL_IDS: dict[str, KwargsFor] = {
     "task_suspend": lambda case, action: {"pk": case.working.plan_task_id},
     "task_resume": lambda case, action: {"pk": case.working.plan_task_id},
     "task_terminate": lambda case, action: {"pk": case.working.plan_task_id},
+    "task_unassigned_settle": lambda case, action: {"pk": case.working.plan_task_id},
     "evidence_download": lambda case, action: {"pk": case.evidence.pk},
     # meetings: 市工业和信息化局 attended and owns the items (1 open, 2 closed).
     "plan_meetings": lambda case, action: {"plan_pk": case.plan.pk},

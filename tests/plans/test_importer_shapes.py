@@ -401,3 +401,16 @@ def test_a_deadline_in_parentheses_at_the_end_of_a_clause_is_read() -> None:
     )
     assert plan.tasks[0].deadline == read_deadline("2025年底前完成")
     assert plan.tasks[0].deadline.date == datetime.date(2025, 12, 31)
+
+
+# --- (a) the Xingtai plan, whatever the format it comes in ---------------------------------
+
+XINGTAI = Path(__file__).resolve().parents[2] / "data" / "plans" / "xingtai-quality-2023-2027.txt"
+
+
+@pytest.mark.parametrize("suffix", [".docx", ".pdf", ".html"])
+def test_the_xingtai_plan_reads_the_same_from_word_pdf_and_a_web_page(suffix: str) -> None:
+    text = XINGTAI.read_text(encoding="utf-8")
+    expected = parse_plan(text).to_json_dict()
+    data = FORMATS[suffix](text)
+    assert parse_plan(plan_text_from_file(data, "plan" + suffix)).to_json_dict() == expected

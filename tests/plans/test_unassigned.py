@@ -82,7 +82,7 @@ class SettleUnassignedTests(PlanTestCase):
         response = self.client.post(
             self.url, {"phrase": "各有关单位", "unit": "市教育局"}, follow=True
         )
-        self.assertContains(response, "dispatched")
+        self.assertContains(response, "方案任务已交办，责任单位不再在此调整。")
         self.vague_task.refresh_from_db()
         self.assertEqual(self.vague_task.unassigned, ["各有关单位"])
         self.assertNotContains(response, 'name="phrase"')
