@@ -9,7 +9,7 @@ from departments.selectors import UnitResolver, unit_resolver
 from plans.importer.corrections import ImportCorrections
 from plans.importer.deadlines import ParsedDeadline
 from plans.importer.parsed import ParsedCategory, ParsedTask
-from plans.importer.service import PreparedPlan, plan_prepare
+from plans.importer.prepare import PreparedPlan, plan_prepare
 
 KNOWN, NEW, UNKNOWN = "known", "new", "unknown"
 
