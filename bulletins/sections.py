@@ -23,6 +23,7 @@ from indicators.selectors import indicator_rows
 from plans.models import Comparator, Plan, Task
 from rounds.category_progress import category_progress
 from rounds.models import Entry, Round, UnitReport
+from rounds.selectors import released_entries
 from supervision.lights import round_lights
 from supervision.models import Commitment, Interview, Light, SupervisionNotice
 
@@ -305,7 +306,8 @@ def interview_section(facts: RoundFacts) -> dict[str, list[dict[str, Any]]]:
 def pick_choices(round: Round) -> list[dict[str, Any]]:
     """The round's sent report entries with progress text, for the good-practice picks."""
     entries = (
-        Entry.objects.filter(report__round=round, report__sent_at__isnull=False)
+        # Only text that has left its unit: a returned entry being rewritten is not.
+        Entry.objects.filter(released_entries(), report__round=round)
         .exclude(progress="")
         .select_related("task", "report__unit")
         .order_by("report__unit__sort_order", "task__order")

@@ -22,7 +22,17 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    Case,
+    Exists,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -32,7 +42,7 @@ from meetings.selectors import decisions_for_ledger
 from plans.models import Category, Measure, Plan, Task, TaskTarget, TaskUnit
 from plans.selectors import tasks_visible_to
 from rounds.models import Entry, ReportFile, Round, TargetValue, UnitReport
-from rounds.selectors import report_status
+from rounds.selectors import entries_readable_by, report_status
 from supervision.lights import current_rounds
 from supervision.models import Light, LightRecord
 from supervision.selectors import info_of, plan_task_lights, stored_task_lights
@@ -223,7 +233,24 @@ ENTRY_FIELDS = (
     "status",
     "return_reason",
     "times_returned",
+    "readable",
 )
+
+
+# What a row shows of an entry the person may not read yet.
+HIDDEN_TEXT = {"progress": "", "schedule": "", "problems": "", "next_steps": ""}
+
+
+def with_readable(entries: QuerySet[Entry], user: User) -> QuerySet[Entry]:
+    """Mark each entry `readable` when the person may read its text, values and files
+    (rounds.selectors.entries_readable_by): a row of a unit's unsent draft stays in the
+    ledger, with its state and remarks, and without the unit's words."""
+    readable = entries_readable_by(user)
+    return entries.annotate(
+        readable=Case(
+            When(readable, then=Value(True)), default=Value(False), output_field=BooleanField()
+        )
+    )
 
 
 def ledger_entries(
@@ -245,7 +272,8 @@ def ledger_entries(
     if filters.status in ENTRY_STATUSES:
         entries = entries.filter(status=filters.status)
     elif filters.status in SCHEDULES:
-        entries = entries.filter(schedule=filters.status)
+        # The 序时进度 is the unit's word too: a draft's is not matched for others.
+        entries = entries.filter(entries_readable_by(user), schedule=filters.status)
     if filters.reported in REPORTED_VALUES:
         entries = entries.filter(report__sent_at__isnull=filters.reported == "no")
     if filters.light:
@@ -331,6 +359,10 @@ class _RowBuilder:
             if facts is None:  # a task the person does not see; the query excludes it
                 continue
             given = sorted(values.get(entry["id"], ()), key=lambda tv: (tv[0].order, tv[0].pk))
+            if not entry["readable"]:
+                # Not sent yet and not the person's unit's: the row keeps its task,
+                # state and remarks and loses the unit's words, values and files.
+                entry, given = {**entry, **HIDDEN_TEXT}, []
             rows.append(
                 LedgerRow(
                     pk=entry["id"],
@@ -352,7 +384,7 @@ class _RowBuilder:
                         )
                         for target, value in given
                     ],
-                    files=files.get(entry["id"], []),
+                    files=files.get(entry["id"], []) if entry["readable"] else [],
                     remarks=self._remarks(entry),
                 )
             )
@@ -455,7 +487,10 @@ def ledger_rows(
     )
     current = Paginator(ids, per_page or PAGE_SIZE).get_page(page)
     page_ids = list(current.object_list)
-    found = {e["id"]: e for e in Entry.objects.filter(pk__in=page_ids).values(*ENTRY_FIELDS)}
+    found = {
+        e["id"]: e
+        for e in with_readable(Entry.objects.filter(pk__in=page_ids), user).values(*ENTRY_FIELDS)
+    }
     batch = [found[pk] for pk in page_ids if pk in found]
     task_ids = {entry["task_id"] for entry in batch}
     if not task_ids:
@@ -483,9 +518,9 @@ def ledger_rows_all(
     follow_ups = decisions_for_ledger(plan, user, tasks=None, today=today)
     builder = _RowBuilder(facts, follow_ups, today)
     lights = LedgerLights.load(plan, today) if filters.light else None
-    entries = ledger_entries(plan=plan, user=user, filters=filters, lights=lights).values(
-        *ENTRY_FIELDS
-    )
+    entries = with_readable(
+        ledger_entries(plan=plan, user=user, filters=filters, lights=lights), user
+    ).values(*ENTRY_FIELDS)
     batch: list[dict[str, Any]] = []
     for entry in entries.iterator(chunk_size=chunk_size):
         batch.append(entry)

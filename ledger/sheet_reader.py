@@ -5,9 +5,10 @@ faulty cell listed (`ledger.sheet_layout` describes the layout it reads).
 
 import datetime
 import io
+import time
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -48,7 +49,16 @@ from rounds.selectors import entries_with_details
 # A filled sheet is a few hundred kilobytes; anything far larger is not one.
 SHEET_MAX_BYTES = 5 * 1024 * 1024
 SHEET_MAX_UNPACKED = 60 * 1024 * 1024
+# The texts of a whole report (tasks × three texts × TEXT_MAX characters) fit many times.
+SHEET_MAX_STRINGS = 8 * 1024 * 1024
+# Rows read from one sheet at most, blank ones included (formatted empty rows are read too).
 SHEET_MAX_ROWS = 5_000
+# Filled rows a sheet may hold beyond its layout's own (one per task, or per indicator).
+SHEET_ROW_SLACK = 20
+# How long reading one upload may take.
+SHEET_MAX_SECONDS = 15.0
+# Any cell longer than this is refused with its cell named (texts are TEXT_MAX at most).
+CELL_MAX = TEXT_MAX
 
 
 @dataclass(frozen=True)
@@ -65,6 +75,21 @@ class SheetError:
             "cell": self.cell,
             "message": self.message,
         }
+
+
+@dataclass
+class ReadBudget:
+    """What reading one upload may spend: rows pulled from the workbook (counted, so a
+    sheet of a hundred thousand rows is refused after a few) and time."""
+
+    seconds: float = SHEET_MAX_SECONDS
+    rows: int = 0
+    started: float = field(default_factory=time.monotonic)
+
+    def spend_row(self) -> bool:
+        """Count a row read; False once the time is up."""
+        self.rows += 1
+        return time.monotonic() - self.started <= self.seconds
 
 
 class SheetRejected(Exception):
@@ -106,7 +131,13 @@ def _open_workbook(data: bytes) -> Any:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             if sum(info.file_size for info in archive.infolist()) > SHEET_MAX_UNPACKED:
                 raise not_xlsx
-        return load_workbook(io.BytesIO(data), data_only=True)
+            strings = [i for i in archive.infolist() if i.filename.endswith("sharedStrings.xml")]
+            if sum(info.file_size for info in strings) > SHEET_MAX_STRINGS:
+                raise SheetRejected(
+                    [SheetError("", "", _("The file holds more text than a filled sheet can."))]
+                )
+        # Streaming: rows are parsed as they are asked for, never the whole sheet at once.
+        return load_workbook(io.BytesIO(data), data_only=True, read_only=True)
     except SheetRejected:
         raise
     except Exception as exc:  # openpyxl raises many kinds on a file that is not a workbook
@@ -140,14 +171,20 @@ def _as_int(value: Any) -> int | None:
         return None
 
 
-def _filled_rows(sheet: Worksheet, first_row: int, width: int) -> Iterator[tuple[int, tuple]]:
-    """(row number, its first `width` values) of each row from `first_row` not left blank."""
-    for row, cells in enumerate(
-        sheet.iter_rows(min_row=first_row, max_col=width, values_only=True), start=first_row
-    ):
-        cells = tuple(cells) + (None,) * (width - len(cells))
-        if any(_text(value) != "" for value in cells):
-            yield row, cells
+class _TooLong(Exception):
+    """A sheet read past its budget; the reader's errors say why."""
+
+
+def _too_many_rows(title: str, expected: int) -> SheetError:
+    return SheetError(
+        title,
+        "",
+        _(
+            "The sheet “%(sheet)s” has more rows than your unit's report (%(count)d): "
+            "keep the rows as downloaded."
+        )
+        % {"sheet": title, "count": expected},
+    )
 
 
 @dataclass
@@ -160,8 +197,9 @@ class _Given:
 
 
 class _SheetReader:
-    def __init__(self, report: UnitReport) -> None:
+    def __init__(self, report: UnitReport, budget: ReadBudget) -> None:
         self.report = report
+        self.budget = budget
         self.errors: list[SheetError] = []
         self.entries = {e.task_id: e for e in entries_with_details(report)}
         self.asked = asked_targets(report, list(self.entries.values()))
@@ -172,6 +210,57 @@ class _SheetReader:
 
     def error(self, sheet: str, column: int, row: int, message: str) -> None:
         self.errors.append(SheetError(sheet, f"{get_column_letter(column)}{row}", message))
+
+    def filled_rows(
+        self,
+        sheet: Worksheet,
+        first_row: int,
+        width: int,
+        expected: int,
+        named: frozenset[int] = frozenset(),
+    ) -> Iterator[tuple[int, tuple]]:
+        """(row number, its first `width` values) of each row from `first_row` not left
+        blank, streamed. A filled row past the `expected` rows (and some slack), more
+        than SHEET_MAX_ROWS rows, or the time running out stops the reading: _TooLong."""
+        title = sheet.title
+        last_row = first_row + expected - 1 + SHEET_ROW_SLACK
+        rows = sheet.iter_rows(min_row=first_row, max_col=width, values_only=True)
+        for row, cells in enumerate(rows, start=first_row):
+            if not self.budget.spend_row():
+                self.errors.append(
+                    SheetError(
+                        title, "", _("The sheet took too long to read: it is not a filled sheet.")
+                    )
+                )
+                raise _TooLong
+            if row - first_row >= SHEET_MAX_ROWS:
+                self.errors.append(_too_many_rows(title, expected))
+                raise _TooLong
+            cells = tuple(cells)[:width] + (None,) * (width - len(cells))
+            texts = [_text(value) for value in cells]
+            if not any(texts):
+                continue
+            if row > last_row:
+                self.errors.append(_too_many_rows(title, expected))
+                raise _TooLong
+            # A cell over the cap is named and its row left out; the text columns of the
+            # tasks sheet say it with the field's name (read_tasks).
+            long = [
+                n
+                for n, text in enumerate(texts, start=1)
+                if len(text) > CELL_MAX and n not in named
+            ]
+            for column in long:
+                self.error(
+                    title,
+                    column,
+                    row,
+                    _("The cell holds %(length)d characters; at most %(max)d fit.")
+                    % {"length": len(texts[column - 1]), "max": CELL_MAX},
+                )
+            if long:
+                continue
+            yield row, cells
 
     def check_identity(self, facts: dict[str, Any], sheet: str) -> None:
         rnd, unit = self.report.round, self.report.unit
@@ -228,7 +317,10 @@ class _SheetReader:
     def read_tasks(self, sheet: Worksheet) -> None:
         title = sheet.title
         seen: dict[int, int] = {}
-        for row, cells in _filled_rows(sheet, FIRST_ROW, COL_NEXT):
+        rows = self.filled_rows(
+            sheet, FIRST_ROW, COL_NEXT, len(self.entries), named=frozenset(TEXT_COLUMNS)
+        )
+        for row, cells in rows:
             key_value = cells[COL_KEY - 1]
             if _text(key_value) == "":
                 self.error(title, COL_KEY, row, _("The row names no task: fill in its number."))
@@ -295,7 +387,8 @@ class _SheetReader:
     def read_values(self, sheet: Worksheet) -> None:
         title = sheet.title
         seen: set[int] = set()
-        for row, cells in _filled_rows(sheet, V_FIRST_ROW, V_TARGET_ID):
+        expected = sum(len(targets) for targets in self.asked.values())
+        for row, cells in self.filled_rows(sheet, V_FIRST_ROW, V_TARGET_ID, expected):
             entry = self.task_for(title, row, cells[V_KEY - 1])
             if entry is None:
                 continue
@@ -351,13 +444,26 @@ class _SheetReader:
         }
 
 
-def read_sheet(report: UnitReport, data: bytes) -> dict[int, services.EntryInput]:
+def read_sheet(
+    report: UnitReport, data: bytes, *, budget: ReadBudget | None = None
+) -> dict[int, services.EntryInput]:
     """Every cell of a filled sheet checked against the report: what to save, task by task.
 
-    Raises SheetRejected with all the faults found, each at its cell.
+    Raises SheetRejected with all the faults found, each at its cell. The workbook is
+    streamed: a sheet with more filled rows than the report has tasks (or indicators)
+    is refused as soon as the first extra row is read.
     """
     workbook = _open_workbook(data)
-    reader = _SheetReader(report)
+    try:
+        return _read_workbook(workbook, report, budget or ReadBudget())
+    finally:
+        workbook.close()
+
+
+def _read_workbook(
+    workbook: Any, report: UnitReport, budget: ReadBudget
+) -> dict[int, services.EntryInput]:
+    reader = _SheetReader(report, budget)
     report_title, values_title = sheet_titles()
     visible = [ws for ws in workbook.worksheets if ws.title != META_SHEET]
     tasks_sheet = workbook[report_title] if report_title in workbook.sheetnames else None
@@ -372,21 +478,13 @@ def read_sheet(report: UnitReport, data: bytes) -> dict[int, services.EntryInput
         reader.errors.append(
             SheetError("", "", _("This report is not with the unit for editing now."))
         )
-    for sheet in (tasks_sheet, values_sheet):
-        if sheet is not None and sheet.max_row > SHEET_MAX_ROWS:
-            reader.errors.append(
-                SheetError(
-                    sheet.title,
-                    "",
-                    _("The sheet “%(sheet)s” has more rows than a unit's report can.")
-                    % {"sheet": sheet.title},
-                )
-            )
-            raise SheetRejected(reader.errors)
-    if tasks_sheet is not None:
-        reader.read_tasks(tasks_sheet)
-    if values_sheet is not None:
-        reader.read_values(values_sheet)
+    try:
+        if tasks_sheet is not None:
+            reader.read_tasks(tasks_sheet)
+        if values_sheet is not None:
+            reader.read_values(values_sheet)
+    except _TooLong:
+        raise SheetRejected(reader.errors) from None
     if reader.errors:
         raise SheetRejected(reader.errors)
     return reader.inputs()

@@ -16,6 +16,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from departments.models import User
 from documents.workbook import (
     BORDER,
     WRAP,
@@ -54,7 +55,7 @@ from ledger.sheet_layout import (
 from plans.models import TaskTarget
 from rounds.asks import asked_targets
 from rounds.models import Entry, UnitReport
-from rounds.selectors import entries_with_details
+from rounds.selectors import entries_with_details, readable_entry_ids
 
 LOCKED_FILL = PatternFill("solid", fgColor="FFF0F0F0")
 TASK_WIDTHS = {COL_KEY: 7, COL_TITLE: 26, COL_PROGRESS: 50, COL_SCHEDULE: 12}
@@ -111,20 +112,26 @@ def _banner_rows(sheet: Worksheet, title: str, note: str) -> None:
 
 
 def _task_rows(
-    sheet: Worksheet, entries: list[Entry], keys: dict[int, str], labels: dict[str, str]
+    sheet: Worksheet,
+    entries: list[Entry],
+    keys: dict[int, str],
+    labels: dict[str, str],
+    hidden: set[int],
 ) -> int:
-    """One row per task from FIRST_ROW; return the row after the last."""
+    """One row per task from FIRST_ROW; return the row after the last. The texts of
+    the entries in `hidden` (not sent yet, and the reader not of the unit) stay empty."""
     row = FIRST_ROW
     for entry in entries:
         can_edit_entry = editable(entry)
         task = entry.task
+        shown = entry.pk not in hidden
         cells = {
             COL_KEY: keys.get(task.pk, str(task.number)),
             COL_TITLE: task.title,
-            COL_PROGRESS: entry.progress,
-            COL_SCHEDULE: labels.get(entry.schedule, ""),
-            COL_PROBLEMS: entry.problems,
-            COL_NEXT: entry.next_steps,
+            COL_PROGRESS: entry.progress if shown else "",
+            COL_SCHEDULE: labels.get(entry.schedule, "") if shown else "",
+            COL_PROBLEMS: entry.problems if shown else "",
+            COL_NEXT: entry.next_steps if shown else "",
             COL_STATUS: entry.get_status_display(),
         }
         for column, value in cells.items():
@@ -160,6 +167,7 @@ def _tasks_sheet(
     *,
     title: str,
     values_title: str,
+    hidden: set[int],
 ) -> None:
     """The sheet of tasks: the texts and the 序时进度 of each task of the report."""
     rnd = report.round
@@ -182,7 +190,7 @@ def _tasks_sheet(
     }
     for column, header in headers.items():
         header_cell(sheet.cell(HEADER_ROW, column), header)
-    end_row = _task_rows(sheet, entries, keys, labels)
+    end_row = _task_rows(sheet, entries, keys, labels, hidden)
     if entries:
         _schedule_list(sheet, labels, end_row)
     sheet.freeze_panes = sheet.cell(FIRST_ROW, COL_PROGRESS)
@@ -191,7 +199,11 @@ def _tasks_sheet(
 
 
 def _values_sheet(
-    sheet: Worksheet, entries: list[Entry], keys: dict[int, str], asked: dict[int, list[TaskTarget]]
+    sheet: Worksheet,
+    entries: list[Entry],
+    keys: dict[int, str],
+    asked: dict[int, list[TaskTarget]],
+    hidden: set[int],
 ) -> None:
     """One row per target the unit reports on each task: the value is the only cell to fill."""
     headers = {
@@ -211,7 +223,7 @@ def _values_sheet(
     for entry in entries:
         can_edit = editable(entry)
         for target in asked[entry.task_id]:
-            stored = stored_value(entry, target)
+            stored = None if entry.pk in hidden else stored_value(entry, target)
             cells = {
                 V_KEY: keys.get(entry.task_id, str(entry.task.number)),
                 V_INDICATOR: target.indicator or target.text,
@@ -259,10 +271,16 @@ def _identity(workbook: Workbook, report: UnitReport) -> None:
     workbook.custom_doc_props.append(IntProperty(name="ledger_report", value=report.pk))
 
 
-def unit_sheet_xlsx(report: UnitReport, stream: IO[bytes]) -> None:
-    """The unit's report for the round as a pre-filled workbook, written into `stream`."""
+def unit_sheet_xlsx(report: UnitReport, stream: IO[bytes], *, reader: User | None = None) -> None:
+    """The unit's report for the round as a pre-filled workbook, written into `stream`.
+
+    For a `reader` of another unit (a supervisor fetching a unit's sheet), the entries
+    the unit has not sent yet are written empty (rounds.selectors.entries_readable_by)."""
     rnd, unit = report.round, report.unit
     entries = entries_with_details(report)
+    hidden: set[int] = set()
+    if reader is not None:
+        hidden = {e.pk for e in entries} - readable_entry_ids(reader, report)
     keys = task_keys(rnd.plan)
     report_title, values_title = sheet_titles()
     title = _("%(unit)s: report for %(period)s") % {"unit": unit.name, "period": rnd.period}
@@ -270,9 +288,11 @@ def unit_sheet_xlsx(report: UnitReport, stream: IO[bytes]) -> None:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = report_title
-    _tasks_sheet(sheet, report, entries, keys, title=title, values_title=values_title)
+    _tasks_sheet(
+        sheet, report, entries, keys, title=title, values_title=values_title, hidden=hidden
+    )
     _values_sheet(
-        workbook.create_sheet(values_title), entries, keys, asked_targets(report, entries)
+        workbook.create_sheet(values_title), entries, keys, asked_targets(report, entries), hidden
     )
     _identity(workbook, report)
     workbook.properties.title = clean_text(title)

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from audit.services import audit_record
 from common.http import int_param
 from departments.access import client_ip, get_visible_or_404, refuse_as_missing
 from departments.models import Unit, User
@@ -32,6 +33,19 @@ from rounds.selectors import reports_visible_to, rounds_visible_to
 def _filters(request: HttpRequest, plan: Plan) -> tuple[LedgerFilters, FilterChoices]:
     filterset = LedgerFilterSet(request.GET, request=request, plan=plan)
     return filterset.ledger_filters(), filterset.choices
+
+
+def _filters_for_record(filters: LedgerFilters) -> dict[str, Any]:
+    """The filters an export was taken with, as the audit trail keeps them (ids, codes)."""
+    chosen = {
+        "round": filters.round.pk if filters.round is not None else None,
+        "category": filters.category.pk if filters.category is not None else None,
+        "unit": filters.unit.pk if filters.unit is not None else None,
+        "status": filters.status,
+        "light": filters.light,
+        "reported": filters.reported,
+    }
+    return {name: value for name, value in chosen.items() if value not in (None, "")}
 
 
 def _visible_plan(request: HttpRequest, plan_pk: int) -> Plan:
@@ -91,7 +105,7 @@ def plan_ledger_xlsx(request: HttpRequest, plan_pk: int) -> HttpResponse:
     # FileResponse sends it in chunks and deletes it on close.
     stream = tempfile.TemporaryFile(suffix=".xlsx")
     try:
-        ledger_xlsx(
+        count = ledger_xlsx(
             rows=ledger_rows_all(plan=plan, user=request.user, filters=filters),
             stream=stream,
             plan=plan,
@@ -101,6 +115,14 @@ def plan_ledger_xlsx(request: HttpRequest, plan_pk: int) -> HttpResponse:
         stream.close()
         raise
     stream.seek(0)
+    # The ledger leaving the system: who took it, of which plan, filtered how, how many rows.
+    audit_record(
+        action="ledger.export",
+        by=request.user,
+        obj=plan,
+        client_ip=client_ip(request),
+        summary={"format": "xlsx", "filters": _filters_for_record(filters), "rows": count},
+    )
     today = timezone.localdate().isoformat()
     name = _("Ledger")
     return FileResponse(
@@ -128,8 +150,15 @@ def round_excel(request: HttpRequest, pk: int) -> HttpResponse:
         unit_id=unit_id,
     )
     stream = io.BytesIO()
-    unit_sheet_xlsx(report, stream)
+    unit_sheet_xlsx(report, stream, reader=request.user)
     stream.seek(0)
+    audit_record(
+        action="ledger.sheet_download",
+        by=request.user,
+        obj=report,
+        client_ip=client_ip(request),
+        summary={"format": "xlsx", "round": rnd.pk, "unit": report.unit_id},
+    )
     return FileResponse(
         stream,
         as_attachment=True,

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from departments.models import Unit
 from plans.models import Measure, TaskTarget, TaskUnit
 from rounds.models import Entry, ReportEvent, Round, TargetValue, UnitReport
+from rounds.selectors import entry_is_released, released_entries
 
 STATE_LABELS = {
     "todo": _("To fill"),
@@ -32,9 +33,6 @@ STATE_LABELS = {
     "kept_submitted": _("Submitted: no change since the last round"),
     "approved": _("Approved"),
 }
-
-# A co-unit's part counts as given to the lead unit once its liaison has sent it.
-GIVEN = (Entry.Status.SUBMITTED, Entry.Status.APPROVED)
 
 
 def previous_round(rnd: Round) -> Round | None:
@@ -159,11 +157,11 @@ class EntryAsk:
 
     @property
     def given_parts(self) -> list[Entry]:
-        return [part for part in self.parts if part.status in GIVEN]
+        return [part for part in self.parts if entry_is_released(part)]
 
     @property
     def waiting_parts(self) -> list[Entry]:
-        return [part for part in self.parts if part.status not in GIVEN]
+        return [part for part in self.parts if not entry_is_released(part)]
 
 
 @dataclass
@@ -234,7 +232,7 @@ def _member_sums(
     totals: dict[int, Decimal] = {}
     counts: dict[int, int] = defaultdict(int)
     for row in TargetValue.objects.filter(
-        entry__in=members.filter(status__in=GIVEN), target_id__in=target_ids
+        entry__in=members.filter(released_entries()), target_id__in=target_ids
     ).values("target_id", "value"):
         totals[row["target_id"]] = totals.get(row["target_id"], Decimal(0)) + row["value"]
         counts[row["target_id"]] += 1
@@ -254,7 +252,8 @@ def _member_sums(
 
 def _co_parts(report: UnitReport, lead_task_ids: list[int]) -> dict[int, list[Entry]]:
     """The co-units' entries of this round on the lead unit's tasks; their text is
-    read only once given (GIVEN), so a draft is never shown to another unit."""
+    read only once given (rounds.selectors.released_entries: signed off by the
+    co-unit's leader), so a draft is never shown to another unit."""
     parts = (
         Entry.objects.filter(
             report__round_id=report.round_id, task_id__in=lead_task_ids, is_lead=False

@@ -31,11 +31,58 @@ def reports_visible_to(user: User) -> QuerySet[UnitReport]:
     return reports.filter(unit_id=user.unit_id) if user.unit_id else reports.none()
 
 
-def report_files_visible_to(user: User) -> QuerySet[ReportFile]:
-    files = ReportFile.objects.select_related("entry__report")
+# The one rule for a report entry's text, its values and its evidence files.
+#
+# The unit's own people read their entries at any stage. Anyone else reads an
+# entry only once it has left the unit: its leader signed the report off to the
+# working group (state SENT, the entry SUBMITTED), or the working group approved
+# it. A draft, a report awaiting its leader's sign-off, and an entry returned and
+# being revised are the unit's alone. Then, of another unit's released entries:
+# the city (supervisors, leadership readers) reads all; a unit reads the lead
+# unit's entry of a task it answers for (the ledger row) and, as the lead unit,
+# the co-units' parts of its tasks. So one co-unit (or one county of the county
+# group) never reads another's part, nor its files.
+
+
+def released_entries() -> Q:
+    """Entries (as a filter on Entry) whose text has left their unit."""
+    return Q(status=Entry.Status.APPROVED) | Q(
+        status=Entry.Status.SUBMITTED, report__state=UnitReport.Status.SENT
+    )
+
+
+def entry_is_released(entry: Entry) -> bool:
+    """`released_entries` for one loaded entry (its report loaded with it)."""
+    if entry.status == Entry.Status.APPROVED:
+        return True
+    return entry.status == Entry.Status.SUBMITTED and entry.report.state == UnitReport.Status.SENT
+
+
+def entries_readable_by(user: User) -> Q:
+    """The entries (as a filter on Entry) whose text, values and files the person reads."""
+    own = Q(report__unit_id=user.unit_id) if user.unit_id else Q(pk__in=[])
     if user.sees_whole_city:
-        return files
-    return files.filter(entry__task__in=tasks_visible_to(user))
+        return own | released_entries()
+    if user.unit_id is None:
+        return Q(pk__in=[])
+    ledger_row = Q(is_lead=True, task__in=tasks_visible_to(user))
+    co_part = Q(is_lead=False, task__lead_unit_id=user.unit_id)
+    return own | (released_entries() & (ledger_row | co_part))
+
+
+def report_files_visible_to(user: User) -> QuerySet[ReportFile]:
+    """A file is read exactly where its entry's text is (`entries_readable_by`)."""
+    readable = Entry.objects.filter(entries_readable_by(user)).values("pk")
+    return ReportFile.objects.select_related("entry__report").filter(entry_id__in=readable)
+
+
+def readable_entry_ids(user: User, report: UnitReport) -> set[int]:
+    """Which of the report's entries the person reads, in one query."""
+    return set(
+        Entry.objects.filter(report=report)
+        .filter(entries_readable_by(user))
+        .values_list("pk", flat=True)
+    )
 
 
 def report_status(report: UnitReport, today: datetime.date) -> str:

@@ -20,6 +20,7 @@ from rounds.forms import RoundForm, ScheduleForm
 from rounds.models import ReportFile, Round, UnitReport
 from rounds.selectors import (
     plan_rounds,
+    readable_entry_ids,
     report_files_visible_to,
     report_status,
     reports_visible_to,
@@ -131,6 +132,8 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "rnd": report.round,
             "status": report_status(report, timezone.localdate()),
             "form": report_form(report),
+            # Another unit's draft shows its state, not its text (rounds.selectors).
+            "readable": readable_entry_ids(request.user, report),
             "events": report.events.select_related("by", "task"),
             "steps": open_steps(process_pk=report.pk, user=request.user, default_unit=report.unit),
         },

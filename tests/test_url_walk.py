@@ -534,3 +534,124 @@ class TaskUrlConsistencyTests(OtherUnitsRecords):
         if branch.status != STATUS.ASSIGNED:
             answers.append(f"the branch is {branch.status} with no part written")
         self.assertEqual(answers, [])
+
+
+# A download view names a file or a document by its id: each must answer 404 to a
+# person of another unit on the same task, not only to an unrelated one. The last word
+# of a pattern's name says it is a download.
+DOWNLOAD = re.compile(r"(download|xlsx|pdf|excel)$")
+
+
+@dataclass(frozen=True)
+class CoUnitDownload:
+    """Another unit's record on a task the visitor's unit answers for too."""
+
+    visitor: Callable[["CoUnitRecords"], User]
+    kwargs: Callable[["CoUnitRecords"], dict[str, Any]]
+    query: Callable[["CoUnitRecords"], dict[str, Any]] = lambda case: {}
+
+
+# Either how to reach a co-unit's record, or why the download is not a unit's record.
+CO_UNIT_DOWNLOADS: dict[str, CoUnitDownload | str] = {
+    # 市发展改革委's part of task 8 (signed off and approved) and 临城县's part as one of
+    # the county group: read by their own unit, the lead unit and the city only.
+    "report_file_download": CoUnitDownload(
+        visitor=lambda case: case.county_liaison, kwargs=lambda case: {"pk": case.fagai_file.pk}
+    ),
+    "report_file_download:county": CoUnitDownload(
+        visitor=lambda case: case.other_county_liaison,
+        kwargs=lambda case: {"pk": case.county_file.pk},
+    ),
+    "report_file_download:draft": CoUnitDownload(
+        visitor=lambda case: case.other_county_liaison,
+        kwargs=lambda case: {"pk": case.county_draft_file.pk},
+    ),
+    # A unit's round sheet, asked for by another unit of the same round.
+    "round_excel": CoUnitDownload(
+        visitor=lambda case: case.county_liaison,
+        kwargs=lambda case: {"pk": case.round.pk},
+        query=lambda case: {"unit": case.fagai.pk},
+    ),
+    "plan_ledger_xlsx": "the plan's ledger: its rows follow the entry rule (tests/ledger)",
+    "evidence_download": "a task's completion evidence (workflow): not a unit's report",
+    "supervision_notice_pdf": "a notice to one unit: the unrelated-unit walk covers it",
+    "bulletin_pdf": "a bulletin to its addressees: the unrelated-unit walk covers it",
+    "assessment_xlsx": "the plan's assessment: the unrelated-unit walk covers it",
+    "assessment_pdf": "the plan's assessment: the unrelated-unit walk covers it",
+}
+
+
+class CoUnitRecords(OtherUnitsRecords):
+    """Beside the fixture: 市发展改革委's report on task 8 signed off and approved with a
+    file, 临城县's likewise, and 临城县's draft file on task 4."""
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        super().setUpTestData()
+        cls.fagai = Unit.objects.get(code="fagai")
+        cls.other_county_liaison = make_person(
+            "t.neiqiu", User.Role.LIAISON, Unit.objects.get(code="neiqiu")
+        )
+        task8 = cls.plan.tasks.get(number=8)
+        task4 = cls.plan.tasks.get(number=4)
+
+        def attach(unit: Unit, task: Any, *, released: bool) -> ReportFile:
+            report = UnitReport.objects.get(round=cls.round, unit=unit)
+            entry = report.entries.get(task=task)
+            if released:
+                entry.status = entry.Status.APPROVED
+                entry.save(update_fields=["status"])
+            record = ReportFile(
+                entry=entry,
+                original_name="佐证.pdf",
+                content_type="application/pdf",
+                size=len(PDF),
+                uploaded_by=cls.supervisor,
+            )
+            record.file.save(f"rounds/{unit.pk}-{task.pk}.pdf", SimpleUploadedFile("x", PDF))
+            return record
+
+        cls.fagai_file = attach(cls.fagai, task8, released=True)
+        cls.county_file = attach(cls.county, task8, released=True)
+        cls.county_draft_file = attach(cls.county, task4, released=False)
+
+
+class CoUnitDownloadTests(CoUnitRecords):
+    def test_every_download_view_is_in_the_co_unit_table(self) -> None:
+        downloads = {p.key for p in patterns_with_ids() if DOWNLOAD.search(p.name)}
+        listed = {key.split(":")[0] for key in CO_UNIT_DOWNLOADS}
+        self.assertEqual(sorted(downloads - listed), [], "download views with no co-unit check")
+        self.assertEqual(sorted(listed - downloads), [], "CO_UNIT_DOWNLOADS names gone patterns")
+
+    def test_another_unit_on_the_same_task_gets_404_on_every_download(self) -> None:
+        patterns = {p.key: p for p in patterns_with_ids()}
+        denied = AuditEvent.objects.filter(action="access.denied")
+        checked = 0
+        for key, case in CO_UNIT_DOWNLOADS.items():
+            if isinstance(case, str):
+                continue
+            pattern = patterns[key.split(":")[0]]
+            visitor = case.visitor(self)
+            path = pattern.path(case.kwargs(self))
+            with self.subTest(download=key, visitor=visitor.username, path=path):
+                self.client.force_login(visitor)
+                before = denied.filter(username=visitor.username).count()
+                response = self.client.get(path, case.query(self))
+                self.assertEqual(response.status_code, 404, f"GET {path}: not 404")
+                self.assertEqual(denied.filter(username=visitor.username).count(), before + 1)
+                checked += 1
+        self.assertEqual(checked, 4)
+
+    def test_the_files_own_unit_the_lead_unit_and_the_city_read_a_signed_part(self) -> None:
+        path = reverse("report_file_download", args=[self.fagai_file.pk])
+        fagai = make_person("t.fagai", User.Role.LIAISON, self.fagai)
+        for person in (fagai, self.lead_liaison, self.supervisor, self.reader):
+            with self.subTest(person=person.username):
+                self.client.force_login(person)
+                self.assertEqual(self.client.get(path).status_code, 200)
+        # A draft is its unit's alone, the city's readers included.
+        path = reverse("report_file_download", args=[self.county_draft_file.pk])
+        for person, status in ((self.county_liaison, 200), (self.supervisor, 404)):
+            with self.subTest(person=person.username, draft=True):
+                self.client.force_login(person)
+                self.assertEqual(self.client.get(path).status_code, status)

@@ -32,12 +32,23 @@ def target_values(task: Task, *texts: str) -> dict[int, str]:
     return {t.pk: text for t, text in zip(task.targets.all(), texts, strict=False)}
 
 
+SENT_AT = datetime.datetime(2024, 1, 3, 9, tzinfo=datetime.UTC)
+
+
+def send_report(report: UnitReport) -> None:
+    """As if the unit's liaison submitted the report and its leader signed it off."""
+    report.entries.update(status=Entry.Status.SUBMITTED)
+    UnitReport.objects.filter(pk=report.pk).update(state=UnitReport.Status.SENT, sent_at=SENT_AT)
+
+
 class LedgerTestCase(PlanTestCase):
     """Rounds 2023年12月 (older) and 2024年1月 (newer) of tasks 4, 5, 8 and 20;
-    the lead units wrote their entries in the older round."""
+    the lead units wrote their entries in the older round and sent them."""
 
     older: Round
     newer: Round
+    # Whether 市工业和信息化局's December report has gone to the working group.
+    sent = True
 
     @classmethod
     def setUpTestData(cls) -> None:
@@ -67,6 +78,9 @@ class LedgerTestCase(PlanTestCase):
                 cls.t8.pk: EntryInput(progress="实施技改项目320项。", schedule="behind"),
             },
         )
+        if cls.sent:
+            # Its leader signed it off to the working group: the ledger shows it to others.
+            send_report(report_of(cls.older, cls.gongxin))
         cls.newer = round_create(
             plan=cls.plan,
             by=cls.supervisor,

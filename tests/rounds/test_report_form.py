@@ -108,13 +108,16 @@ class AskedOfWhomTests(ReportFormTestCase):
         self.fill(self.county_liaison, county, {**both, f"e{self.task8.pk}-v{target.pk}": "30"})
         neiqiu = self.report(rnd, other_county.unit)
         self.fill(other_county, neiqiu, {**both, f"e{self.task8.pk}-v{target.pk}": "12.5"})
+        # Submitted, not signed off: no county's share counts yet.
         page = self.client.get(self.fill_url(self.lead_liaison, gongxin))
         self.assertContains(page, 'data-testid="member-sums"')
-        self.assertContains(page, "<b>42.5</b>项")
-        # The indicator reads the sum of the shares the counties' leaders sent.
+        self.assertNotContains(page, "<b>42.5</b>项")
+        # The lead and the indicator read the sum of the shares the counties' leaders sent.
         for liaison_unit, report in ((self.county, county), (other_county.unit, neiqiu)):
             leader = make_person(f"t.{liaison_unit.code}.leader", "leader", liaison_unit)
             self.sign(leader, report, decision="sign")
+        page = self.client.get(self.fill_url(self.lead_liaison, gongxin))
+        self.assertContains(page, "<b>42.5</b>项")
         row = indicator_rows(self.plan, [indicator], timezone.localdate())[0]
         self.assertEqual(row.latest.value, Decimal("42.5"))
 
@@ -152,7 +155,7 @@ class WhatTheUnitIsAskedTests(ReportFormTestCase):
 
 
 class CoUnitPartsTests(ReportFormTestCase):
-    def test_the_lead_sees_this_rounds_sent_parts_only_and_never_a_draft(self) -> None:
+    def test_the_lead_sees_this_rounds_signed_parts_only_and_never_a_draft(self) -> None:
         rnd = self.open_round()
         tax = self.report(rnd, self.tax)
         self.fill(
@@ -164,6 +167,10 @@ class CoUnitPartsTests(ReportFormTestCase):
         self.assertContains(page, 'data-testid="co-parts"')
         self.assertNotContains(page, "税务草稿未报送")
         self.fill(self.co_liaison, tax, self.entry_fields(self.task5, "税务一季度已报送"))
+        self.client.force_login(self.keji_liaison)
+        page = self.client.get(url)
+        self.assertNotContains(page, "税务一季度已报送")  # waiting for its leader's sign-off
+        self.sign(self.tax_leader, tax, decision="sign")
         self.client.force_login(self.keji_liaison)
         page = self.client.get(url)
         self.assertContains(page, "税务一季度已报送")

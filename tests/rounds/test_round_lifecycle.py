@@ -91,10 +91,18 @@ class RoundLifecycleTests(RoundTestCase):
         fields |= self.entry_fields(self.task8, "推进技改项目", "ahead")
         fields[f"e{self.task5.pk}-files"] = SimpleUploadedFile("佐证.pdf", PDF)
         self.assertEqual(self.fill(self.lead_liaison, gongxin, fields).status_code, 302)
-
-        # The lead unit sees the parts where it writes the task's report.
+        # Submitted, not yet signed off by their leaders: the parts are still theirs.
         keji = self.report(rnd, self.keji)
         task = self.claim(self.keji_liaison, keji, ReportFlow.fill)
+        page = self.client.get(ReportFlow.fill.reverse("execute", args=[keji.pk, task.pk]))
+        self.assertNotContains(page, "税务部门落实研发费用加计扣除")
+        self.assertNotContains(page, "佐证.pdf")
+        for leader, report in ((self.tax_leader, tax), (self.leader, gongxin)):
+            url = self.step_url(leader, report, ReportFlow.sign)
+            self.assertEqual(self.client.post(url, {"decision": "sign"}).status_code, 302)
+
+        # The lead unit sees the signed parts where it writes the task's report.
+        self.client.force_login(self.keji_liaison)
         page = self.client.get(ReportFlow.fill.reverse("execute", args=[keji.pk, task.pk]))
         self.assertContains(page, "税务部门落实研发费用加计扣除")
         self.assertContains(page, "工信部门组织企业申报研发机构")
@@ -308,15 +316,27 @@ class RoundLifecycleTests(RoundTestCase):
             self.client.get(reverse("report_detail", args=[gongxin.pk])).status_code, 404
         )
 
-    def test_evidence_is_downloaded_as_an_attachment_by_the_tasks_units(self) -> None:
+    def test_evidence_is_downloaded_as_an_attachment_by_the_lead_once_signed_off(self) -> None:
         rnd = self.open_round()
         gongxin = self.report(rnd, self.gongxin)
         fields = self.entry_fields(self.task5, "配合")
-        fields[f"e{self.task5.pk}-files"] = SimpleUploadedFile("佐证材料.pdf", PDF)
-        self.fill(self.lead_liaison, gongxin, fields, action="save")
+        fields |= self.entry_fields(self.task8, "牵头")
+        upload = {f"e{self.task5.pk}-files": SimpleUploadedFile("佐证材料.pdf", PDF)}
+        self.fill(self.lead_liaison, gongxin, fields | upload, action="save")
         record = ReportFile.objects.get()
         self.assertNotIn("佐证", record.file.name)
+        url = reverse("report_file_download", args=[record.pk])
+        # A draft's file, then one awaiting the leader: the unit's own only.
         self.client.force_login(self.keji_liaison)  # the lead unit of task 5
+        self.assertEqual(self.client.get(url).status_code, 404)
+        self.client.force_login(self.lead_liaison)
+        self.assertEqual(self.client.get(url).status_code, 200)
+        self.assertEqual(self.fill(self.lead_liaison, gongxin, fields).status_code, 302)
+        self.client.force_login(self.keji_liaison)
+        self.assertEqual(self.client.get(url).status_code, 404)
+        sign = self.step_url(self.leader, gongxin, ReportFlow.sign)
+        self.assertEqual(self.client.post(sign, {"decision": "sign"}).status_code, 302)
+        self.client.force_login(self.keji_liaison)
         with audited(
             services.report_file_download,
             action="report.file_download",
