@@ -9,18 +9,24 @@ from django.http import Http404, HttpRequest
 
 from audit.models import AuditEvent
 from audit.services import audit_record
-from departments.models import Unit, User
+from departments.models import UNIT_ROLES, Unit, User
 
 
 def unit_scope(user: User) -> list[int] | None:
     """The units whose records the person sees: None for the whole city.
+
+    The one rule every page's visibility builds on, decided by the role
+    first: supervisors and leadership readers see the whole city, a unit's
+    liaisons and leaders their unit, and anyone else (the system
+    administrator, the security auditor, a person with no role yet) nothing,
+    whatever unit is set on them (三员 separation).
 
     A county government also sees what falls on the county group
     (各县(市、区)政府), since every such task is its task too.
     """
     if user.sees_whole_city:
         return None
-    if user.unit_id is None:
+    if user.role not in UNIT_ROLES or user.unit_id is None:
         return []
     return [user.unit_id, *Unit.objects.filter(members=user.unit_id).values_list("pk", flat=True)]
 

@@ -3,6 +3,7 @@ from typing import Any
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -12,8 +13,9 @@ from django.utils.translation import ngettext
 
 from audit.services import audit_record
 from departments.access import client_ip
-from departments.models import Unit, UnitAlias, User
+from departments.models import RoleRequest, Unit, UnitAlias, User
 from departments.services import (
+    PersonError,
     person_force_password_change,
     person_password_set,
     person_save,
@@ -114,8 +116,57 @@ class PersonAdmin(UserAdmin):
     ]
     change_password_form = AuditedPasswordChangeForm
 
+    def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
+        # Nobody changes their own role or unit (person_save refuses it too).
+        fields = [*super().get_readonly_fields(request, obj), "pending_role"]
+        if obj is not None and obj.pk == request.user.pk:
+            fields += ["unit", "role"]
+        return fields
+
+    def get_fieldsets(self, request, obj=None):  # type: ignore[no-untyped-def]
+        if obj is None:
+            return super().get_fieldsets(request, obj)
+        fieldsets = [(name, dict(options)) for name, options in self.fieldsets]
+        fieldsets[1][1]["fields"] = [*fieldsets[1][1]["fields"], "pending_role"]
+        return fieldsets
+
+    @admin.display(description=_("Role awaiting approval"))
+    def pending_role(self, obj: User) -> str:
+        pending = (
+            RoleRequest.objects.filter(person=obj, status=RoleRequest.Status.PENDING)
+            .select_related("unit")
+            .first()
+        )
+        if pending is None:
+            return "-"
+        if pending.unit_id:
+            return _("%(role)s, %(unit)s (the security auditor has not approved it yet)") % {
+                "role": pending.get_role_display(),
+                "unit": pending.unit.name,
+            }
+        return _("%(role)s (the security auditor has not approved it yet)") % {
+            "role": pending.get_role_display()
+        }
+
     def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
-        person_save(user=obj, created=not change, changed_fields=form.changed_data, by=request.user)
+        asked = obj.role
+        try:
+            person_save(
+                user=obj, created=not change, changed_fields=form.changed_data, by=request.user
+            )
+        except PersonError as error:
+            # The form already keeps one's own role and unit read-only; this is the backstop.
+            raise PermissionDenied(str(error)) from error
+        if obj.role != asked:
+            self.message_user(
+                request,
+                _(
+                    "%(person)s does not hold the role %(role)s yet: the security auditor "
+                    "must approve it first."
+                )
+                % {"person": obj, "role": User.Role(asked).label},
+                messages.WARNING,
+            )
 
     @method_decorator(transaction.atomic)
     def user_change_password(self, request, id, form_url=""):  # type: ignore[no-untyped-def]

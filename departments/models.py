@@ -1,4 +1,7 @@
+from typing import Any
+
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -100,7 +103,123 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.display_name or self.username
 
+    @classmethod
+    def from_db(cls, db: Any, field_names: Any, values: Any) -> "User":
+        """A unit is held only through a business role, whatever the database says.
+
+        Every person the product reads (the logged-in one included) is built
+        here, so an administrator's or auditor's unit forced into the database
+        (by SQL, an old backup) reaches no page: every rule that looks at
+        ``unit_id`` sees none. ``departments.checks`` reports such rows.
+        """
+        user = super().from_db(db, field_names, values)
+        loaded = user.__dict__
+        if "role" in loaded and "unit_id" in loaded and user.role not in UNIT_HOLDING_ROLES:
+            user.unit_id = None
+        return user
+
+    def clean(self) -> None:
+        super().clean()
+        problem = unit_problem(role=self.role, unit_id=self.unit_id)
+        if problem:
+            raise ValidationError({"unit": problem})
+
     @property
     def sees_whole_city(self) -> bool:
-        """Supervisors and leadership readers see every unit's records."""
-        return self.is_superuser or self.role in {self.Role.SUPERVISOR, self.Role.READER}
+        """Supervisors and leadership readers see every unit's records; the
+        administrator and the auditor none, even with superuser rights (三员)."""
+        if self.role in SYSTEM_ROLES:
+            return False
+        return self.is_superuser or self.role in CITY_ROLES
+
+
+class RoleRequest(models.Model):
+    """A privileged role an administrator asked for, waiting for a second person.
+
+    Until the security auditor approves it (or someone on the server runs
+    ``manage.py grant_role``), the person keeps the role and unit they had,
+    or none for a new account.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Awaiting approval")
+        APPROVED = "approved", _("Approved")
+        REFUSED = "refused", _("Refused")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    person = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="role_requests", verbose_name=_("person")
+    )
+    role = models.CharField(_("role"), max_length=20, choices=User.Role.choices)
+    unit = models.ForeignKey(
+        Unit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("unit"),
+    )
+    requested_by = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        verbose_name=_("requested by"),
+    )
+    requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.PENDING
+    )
+    decided_by = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        verbose_name = _("role request")
+        verbose_name_plural = _("role requests")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person"],
+                condition=models.Q(status="pending"),
+                name="one_pending_role_request_per_person",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} → {self.get_role_display()}"
+
+
+# 三员: the administrator manages accounts and units, the auditor reads the
+# trail; neither holds a unit or reads business data.
+SYSTEM_ROLES = frozenset({User.Role.ADMIN, User.Role.AUDITOR})
+# Roles that see every unit's records.
+CITY_ROLES = frozenset({User.Role.SUPERVISOR, User.Role.READER})
+# Roles that act for one unit and see its records.
+UNIT_ROLES = frozenset({User.Role.LIAISON, User.Role.LEADER})
+# A unit is stored only with one of these roles (supervisors and readers keep
+# theirs for names and notices; they see the whole city anyway).
+UNIT_HOLDING_ROLES = CITY_ROLES | UNIT_ROLES
+# Giving one of these roles takes a second person: the security auditor's
+# approval, or a command run on the server.
+PRIVILEGED_ROLES = frozenset(
+    {User.Role.SUPERVISOR, User.Role.READER, User.Role.AUDITOR, User.Role.ADMIN}
+)
+
+
+def unit_problem(*, role: str, unit_id: int | None) -> str:
+    """Why a person of `role` cannot belong to unit `unit_id` ("" when they can)."""
+    if unit_id is None:
+        return ""
+    if role in SYSTEM_ROLES:
+        return str(_("The system administrator and the security auditor belong to no unit."))
+    if not role:
+        return str(_("A person with no role belongs to no unit."))
+    return ""

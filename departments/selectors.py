@@ -1,7 +1,7 @@
 import difflib
 from collections.abc import Iterable
 
-from departments.models import Unit, UnitAlias
+from departments.models import RoleRequest, Unit, UnitAlias
 from departments.names import normalize_unit_name
 
 
@@ -54,3 +54,25 @@ def unit_resolver() -> UnitResolver:
 
 def units_for_filter() -> list[Unit]:
     return list(Unit.objects.filter(is_active=True).exclude(kind=Unit.Kind.GROUP))
+
+
+def role_requests_pending() -> list[RoleRequest]:
+    """Privileged roles an administrator asked for, oldest first: the auditor's to decide."""
+    return list(
+        RoleRequest.objects.filter(status=RoleRequest.Status.PENDING)
+        .select_related("person__unit", "unit", "requested_by")
+        .order_by("requested_at", "pk")
+    )
+
+
+def role_requests_decided(limit: int = 20) -> list[RoleRequest]:
+    """The latest decisions, newest first (the trail holds them all)."""
+    return list(
+        RoleRequest.objects.exclude(status=RoleRequest.Status.PENDING)
+        .select_related("person", "unit", "requested_by", "decided_by")
+        .order_by("-decided_at", "-pk")[:limit]
+    )
+
+
+def role_requests_pending_count() -> int:
+    return RoleRequest.objects.filter(status=RoleRequest.Status.PENDING).count()

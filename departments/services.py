@@ -7,10 +7,20 @@ from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm
 
 from audit.services import audit_record
-from departments.models import Unit, UnitAlias, User
+from departments.models import (
+    PRIVILEGED_ROLES,
+    SYSTEM_ROLES,
+    UNIT_HOLDING_ROLES,
+    RoleRequest,
+    Unit,
+    UnitAlias,
+    User,
+    unit_problem,
+)
 from departments.names import normalize_unit_name
 from departments.permissions import ACT_FOR_UNIT, SIGN_FOR_UNIT, SUPERVISE_PLAN, VIEW_PLAN
 from departments.registry import COUNTY_GROUP, REGISTRY
@@ -40,6 +50,10 @@ CITY_ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "departments.delete_unitalias",
     ),
 }
+
+
+class PersonError(Exception):
+    """A change to a person refused; the message is one translated line for the page."""
 
 
 @dataclass
@@ -161,7 +175,13 @@ def person_upsert(
 
     The password is given as a hash so that creating a hundred demo people
     costs one key derivation, not a hundred.
+
+    Run on the server only (demo loaders, scale seeding), so a privileged role
+    needs no approval here. The administrator and the auditor belong to no
+    unit: a unit given with those roles is not stored.
     """
+    if role in SYSTEM_ROLES:
+        unit = None
     user, created = User.objects.get_or_create(
         username=username,
         defaults={
@@ -221,7 +241,30 @@ def _sync_role_access(user: User) -> bool:
 
 @transaction.atomic
 def person_save(*, user: User, created: bool, changed_fields: list[str], by: User | None) -> User:
-    """Store a person edited by an administrator, with the access their role and unit give."""
+    """Store a person edited by an administrator, with the access their role and unit give.
+
+    Nobody changes their own role or unit. A privileged role (supervisor,
+    leadership reader, auditor, administrator) is not given here: the person
+    keeps the role and unit they had (none when new) and a request waits for
+    the security auditor (role_request_approve) or a command on the server
+    (role_grant).
+    """
+    stored = None if created else User.objects.filter(pk=user.pk).values("role", "unit_id").first()
+    old_role, old_unit_id = (stored["role"], stored["unit_id"]) if stored else ("", None)
+    if old_role not in UNIT_HOLDING_ROLES:
+        old_unit_id = None  # as every page reads it (User.from_db)
+    moved = (user.role, user.unit_id) != (old_role, old_unit_id)
+    if by is not None and user.pk is not None and by.pk == user.pk and moved:
+        raise PersonError(_("Nobody can change their own role or unit."))
+    problem = unit_problem(role=user.role, unit_id=user.unit_id)
+    if problem:
+        raise PersonError(problem)
+    requested = None
+    if user.role in PRIVILEGED_ROLES and user.role != old_role:
+        requested = (user.role, user.unit)
+        user.role, user.unit_id = old_role, old_unit_id
+        if unit_problem(role=user.role, unit_id=user.unit_id):
+            user.unit_id = None
     user.save()
     _sync_role_access(user)
     audit_record(
@@ -235,7 +278,131 @@ def person_save(*, user: User, created: bool, changed_fields: list[str], by: Use
             "fields": sorted(changed_fields),
         },
     )
+    if requested is not None:
+        _role_request_open(person=user, role=requested[0], unit=requested[1], by=by)
+    elif "role" in changed_fields:
+        # The administrator chose another role: an earlier request no longer stands.
+        _role_requests_withdraw(person=user, by=by)
     return user
+
+
+def _role_requests_withdraw(*, person: User, by: User | None) -> None:
+    for pending in RoleRequest.objects.select_for_update().filter(
+        person=person, status=RoleRequest.Status.PENDING
+    ):
+        pending.status = RoleRequest.Status.WITHDRAWN
+        pending.decided_by, pending.decided_at = by, timezone.now()
+        pending.save(update_fields=["status", "decided_by", "decided_at"])
+        audit_record(
+            action="person.role_withdrawn", by=by, obj=person, summary={"role": pending.role}
+        )
+
+
+def _role_request_open(
+    *, person: User, role: str, unit: Unit | None, by: User | None
+) -> RoleRequest:
+    _role_requests_withdraw(person=person, by=by)
+    request = RoleRequest.objects.create(person=person, role=role, unit=unit, requested_by=by)
+    audit_record(
+        action="person.role_requested",
+        by=by,
+        obj=person,
+        summary={"role": role, "unit": unit.name if unit else "", "request": request.pk},
+    )
+    return request
+
+
+def _role_apply(*, person: User, role: str, unit_id: int | None) -> None:
+    problem = unit_problem(role=role, unit_id=unit_id)
+    if problem:
+        raise PersonError(problem)
+    person.role, person.unit_id = role, unit_id
+    person.save(update_fields=["role", "unit"])
+    _sync_role_access(person)
+
+
+def _pending_for_decision(*, request: RoleRequest, by: User) -> RoleRequest:
+    if by.role != User.Role.AUDITOR:
+        raise PersonError(_("Only the security auditor approves or refuses a role."))
+    request = RoleRequest.objects.select_for_update().get(pk=request.pk)
+    if request.status != RoleRequest.Status.PENDING:
+        raise PersonError(_("This request has already been decided."))
+    if by.pk in (request.person_id, request.requested_by_id):
+        raise PersonError(_("Nobody decides a role request of their own."))
+    return request
+
+
+@transaction.atomic
+def role_request_approve(
+    *, request: RoleRequest, by: User, client_ip: str | None = None
+) -> RoleRequest:
+    """The security auditor approves: the person now holds the role (and unit) asked for."""
+    request = _pending_for_decision(request=request, by=by)
+    person = User.objects.select_for_update().get(pk=request.person_id)
+    _role_apply(person=person, role=request.role, unit_id=request.unit_id)
+    request.status = RoleRequest.Status.APPROVED
+    request.decided_by, request.decided_at = by, timezone.now()
+    request.save(update_fields=["status", "decided_by", "decided_at"])
+    audit_record(
+        action="person.role_approved",
+        by=by,
+        obj=person,
+        client_ip=client_ip,
+        summary={
+            "role": request.role,
+            "unit": request.unit.name if request.unit_id else "",
+            "request": request.pk,
+            "requested_by": request.requested_by.username if request.requested_by_id else "",
+        },
+    )
+    return request
+
+
+@transaction.atomic
+def role_request_refuse(
+    *, request: RoleRequest, by: User, reason: str, client_ip: str | None = None
+) -> RoleRequest:
+    """The security auditor refuses, saying why: the person keeps what they had."""
+    reason = reason.strip()
+    if not reason:
+        raise PersonError(_("Say why the role is refused."))
+    request = _pending_for_decision(request=request, by=by)
+    request.status = RoleRequest.Status.REFUSED
+    request.decided_by, request.decided_at, request.reason = by, timezone.now(), reason[:500]
+    request.save(update_fields=["status", "decided_by", "decided_at", "reason"])
+    audit_record(
+        action="person.role_refused",
+        by=by,
+        obj=request.person,
+        client_ip=client_ip,
+        summary={"role": request.role, "request": request.pk, "reason": request.reason},
+    )
+    return request
+
+
+@transaction.atomic
+def role_grant(*, person: User, role: str, unit: Unit | None) -> User:
+    """Give a role from the server (``manage.py grant_role``): whoever can run
+    commands there is the second person. A pending request for the same role
+    is marked approved by it; any other pending request is withdrawn."""
+    person = User.objects.select_for_update().get(pk=person.pk)
+    _role_apply(person=person, role=role, unit_id=unit.pk if unit else None)
+    now = timezone.now()
+    for pending in RoleRequest.objects.select_for_update().filter(
+        person=person, status=RoleRequest.Status.PENDING
+    ):
+        pending.status = (
+            RoleRequest.Status.APPROVED if pending.role == role else RoleRequest.Status.WITHDRAWN
+        )
+        pending.decided_at = now
+        pending.save(update_fields=["status", "decided_at"])
+    audit_record(
+        action="person.role_granted",
+        by=None,
+        obj=person,
+        summary={"role": role, "unit": unit.name if unit else "", "via": "manage.py grant_role"},
+    )
+    return person
 
 
 @transaction.atomic

@@ -1,17 +1,26 @@
-"""Changing one's own password."""
+"""Changing one's own password; the security auditor's approval of privileged roles."""
 
 from django.contrib import messages
 from django.contrib.auth import REDIRECT_FIELD_NAME, update_session_auth_hash
 from django.contrib.auth import views as auth_views
-from django.http import HttpResponse
-from django.shortcuts import redirect
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
 
+from audit.views import auditor_required
 from departments.access import client_ip
+from departments.models import RoleRequest
 from departments.passwords import NewPasswordChangeForm
-from departments.services import person_password_change
+from departments.selectors import role_requests_decided, role_requests_pending
+from departments.services import (
+    PersonError,
+    person_password_change,
+    role_request_approve,
+    role_request_refuse,
+)
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
@@ -57,3 +66,60 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 class PasswordChangeDoneView(auth_views.PasswordChangeDoneView):
     title = gettext_lazy("Password changed")
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@auditor_required
+def role_requests(request: HttpRequest) -> HttpResponse:
+    """The security auditor's list of privileged roles awaiting approval and the
+    latest decisions; a POST approves or refuses one (a reason is needed to refuse).
+
+    The request's id travels in the form, not the URL: only auditors reach here."""
+    if request.method != "POST":
+        return _role_requests_page(request)
+    pk = request.POST.get("request", "")
+    role_request = get_object_or_404(RoleRequest, pk=pk if pk.isdigit() else None)
+    decision = request.POST.get("decision")
+    try:
+        if decision == "approve":
+            role_request_approve(
+                request=role_request, by=request.user, client_ip=client_ip(request)
+            )
+            messages.success(
+                request,
+                _("%(person)s now holds the role %(role)s.")
+                % {"person": role_request.person, "role": role_request.get_role_display()},
+            )
+        elif decision == "refuse":
+            role_request_refuse(
+                request=role_request,
+                by=request.user,
+                reason=request.POST.get("reason", ""),
+                client_ip=client_ip(request),
+            )
+            messages.success(
+                request,
+                _("The role %(role)s for %(person)s is refused.")
+                % {"person": role_request.person, "role": role_request.get_role_display()},
+            )
+        else:
+            raise PersonError(_("Choose to approve or to refuse."))
+    except PersonError as exc:
+        return _role_requests_page(request, error=str(exc), failed=role_request.pk, status=400)
+    return redirect("role_requests")
+
+
+def _role_requests_page(
+    request: HttpRequest, *, error: str = "", failed: int | None = None, status: int = 200
+) -> HttpResponse:
+    return render(
+        request,
+        "departments/role_requests.html",
+        {
+            "pending": role_requests_pending(),
+            "decided": role_requests_decided(),
+            "error": error,
+            "failed": failed,
+        },
+        status=status,
+    )

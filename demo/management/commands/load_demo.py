@@ -87,11 +87,12 @@ class Command(BaseCommand):
         password_hash = make_password(DEMO_PASSWORD)
         bureau = Unit.objects.get(code="shichang")
         office = Unit.objects.get(code="zhengfuban")
-        people: list[tuple[str, str, Unit, str]] = [
+        # 三员: the administrator and the auditor belong to no unit.
+        people: list[tuple[str, str, Unit | None, str]] = [
             ("supervisor", User.Role.SUPERVISOR, bureau, _("Working-group supervisor (demo)")),
             ("leadership", User.Role.READER, office, _("City leadership reader (demo)")),
-            ("sysadmin", User.Role.ADMIN, office, _("System administrator (demo)")),
-            ("auditor", User.Role.AUDITOR, office, _("Security auditor (demo)")),
+            ("sysadmin", User.Role.ADMIN, None, _("System administrator (demo)")),
+            ("auditor", User.Role.AUDITOR, None, _("Security auditor (demo)")),
         ]
         for unit in Unit.objects.exclude(kind=Unit.Kind.GROUP).order_by("sort_order"):
             people.append(
@@ -123,5 +124,6 @@ class Command(BaseCommand):
                 must_change_password=False,
             )
         return [
-            (username, str(User.Role(role).label), unit.name) for username, role, unit, _n in people
+            (username, str(User.Role(role).label), unit.name if unit else "—")
+            for username, role, unit, _n in people
         ]
