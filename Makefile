@@ -4,8 +4,8 @@
 run:
 	scripts/setup.sh run
 	mkdir -p var
-	.venv/bin/python manage.py migrate --noinput
-	.venv/bin/python manage.py load_demo
+	DEBUG=1 .venv/bin/python manage.py migrate --noinput
+	DEBUG=1 .venv/bin/python manage.py load_demo
 	DEBUG=1 .venv/bin/python manage.py runserver 127.0.0.1:8000
 
 test:

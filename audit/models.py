@@ -8,8 +8,10 @@ class AuditEvent(models.Model):
 
     Rows are only added, by audit.services.audit_record, in the same
     transaction as the change they describe. Each carries the hash of the
-    row before it, so an edit or a deletion made behind the application's
-    back breaks the chain where it happened (`manage.py verify_audit`).
+    row before it, keyed with a key held outside the database, so an edit or a
+    deletion made behind the application's back breaks the chain where it
+    happened; anchors of the chain's head kept outside the database reveal
+    rows cut off its end (`manage.py verify_audit`).
     """
 
     class Outcome(models.TextChoices):
@@ -42,6 +44,11 @@ class AuditEvent(models.Model):
     summary = models.JSONField(_("summary"), default=dict, blank=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
+    # The key (its id, never the key) and the hash function the row was chained
+    # with (audit.chain); both empty on the legacy rows chained with the public
+    # SHA-256 before the chain was keyed.
+    key_id = models.CharField(max_length=40, blank=True, default="")
+    digest = models.CharField(max_length=10, blank=True, default="")
 
     class Meta:
         ordering = ["id"]

@@ -1,38 +1,35 @@
 """Writing the audit trail. Every service that changes state calls audit_record()."""
 
-import hashlib
 import json
 from typing import Any
 
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from audit import anchors
+from audit.chain import (
+    GENESIS,
+    REKEY_ACTION,
+    ROTATE_ACTION,
+    compute_digest,
+    event_values,
+    keyring,
+)
 from audit.models import AuditEvent
 
-GENESIS = "0" * 64
+__all__ = ["GENESIS", "audit_record", "row_digest"]
+
 # Any constant: the key of the PostgreSQL advisory lock that orders the chain.
 _CHAIN_LOCK_KEY = 7_310_551
 
 
 def row_digest(event: AuditEvent) -> str:
-    """The hash of a row: its content and the hash of the row before it."""
-    content = {
-        "prev": event.prev_hash,
-        "at": event.at.isoformat(timespec="microseconds"),
-        "user": event.user_id,
-        "username": event.username,
-        "unit": event.unit_name,
-        "role": event.role,
-        "action": event.action,
-        "object_type": event.object_type,
-        "object_id": event.object_id,
-        "object_repr": event.object_repr,
-        "outcome": event.outcome,
-        "client_ip": event.client_ip,
-        "summary": event.summary,
-    }
-    encoded = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
+    """The digest of a row: its content and the digest of the row before it,
+    under the key and hash function the row names (audit.chain).
+
+    Raises KeyError when the row's key id is not configured.
+    """
+    return compute_digest(event_values(event), key=keyring().keys.get(event.key_id))
 
 
 def _lock_chain() -> None:
@@ -60,9 +57,15 @@ def audit_record(
     `username` names an actor that has no account row (a failed login).
     """
     acting = by if by is not None and getattr(by, "pk", None) else None
+    ring = keyring()
     with transaction.atomic():
         _lock_chain()
-        last = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
+        last = _last_row()
+        if _needs_handover(last, ring.current_id):
+            # The first row under a new key: hand the chain over first.
+            handover = _handover(last, ring.current_id)
+            _append(handover, ring=ring)
+            last = {"hash": handover.hash}
         event = AuditEvent(
             at=timezone.now(),
             user=acting,
@@ -76,11 +79,80 @@ def audit_record(
             outcome=outcome,
             client_ip=client_ip,
             summary=summary or {},
-            prev_hash=last or GENESIS,
+            prev_hash=last["hash"] if last else GENESIS,
+            key_id=ring.current_id,
         )
-        # Round-trip the summary through JSON now, so the digest is computed on
-        # exactly what the database will give back.
-        event.summary = json.loads(json.dumps(event.summary, ensure_ascii=False, default=str))
-        event.hash = row_digest(event)
-        event.save(force_insert=True)
+        _append(event, ring=ring)
+    return event
+
+
+def _last_row() -> dict[str, Any] | None:
+    return AuditEvent.objects.order_by("-id").values("hash", "key_id", "action", "summary").first()
+
+
+def _needs_handover(last: dict[str, Any] | None, current_id: str) -> bool:
+    """Whether the trail ends on another key than `current_id` (and not on a
+    rotation row that already hands over to it)."""
+    if last is None or last["key_id"] == current_id:
+        return False
+    summary = last["summary"] if isinstance(last["summary"], dict) else {}
+    return not (last["action"] == ROTATE_ACTION and summary.get("to") == current_id)
+
+
+def _handover(last: dict[str, Any], new_id: str) -> AuditEvent:
+    """The row that starts the segment of key `new_id` after a row of another key.
+
+    After a keyed segment it is chained with the old key when that key is still
+    configured (AUDIT_OLD_KEYS), so the old key vouches for the hand-over;
+    after the legacy (public digest) segment, or when the old key is gone, with
+    the new key. Either way its digest covers the last digest before it.
+    """
+    old_id = last["key_id"]
+    ring = keyring()
+    if not old_id:
+        action, key_id = REKEY_ACTION, new_id
+        summary: dict[str, Any] = {"from": "", "to": new_id, "digest": ring.digest}
+    elif old_id in ring.keys:
+        action, key_id = ROTATE_ACTION, old_id
+        summary = {"from": old_id, "to": new_id, "digest": ring.digest}
+    else:
+        action, key_id = ROTATE_ACTION, new_id
+        summary = {"from": old_id, "to": new_id, "digest": ring.digest, "old_key_missing": True}
+    return AuditEvent(
+        at=timezone.now(),
+        action=action,
+        object_type="",
+        object_id="",
+        object_repr="",
+        outcome=AuditEvent.Outcome.OK,
+        summary=summary,
+        prev_hash=last["hash"],
+        key_id=key_id,
+    )
+
+
+def _append(event: AuditEvent, *, ring: Any) -> None:
+    """Digest and insert one row (inside the chain's lock)."""
+    event.digest = ring.digest
+    # Round-trip the summary through JSON now, so the digest is computed on
+    # exactly what the database will give back.
+    event.summary = json.loads(json.dumps(event.summary, ensure_ascii=False, default=str))
+    event.hash = compute_digest(event_values(event), key=ring.keys[event.key_id])
+    event.save(force_insert=True)
+    if anchors.anchor_due():
+        anchors.anchor_on_commit(event)
+
+
+def audit_rekey() -> AuditEvent | None:
+    """Continue the trail under the current key now (`manage.py audit_rekey`), instead
+    of at the next write; anchor the head. None when it already ends on that key."""
+    ring = keyring()
+    with transaction.atomic():
+        _lock_chain()
+        last = _last_row()
+        if not _needs_handover(last, ring.current_id):
+            return None
+        event = _handover(last, ring.current_id)
+        _append(event, ring=ring)
+        anchors.anchor_on_commit(event)
     return event

@@ -1,34 +1,216 @@
-"""Checking the audit trail's hash chain."""
+"""Checking the audit trail: its keyed hash chain and its anchors outside the database."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
+from django.conf import settings
+
+from audit import anchors as anchor_file
+from audit.chain import GENESIS, REKEY_ACTION, ROTATE_ACTION, compute_digest, keyring
 from audit.models import AuditEvent
-from audit.services import GENESIS, row_digest
+
+# The fields the walk reads: everything a digest covers, and the row's id.
+_FIELDS = (
+    "id",
+    "prev_hash",
+    "hash",
+    "at",
+    "user_id",
+    "username",
+    "unit_name",
+    "role",
+    "action",
+    "object_type",
+    "object_id",
+    "object_repr",
+    "outcome",
+    "client_ip",
+    "summary",
+    "key_id",
+    "digest",
+)
 
 
 @dataclass
 class ChainBreak:
     event_id: int
-    reason: str  # "content" (the row was edited) or "link" (a row before it is missing or edited)
+    # "content": the row does not match its digest (edited, or a wrong key);
+    # "link": a row before it is missing or edited; "unkeyed": a row with the
+    # public digest after keyed rows (rewritten without the key); "unknown_key":
+    # the row's key id is not configured; "segment": the key changes without a
+    # rotation row.
+    reason: str
+    key_id: str = ""
+    previous_key_id: str = ""
 
 
-def verify_chain(*, batch_size: int = 2000) -> tuple[int, ChainBreak | None]:
-    """Walk the trail in order; return the rows checked and the first break, if any.
+@dataclass
+class AnchorProblem:
+    # "missing": the trail ends before the anchored row (rows cut off its end);
+    # "gone": the anchored row is not in the trail; "changed": it is, with
+    # another digest; "other_trail": anchors of a trail this database does not
+    # hold (strict mode); "unreadable": lines that are not anchors.
+    kind: str
+    event_id: int = 0
+    at: str = ""
+    last_id: int = 0
+    count: int = 0
+    lines: list[int] = field(default_factory=list)
+
+
+@dataclass
+class TrailReport:
+    checked: int = 0
+    broken: ChainBreak | None = None
+    keys: dict[str, int] = field(default_factory=dict)  # key id ("" legacy) -> rows
+    last_id: int = 0
+    legacy_only: bool = False
+    anchor_path: Path | None = None
+    anchors_checked: int = 0
+    last_anchor: anchor_file.Anchor | None = None
+    other_trail_anchors: int = 0
+    anchor_problems: list[AnchorProblem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.broken is None and not self.legacy_only and not self.anchor_problems
+
+
+def _summary(row: dict[str, Any]) -> dict[str, Any]:
+    return row["summary"] if isinstance(row["summary"], dict) else {}
+
+
+def _segment_allowed(previous: dict[str, Any] | None, row: dict[str, Any]) -> bool:
+    """Whether `row` may be chained with another key than the row before it."""
+    if previous is None or previous["key_id"] == row["key_id"]:
+        return True
+    if not previous["key_id"]:
+        # Leaving the legacy segment: only through the rekey row.
+        return row["action"] == REKEY_ACTION
+    before, this = _summary(previous), _summary(row)
+    if previous["action"] == ROTATE_ACTION and before.get("to") == row["key_id"]:
+        return True  # the old key's rotation row named this key
+    return (
+        row["action"] == ROTATE_ACTION
+        and this.get("from") == previous["key_id"]
+        and this.get("to") == row["key_id"]
+    )  # the old key was gone: the new key's rotation row
+
+
+def _walk(report: TrailReport, *, batch_size: int) -> None:
+    ring = keyring()
+    previous_hash = GENESIS
+    previous: dict[str, Any] | None = None
+    keyed_seen = False
+    last_id = 0
+    while True:
+        batch = list(
+            AuditEvent.objects.filter(id__gt=last_id).order_by("id").values(*_FIELDS)[:batch_size]
+        )
+        if not batch:
+            break
+        for row in batch:
+            key_id = row["key_id"]
+            report.keys[key_id] = report.keys.get(key_id, 0) + 1
+            if report.broken is None:
+                report.broken = _check_row(row, previous, previous_hash, keyed_seen, ring)
+                if report.broken is None:
+                    report.checked += 1
+            keyed_seen = keyed_seen or bool(key_id)
+            previous_hash, previous = row["hash"], row
+        last_id = batch[-1]["id"]
+    report.last_id = last_id
+    report.legacy_only = report.checked > 0 and not keyed_seen and report.broken is None
+
+
+def _check_row(
+    row: dict[str, Any],
+    previous: dict[str, Any] | None,
+    previous_hash: str,
+    keyed_seen: bool,
+    ring: Any,
+) -> ChainBreak | None:
+    key_id = row["key_id"]
+    previous_key = previous["key_id"] if previous else ""
+    if row["prev_hash"] != previous_hash:
+        return ChainBreak(row["id"], "link", key_id)
+    if not key_id:
+        if keyed_seen:
+            return ChainBreak(row["id"], "unkeyed", previous_key_id=previous_key)
+        expected = compute_digest(row, key=None)
+    else:
+        key = ring.keys.get(key_id)
+        if key is None:
+            return ChainBreak(row["id"], "unknown_key", key_id)
+        if not _segment_allowed(previous, row):
+            return ChainBreak(row["id"], "segment", key_id, previous_key)
+        try:
+            expected = compute_digest(row, key=key)
+        except ValueError:  # a digest name this Python cannot compute
+            return ChainBreak(row["id"], "content", key_id)
+    if expected != row["hash"]:
+        return ChainBreak(row["id"], "content", key_id)
+    return None
+
+
+def _check_anchors(report: TrailReport) -> None:
+    path = anchor_file.anchor_path()
+    report.anchor_path = path
+    anchors, unreadable = anchor_file.read_anchors(path)
+    if unreadable:
+        report.anchor_problems.append(AnchorProblem("unreadable", lines=unreadable))
+    trail = anchor_file.trail_id()
+    ours = [a for a in anchors if trail and a.trail == trail]
+    others = [a for a in anchors if not trail or a.trail != trail]
+    report.other_trail_anchors = len(others)
+    if others and getattr(settings, "AUDIT_ANCHOR_STRICT", False):
+        last = others[-1]
+        report.anchor_problems.append(
+            AnchorProblem("other_trail", event_id=last.event_id, at=last.at, count=len(others))
+        )
+    if not ours:
+        return
+    report.last_anchor = max(ours, key=lambda a: a.event_id)
+    ids = sorted({a.event_id for a in ours})
+    stored: dict[int, str] = {}
+    for start in range(0, len(ids), 1000):
+        chunk = ids[start : start + 1000]
+        stored.update(AuditEvent.objects.filter(id__in=chunk).values_list("id", "hash"))
+    for anchor in sorted(ours, key=lambda a: a.event_id):
+        report.anchors_checked += 1
+        if anchor.event_id > report.last_id:
+            continue  # reported once below, from the highest
+        if anchor.event_id not in stored:
+            report.anchor_problems.append(
+                AnchorProblem("gone", event_id=anchor.event_id, at=anchor.at)
+            )
+        elif stored[anchor.event_id] != anchor.hash:
+            report.anchor_problems.append(
+                AnchorProblem("changed", event_id=anchor.event_id, at=anchor.at)
+            )
+    highest = report.last_anchor
+    if highest.event_id > report.last_id:
+        report.anchor_problems.append(
+            AnchorProblem(
+                "missing", event_id=highest.event_id, at=highest.at, last_id=report.last_id
+            )
+        )
+
+
+def verify_trail(*, batch_size: int = 2000, anchors: bool = True) -> TrailReport:
+    """Walk the trail in order and check it against the anchor file.
 
     Reads in keyset-paginated batches so memory stays flat on millions of rows.
     """
-    checked = 0
-    previous = GENESIS
-    last_id = 0
-    while True:
-        batch = list(AuditEvent.objects.filter(id__gt=last_id).order_by("id")[:batch_size])
-        if not batch:
-            return checked, None
-        for event in batch:
-            if event.prev_hash != previous:
-                return checked, ChainBreak(event.id, "link")
-            if row_digest(event) != event.hash:
-                return checked, ChainBreak(event.id, "content")
-            previous = event.hash
-            checked += 1
-        last_id = batch[-1].id
+    report = TrailReport()
+    _walk(report, batch_size=batch_size)
+    if anchors:
+        _check_anchors(report)
+    return report
+
+
+def verify_chain(*, batch_size: int = 2000) -> tuple[int, ChainBreak | None]:
+    """The chain alone (no anchors): the rows checked and the first break, if any."""
+    report = verify_trail(batch_size=batch_size, anchors=False)
+    return report.checked, report.broken

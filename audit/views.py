@@ -24,7 +24,6 @@ from audit.export import (
     summary_json,
 )
 from audit.forms import AuditFilterForm
-from audit.models import AuditEvent
 from audit.selectors import audit_events_filtered
 from audit.services import audit_record
 from departments.access import client_ip
@@ -45,13 +44,7 @@ def auditor_required(view: View) -> View:
         # 三员 separation: the system administrator, even a superuser, does not
         # read the trail that records their own work.
         if request.user.role != User.Role.AUDITOR:
-            audit_record(
-                action="access.denied",
-                by=request.user,
-                outcome=AuditEvent.Outcome.DENIED,
-                client_ip=client_ip(request),
-                summary={"path": request.path},
-            )
+            # The 403 handler (departments.refusals) records the attempt.
             raise PermissionDenied
         return view(request, *args, **kwargs)
 

@@ -14,8 +14,9 @@ from openpyxl import load_workbook
 
 from audit.models import AuditEvent
 from audit.services import audit_record
-from audit.views import audit_export, auditor_required
+from audit.views import audit_export
 from departments.models import Unit, User
+from departments.refusals import permission_denied
 from departments.services import registry_sync
 from tests.audit_coverage import audited
 from tests.base import make_person
@@ -192,13 +193,13 @@ class AuditPageTests(TestCase):
                 with self.subTest(person=person.username, url=url):
                     self.client.force_login(person)
                     with audited(
-                        auditor_required,
+                        permission_denied,
                         action="access.denied",
                         by=person,
                         obj=None,
                         outcome=AuditEvent.Outcome.DENIED,
                         client_ip="10.9.8.7",
-                        summary={"path": url},
+                        summary={"path": url, "status": 403, "method": "GET"},
                         count=1,
                     ):
                         response = self.client.get(url, REMOTE_ADDR="10.9.8.7")
@@ -208,7 +209,7 @@ class AuditPageTests(TestCase):
                     self.assertEqual(event.outcome, AuditEvent.Outcome.DENIED)
                     self.assertEqual(event.user, person)
                     self.assertEqual(event.client_ip, "10.9.8.7")
-                    self.assertEqual(event.summary, {"path": url})
+                    self.assertEqual(event.summary["path"], url)
         self.assertFalse(AuditEvent.objects.filter(action="audit.export").exists())
 
     def test_anonymous_visitors_are_sent_to_log_in(self) -> None:

@@ -49,6 +49,8 @@ def production_env(database: Path, **overrides: str | None) -> dict[str, str]:
         ALLOWED_HOSTS="dc.xingtai.gov.cn",
         DATABASE_URL=f"sqlite:///{database}",
         SECURE_PROXY_SSL_HEADER="HTTP_X_FORWARDED_PROTO,https",
+        AUDIT_KEY=secrets.token_hex(32),
+        AUDIT_ANCHOR_FILE=str(database.with_suffix(".audit-anchors.log")),
     )
     for name, value in overrides.items():
         if value is None:
