@@ -33,7 +33,9 @@ class IndicatorForm(forms.Form):
             del self.fields["by_member"]
         self.years = years
         self.fields["owner"].queryset = (
+            # A unit group (各县(市、区)政府) owns no indicator: one unit reports each value.
             Unit.objects.filter(task_units__task__plan=indicator.plan_id)
+            .exclude(kind=Unit.Kind.GROUP)
             .distinct()
             .order_by("sort_order")
         )

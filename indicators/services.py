@@ -14,7 +14,6 @@ from django.db.models import Count
 from django.utils.translation import gettext as _
 
 from audit.services import audit_record
-from departments.access import unit_scope
 from departments.models import Unit, User
 from departments.permissions import may_supervise, require_supervisor
 from indicators.models import Indicator, IndicatorTarget, IndicatorValue
@@ -57,6 +56,7 @@ def _default_owner(plan: Plan) -> Unit | None:
     working group's own bureau as a rule), until the supervisor names the owner."""
     row = (
         Task.objects.filter(plan=plan)
+        .exclude(lead_unit__kind=Unit.Kind.GROUP)
         .values("lead_unit")
         .annotate(n=Count("id"))
         .order_by("-n", "lead_unit")
@@ -93,7 +93,13 @@ def indicators_build(*, plan: Plan, by: User | None) -> int:
     ):
         groups[(target.task_id, target.indicator)].append(target)
     owner = _default_owner(plan)
-    leads = dict(Task.objects.filter(plan=plan).values_list("pk", "lead_unit"))
+    # A unit group (各县(市、区)政府) owns no indicator: its members report their own
+    # shares instead (TaskTarget.by_member), the city value being their sum.
+    leads = dict(
+        Task.objects.filter(plan=plan)
+        .exclude(lead_unit__kind=Unit.Kind.GROUP)
+        .values_list("pk", "lead_unit")
+    )
     made: list[tuple[Indicator, list]] = []
     for order, ((task_pk, name), targets) in enumerate(groups.items()):
         if (task_pk, name[:200]) in existing:
@@ -107,7 +113,7 @@ def indicators_build(*, plan: Plan, by: User | None) -> int:
             unit_of_measure=sorted(units_of_measure)[0] if units_of_measure else "",
             kind=_guess_kind(name, targets[0].unit_of_measure, every_year, len(targets)),
             direction=_direction([t.comparator for t in targets if t.comparator]),
-            owner_id=leads[task_pk] if task_pk else (owner.pk if owner else None),
+            owner_id=leads.get(task_pk) if task_pk else (owner.pk if owner else None),
             order=order,
         )
         made.append((indicator, targets))
@@ -132,6 +138,12 @@ def indicators_build(*, plan: Plan, by: User | None) -> int:
             for year, target in sorted(yearly.items())
         ]
     IndicatorTarget.objects.bulk_create(rows)
+    group_led = [i.pk for i, _targets in made if i.task_id is not None and i.owner_id is None]
+    TaskTarget.objects.filter(
+        pk__in=IndicatorTarget.objects.filter(
+            indicator__in=group_led, task_target__isnull=False
+        ).values("task_target_id")
+    ).update(by_member=True)
     if made:
         audit_record(action="indicator.build", by=by, obj=plan, summary={"indicators": len(made)})
     return len(made)
@@ -180,13 +192,20 @@ def indicator_update(
     if direction not in (Comparator.AT_LEAST, Comparator.AT_MOST):
         raise IndicatorError(_("Choose whether higher or lower is better."))
     if indicator.task_id is not None:
-        if owner is not None and owner.pk != indicator.task.lead_unit_id:
+        lead = indicator.task.lead_unit
+        if owner is not None and owner.pk != lead.pk:
             raise IndicatorError(
                 _("A task's indicator is reported by the task's lead unit; it cannot change.")
             )
-        owner = indicator.task.lead_unit
+        # A group lead (the county governments) owns nothing: each member reports its share.
+        owner = None if lead.kind == Unit.Kind.GROUP else lead
     elif owner is None:
         raise IndicatorError(_("Choose the unit that reports this indicator."))
+    elif owner.kind == Unit.Kind.GROUP:
+        raise IndicatorError(
+            _("%(group)s is a group of units and cannot report an indicator: choose one unit.")
+            % {"group": owner.name}
+        )
     elif not TaskUnit.objects.filter(task__plan=indicator.plan_id, unit=owner).exists():
         raise IndicatorError(_("Choose a unit that has tasks in this plan."))
     if by_member and not breakdown_possible(indicator):
@@ -250,11 +269,12 @@ def indicator_update(
 
 def _refuse_unless_liaison_now(by: User, round: Round, indicators: list[Indicator]) -> None:
     """Someone other than a supervisor reports only as the liaison of the indicators'
-    owner unit, and only in the plan's current round."""
+    owner unit, and only in the plan's current round. The owner is the person's own
+    unit: a unit group it belongs to (各县(市、区)政府) is not, or any county could
+    overwrite another's value."""
     if by.role != User.Role.LIAISON:
         raise IndicatorError(_("Only the owner unit's liaison can report its indicators."))
-    scope = unit_scope(by) or []
-    if any(i.owner_id not in scope for i in indicators):
+    if by.unit_id is None or any(i.owner_id != by.unit_id for i in indicators):
         raise IndicatorError(_("Only the owner unit's liaison can report its indicators."))
     latest = current_round(round.plan)
     if latest is None or latest.pk != round.pk:
@@ -340,6 +360,18 @@ def indicator_values_report(
         raise IndicatorError(_("Report only indicators of this round's plan."))
     if any(i.task_id is not None for i in indicators.values()):
         raise IndicatorError(_("A task's indicators are reported in the lead unit's report entry."))
+    # An owner left a unit group from before groups were refused: nobody writes its one
+    # value (the working group names the one unit that reports it first).
+    group_owned = set(
+        Unit.objects.filter(
+            kind=Unit.Kind.GROUP, pk__in={i.owner_id for i in indicators.values()}
+        ).values_list("pk", flat=True)
+    )
+    for indicator in indicators.values():
+        if indicator.owner_id in group_owned and values.get(indicator.pk) not in (None, ""):
+            raise IndicatorError(
+                _("Name the unit that reports %(indicator)s first.") % {"indicator": indicator.name}
+            )
     if not supervisor:
         _refuse_unless_liaison_now(by, round, list(indicators.values()))
     notes = notes or {}

@@ -70,7 +70,11 @@ def plan_indicators(request: HttpRequest, plan_pk: int) -> HttpResponse:
     scope = unit_scope(request.user)
     rnd = current_round(plan)
     owned = (
-        [row for row in rows if row.indicator.task_id is None and row.indicator.owner_id in scope]
+        [
+            row
+            for row in rows
+            if row.indicator.task_id is None and row.indicator.owner_id == request.user.unit_id
+        ]
         if scope is not None
         else []
     )
@@ -149,7 +153,8 @@ def indicator_detail(request: HttpRequest, pk: int) -> HttpResponse:
         or (
             request.user.role == User.Role.LIAISON
             and scope is not None
-            and indicator.owner_id in scope
+            # The person's own unit: not a unit group it belongs to.
+            and indicator.owner_id == request.user.unit_id
         )
     )
     return render(
@@ -218,7 +223,8 @@ def round_indicators(request: HttpRequest, round_pk: int) -> HttpResponse:
         pk=round_pk,
     )
     scope = unit_scope(request.user)
-    rows = owned_for_round(rnd, scope)
+    # The person's own unit's indicators: a unit group's are nobody's to fill.
+    rows = owned_for_round(rnd, None if scope is None else [request.user.unit_id])
     if scope is not None and not rows:
         raise refuse_as_missing(request, rnd)
     errors = None

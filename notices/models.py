@@ -14,6 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from departments.models import Unit
+from notices import robots
+from notices.sealing import Sealed, SealedTextField
 
 
 class Notice(models.Model):
@@ -82,14 +84,17 @@ class UnitWebhook(models.Model):
         Unit, on_delete=models.CASCADE, related_name="webhook", verbose_name=_("unit")
     )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
-    url = models.URLField(
+    # The whole address, sealed at rest: its query carries the robot's access token
+    # (WeCom key=, DingTalk access_token=). Opened only to send a message.
+    url = SealedTextField(
         _("webhook address"),
-        max_length=500,
         help_text=_("The robot's address as the chat application shows it."),
     )
-    secret = models.CharField(
+    # The address without its query, for people to recognise the robot by.
+    address = models.CharField(_("address"), max_length=500, blank=True, editable=False)
+    # Sealed at rest too; opened only to sign a message.
+    secret = SealedTextField(
         _("signing secret"),
-        max_length=200,
         blank=True,
         help_text=_("DingTalk only, when the robot's security setting is signing (加签)."),
     )
@@ -102,6 +107,16 @@ class UnitWebhook(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit} · {self.get_kind_display()}"
+
+    def save(self, *args, **kwargs) -> None:
+        # A plain address was just assigned: keep its shown part (the sealed one is
+        # never opened for that).
+        if not isinstance(self.url, Sealed):
+            self.address = robots.without_query(self.url)
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None and "url" in update_fields:
+                kwargs["update_fields"] = {*update_fields, "address"}
+        super().save(*args, **kwargs)
 
 
 class Delivery(models.Model):

@@ -14,7 +14,7 @@ from django.db.models import Count, F, QuerySet
 from django.utils import timezone
 
 from departments.models import User
-from notices import compose, robots
+from notices import compose, robots, sealing
 from notices.models import Delivery, Notice, UnitWebhook
 from notices.quiet import parse_quiet_hours
 from notices.quiet import quiet_until as window_end
@@ -223,8 +223,20 @@ def send_robot(delivery: Delivery, named: dict[tuple, list[User]]) -> str | None
         content=content,
         mobiles=robots.mobiles_of([person.phone for person in people]),
     )
-    url = robots.signed_url(robot.url, robot.secret) if robot.kind == robots.DINGTALK else robot.url
-    return robots.post(url, body, timeout=float(settings.NOTICE_WEBHOOK_TIMEOUT))
+    # The sealed address and secret are opened here, for this one request, only.
+    try:
+        url = sealing.opened(robot.url)
+        secret = sealing.opened(robot.secret)
+    except sealing.SealError as exc:
+        return f"refused: {exc}"
+    if robot.kind == robots.DINGTALK:
+        url = robots.signed_url(url, secret)
+    return robots.post(
+        url,
+        body,
+        timeout=float(settings.NOTICE_WEBHOOK_TIMEOUT),
+        allowed_hosts=settings.NOTICE_ROBOT_HOSTS,
+    )
 
 
 def why_not(delivery: Delivery) -> str | None:

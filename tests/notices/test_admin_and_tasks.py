@@ -1,5 +1,6 @@
 """The administrator keeps the units' group robots; the delivery task and command."""
 
+import contextlib
 import io
 
 from django.core import mail
@@ -12,6 +13,7 @@ from notices.models import UnitWebhook
 from notices.tasks import deliver_notices, send_notice_digests
 from tests.base import make_person
 from tests.notices.base import NoticeTestCase
+from tests.notices.robot import DINGTALK_HOST, PUBLIC, resolving
 
 
 class RobotAdminTests(NoticeTestCase):
@@ -22,6 +24,9 @@ class RobotAdminTests(NoticeTestCase):
 
     def test_the_administrator_adds_a_robot_and_the_change_is_audited(self) -> None:
         self.client.force_login(self.admin)
+        stack = contextlib.ExitStack()
+        stack.enter_context(resolving({DINGTALK_HOST: [PUBLIC]}))
+        self.addCleanup(stack.close)
         add = reverse("admin:notices_unitwebhook_add")
         self.assertEqual(self.client.get(add).status_code, 200)
         response = self.client.post(
@@ -37,7 +42,8 @@ class RobotAdminTests(NoticeTestCase):
         self.assertEqual(response.status_code, 302, response.content[:500])
         robot = UnitWebhook.objects.get()
         self.assertEqual(
-            (robot.unit, robot.kind, robot.secret), (self.gongxin, "dingtalk", "SECabc")
+            (robot.unit, robot.kind, robot.secret.open(), robot.address),
+            (self.gongxin, "dingtalk", "SECabc", "https://oapi.dingtalk.com/robot/send"),
         )
         event = AuditEvent.objects.get(action="unitwebhook.admin_add")
         self.assertEqual(event.username, "n.admin")
@@ -45,18 +51,22 @@ class RobotAdminTests(NoticeTestCase):
         change = reverse("admin:notices_unitwebhook_change", args=[robot.pk])
         page = self.client.get(change)
         self.assertNotContains(page, "SECabc")
+        self.assertNotContains(page, "access_token=abc")
         self.client.post(
             change,
-            {"unit": self.gongxin.pk, "kind": "dingtalk", "url": robot.url, "secret": ""},
+            {"unit": self.gongxin.pk, "kind": "dingtalk", "url": "", "secret": ""},
         )
         robot.refresh_from_db()
-        self.assertEqual((robot.secret, robot.enabled), ("SECabc", False))
+        self.assertEqual(
+            (robot.url.open(), robot.secret.open(), robot.enabled),
+            ("https://oapi.dingtalk.com/robot/send?access_token=abc", "SECabc", False),
+        )
         self.client.post(
             change,
             {
                 "unit": self.gongxin.pk,
                 "kind": "dingtalk",
-                "url": robot.url,
+                "url": "",
                 "secret": "",
                 "clear_secret": "on",
                 "enabled": "on",
@@ -64,6 +74,7 @@ class RobotAdminTests(NoticeTestCase):
         )
         robot.refresh_from_db()
         self.assertEqual((robot.secret, robot.enabled), ("", True))
+        self.assertEqual(robot.url.open(), "https://oapi.dingtalk.com/robot/send?access_token=abc")
 
     def test_nobody_else_reaches_the_robots(self) -> None:
         for person in (self.supervisor, self.liaison):

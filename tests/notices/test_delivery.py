@@ -3,6 +3,7 @@ with quiet hours, retries, timeouts and a per-robot rate limit. The robots are
 local HTTP servers started by the tests."""
 
 import base64
+import contextlib
 import datetime
 import hashlib
 import hmac
@@ -16,7 +17,7 @@ from notices.delivery import deliver_due
 from notices.models import Delivery, Notice, UnitWebhook
 from notices.services import notice_mark_read
 from tests.notices.base import NOW, SHANGHAI, NoticeTestCase
-from tests.notices.robot import RobotServer
+from tests.notices.robot import PUBLIC, WECOM_HOST, RobotServer, resolving, routed_to
 
 Channel, Status = Delivery.Channel, Delivery.Status
 LATER = NOW + datetime.timedelta(minutes=1)
@@ -252,8 +253,14 @@ class RobotTests(NoticeTestCase):
     def test_it_gives_up_after_the_last_attempt(self) -> None:
         with socket.socket() as closed:
             closed.bind(("127.0.0.1", 0))
-            url = f"http://127.0.0.1:{closed.getsockname()[1]}/robot/send"
-        UnitWebhook.objects.create(unit=self.gongxin, kind="wecom", url=url)
+            port = closed.getsockname()[1]
+        UnitWebhook.objects.create(
+            unit=self.gongxin, kind="wecom", url=f"https://{WECOM_HOST}/cgi-bin/webhook/send"
+        )
+        stack = contextlib.ExitStack()
+        stack.enter_context(resolving({WECOM_HOST: [PUBLIC]}))
+        stack.enter_context(routed_to(port))
+        self.addCleanup(stack.close)
         self.remind(self.liaison)
         delivery = Delivery.objects.get(channel=Channel.WEBHOOK)
         moment = LATER

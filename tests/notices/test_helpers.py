@@ -10,6 +10,7 @@ import zoneinfo
 
 from django.core.exceptions import ImproperlyConfigured
 from django.test import SimpleTestCase
+from django.utils import translation
 
 from notices import robots
 from notices.quiet import parse_quiet_hours, quiet_until
@@ -114,8 +115,14 @@ class RobotMessageTests(SimpleTestCase):
         self.assertEqual(raw_sign, urllib.parse.quote_plus(expected))
         self.assertEqual(robots.signed_url("https://x/send?a=1", ""), "https://x/send?a=1")
 
-    def test_only_http_addresses_are_posted_to(self) -> None:
-        self.assertEqual(robots.post("file:///etc/passwd", {}, timeout=1), "not an http(s) address")
+    def test_only_https_addresses_are_posted_to(self) -> None:
+        with translation.override("en"):
+            self.assertEqual(
+                robots.post(
+                    "file:///etc/passwd", {}, timeout=1, allowed_hosts=["qyapi.weixin.qq.com"]
+                ),
+                "refused: The robot's address must start with https://.",
+            )
 
     def test_the_payload_is_plain_json(self) -> None:
         body = robots.payload(kind="wecom", content="中文", mobiles=[])
