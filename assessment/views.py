@@ -49,7 +49,8 @@ from assessment.selectors import (
 )
 from assessment.services import WINDOW_DEFAULT_DAYS
 from assessment.wording import criterion_view, grade_label, rule_explanation, rule_label
-from departments.access import get_visible_or_404, refuse_as_missing, unit_scope
+from audit.services import audit_record
+from departments.access import client_ip, get_visible_or_404, refuse_as_missing, unit_scope
 from departments.models import Unit
 from departments.permissions import ACT_FOR_UNIT, may_supervise
 from documents.workbook import XLSX_CONTENT_TYPE
@@ -594,6 +595,17 @@ def _whole_city(request: HttpRequest, pk: int) -> Assessment:
     return assessment
 
 
+def _record_export(request: HttpRequest, assessment: Assessment, kind: str) -> None:
+    """Every unit's scores leaving the system: who took them, which, in what form."""
+    audit_record(
+        action="assessment.export",
+        by=request.user,
+        obj=assessment,
+        client_ip=client_ip(request),
+        summary={"format": kind, "year": assessment.year, "status": assessment.status},
+    )
+
+
 def _file_name(assessment: Assessment, suffix: str) -> str:
     state = (
         ""
@@ -607,6 +619,7 @@ def _file_name(assessment: Assessment, suffix: str) -> str:
 @login_required
 def assessment_xlsx_download(request: HttpRequest, pk: int) -> HttpResponse:
     assessment = _whole_city(request, pk)
+    _record_export(request, assessment, "xlsx")
     data = ContentFile(assessment_xlsx(assessment), name="assessment.xlsx")
     return attachment_response(data, _file_name(assessment, "xlsx"), content_type=XLSX_CONTENT_TYPE)
 
@@ -615,5 +628,6 @@ def assessment_xlsx_download(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def assessment_pdf_download(request: HttpRequest, pk: int) -> HttpResponse:
     assessment = _whole_city(request, pk)
+    _record_export(request, assessment, "pdf")
     data = ContentFile(render_pdf(assessment), name="assessment.pdf")
     return attachment_response(data, _file_name(assessment, "pdf"), content_type="application/pdf")

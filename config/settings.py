@@ -5,6 +5,7 @@ to use PostgreSQL. Secrets may also come from a file named by `<NAME>_FILE`.
 """
 
 import os
+import secrets
 from datetime import timedelta
 from pathlib import Path
 
@@ -60,7 +61,21 @@ def envrequired(name: str, development_default: str) -> str:
 DEBUG = envbool("DEBUG", False)
 if PRODUCTION and DEBUG:
     raise ImproperlyConfigured("DEBUG must be off in production.")
-SECRET_KEY = envrequired("SECRET_KEY", "development-only-key-never-used-in-production")
+# The published development key signs sessions only under DEBUG (`make run`).
+# Without DEBUG and without SECRET_KEY (tests, benchmarks, commands) the process
+# gets a key of its own, and config/wsgi.py refuses to serve with such a key: a
+# server started without DEBUG never runs on a key anyone can read here.
+DEVELOPMENT_SECRET_KEY = "development-only-key-never-used-in-production"
+SECRET_KEY = envstr("SECRET_KEY")
+SECRET_KEY_EPHEMERAL = False
+if not SECRET_KEY:
+    if PRODUCTION:
+        raise ImproperlyConfigured("SECRET_KEY (or SECRET_KEY_FILE) must be set in production.")
+    if DEBUG:
+        SECRET_KEY = DEVELOPMENT_SECRET_KEY
+    else:
+        SECRET_KEY = "ephemeral-" + secrets.token_urlsafe(48)
+        SECRET_KEY_EPHEMERAL = True
 
 ALLOWED_HOSTS = [
     host.strip()
@@ -77,6 +92,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "guardian",
+    "csp",
     "viewflow",
     "viewflow.workflow",
     "operations",
@@ -106,6 +122,8 @@ BULLETIN_INLINE_MAX_TASKS = envint("BULLETIN_INLINE_MAX_TASKS", 60)
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "common.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "departments.middleware.DefaultLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -191,6 +209,11 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", 5)
 LOGIN_FAILURE_WINDOW = timedelta(minutes=envint("LOGIN_FAILURE_WINDOW_MINUTES", 15))
 LOGIN_LOCKOUT = timedelta(minutes=envint("LOGIN_LOCKOUT_MINUTES", 30))
+# And per client address, across user names: LOGIN_ADDRESS_FAILURE_LIMIT failures
+# from one address within LOGIN_FAILURE_WINDOW refuse further attempts from it until
+# the oldest ages out. High enough that a whole office behind one NAT address never
+# meets it by mistyping; low enough to stop guessing across many names.
+LOGIN_ADDRESS_FAILURE_LIMIT = envint("LOGIN_ADDRESS_FAILURE_LIMIT", 50)
 # Reverse proxies in front of the application machines (0: none). The
 # client address in the audit trail and for axes is read through them.
 TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0)
@@ -292,6 +315,27 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp): scripts only from the server's own static
+# files, never inline; styles may be inline (the bulletin preview's official-document
+# stylesheet, a few style attributes); nothing loads from another host, which the
+# customers' closed networks could not reach anyway.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# At most this many files in one request (Django refuses more with 400): a report's
+# evidence comes a few files at a time.
+DATA_UPLOAD_MAX_NUMBER_FILES = envint("DATA_UPLOAD_MAX_NUMBER_FILES", 20)
 
 LOGGING = {
     "version": 1,
@@ -339,6 +383,18 @@ NOTICE_EMAIL_DAILY_LIMIT = envint("NOTICE_EMAIL_DAILY_LIMIT", 10)
 NOTICE_ASYNC = envbool("NOTICE_ASYNC", False)
 # The address links in e-mails and robot messages start with.
 NOTICE_SITE_URL = envstr("NOTICE_SITE_URL", "http://127.0.0.1:8000")
+# --- Group robot hardening (notices/; issue 17 finding 7) -------------------
+# Hosts a unit's group robot may point at: https on the standard port only, and
+# every address the host resolves to must be public (no loopback, private,
+# link-local, multicast or reserved address); redirects are never followed.
+NOTICE_ROBOT_HOSTS = envlist("NOTICE_ROBOT_HOSTS", "qyapi.weixin.qq.com,oapi.dingtalk.com")
+# Fernet keys sealing the robots' addresses (access tokens) and signing secrets at
+# rest, comma-separated (or NOTICE_ROBOT_KEYS_FILE): the first seals, all open.
+# Empty: a key derived from SECRET_KEY (keys from SECRET_KEY_FALLBACKS still open).
+# Rotate: put the new key first, keep the old one after it, run
+# `manage.py reseal_robots`, then drop the old key.
+NOTICE_ROBOT_KEYS = envlist("NOTICE_ROBOT_KEYS")
+# --- end group robot hardening ----------------------------------------------
 # E-mail: SMTP when EMAIL_HOST is set, else printed to the console (development).
 EMAIL_HOST = envstr("EMAIL_HOST", "")
 EMAIL_PORT = envint("EMAIL_PORT", 25)
@@ -355,3 +411,30 @@ EMAIL_BACKEND = envstr(
 )
 DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "noreply@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- audit chain: key and anchors (audit/chain.py, audit/anchors.py) ------------
+# The HMAC key of the audit chain, held outside the database: AUDIT_KEY or a file
+# named by AUDIT_KEY_FILE; its id in AUDIT_KEY_ID (default: a fingerprint of the
+# key). Retired keys stay verifiable in AUDIT_OLD_KEYS (or AUDIT_OLD_KEYS_FILE), a
+# JSON object {"key id": "key"}. Outside production an unset key means the
+# development key (audit.chain.DEVELOPMENT_KEY, id "dev"; a system check warns
+# when a server without DEBUG runs on it); production refuses to start without one.
+AUDIT_KEY = envrequired("AUDIT_KEY", "")
+AUDIT_KEY_ID = envstr("AUDIT_KEY_ID", "")
+AUDIT_OLD_KEYS = envstr("AUDIT_OLD_KEYS", "")
+# "sm3" (GB/T 32905, the default) or "sha256"; each row records the one it used.
+AUDIT_DIGEST = envstr("AUDIT_DIGEST", "sm3").strip().lower()
+# The append-only file the chain's head is anchored in (one JSON line per anchor);
+# production must name it (on storage the database account cannot write).
+# Development defaults to a file per database (audit.anchors.anchor_path).
+AUDIT_ANCHOR_FILE = envrequired("AUDIT_ANCHOR_FILE", "")
+AUDIT_ANCHOR_EVERY_ROWS = envint("AUDIT_ANCHOR_EVERY_ROWS", 1000)
+AUDIT_ANCHOR_EVERY_MINUTES = envint("AUDIT_ANCHOR_EVERY_MINUTES", 10)
+AUDIT_ANCHOR_SYSLOG = envbool("AUDIT_ANCHOR_SYSLOG", False)
+# Anchors of another trail in the file are an error (production) or ignored.
+AUDIT_ANCHOR_STRICT = envbool("AUDIT_ANCHOR_STRICT", PRODUCTION)
+CELERY_BEAT_SCHEDULE["audit-anchor"] = {
+    "task": "audit.anchor",
+    "schedule": float(60 * AUDIT_ANCHOR_EVERY_MINUTES),
+}
+# --- end of the audit chain block -------------------------------------------------

@@ -31,6 +31,7 @@ urlpatterns = [
     path("workflow/reports/", TaskFlowViewset(ReportFlow).urls),
     path("workflow/", TaskFlowViewset(TaskFlow).urls),
     path("audit/", include("audit.urls")),
+    path("accounts/", include("departments.urls")),
     path("", include("workflow.urls")),
     path("", include("rounds.urls")),
     path("", include("ledger.urls")),
@@ -44,3 +45,6 @@ urlpatterns = [
     path("", include("dashboard.urls")),
     path("", include("assessment.urls")),
 ]
+
+# A refusal by role (403) is audited like a refusal by unit (404).
+handler403 = "departments.refusals.permission_denied"

@@ -14,6 +14,12 @@ security assessment asks for:
   meanwhile; attempts refused during the lock are not counted;
 - failures before a lock never count towards the next one.
 
+Across user names, one client address is throttled too: LOGIN_ADDRESS_FAILURE_LIMIT
+failures from it within LOGIN_FAILURE_WINDOW refuse its further attempts until the
+oldest of them leaves the window. The limit is high (50 by default), so an office
+of people behind one NAT address mistyping on deadline day never meets it, while
+guessing passwords across many names from one machine is stopped.
+
 The lock is by the user name typed, known or not, so a new client address
 does not release it and an unknown name behaves exactly like a known one.
 """
@@ -83,6 +89,42 @@ def counted_failures(username: str, now: datetime) -> int:
     return failures.count()
 
 
+def address_failures(ip_address: str | None, now: datetime) -> list[datetime]:
+    """Times of the failures from this address within the window, oldest first."""
+    if not ip_address:
+        return []
+    return list(
+        AccessFailureLog.objects.filter(
+            ip_address=ip_address,
+            attempt_time__gt=now - settings.LOGIN_FAILURE_WINDOW,
+            attempt_time__lte=now,
+        )
+        .order_by("attempt_time")
+        .values_list("attempt_time", flat=True)
+    )
+
+
+def address_throttled_until(ip_address: str | None, now: datetime) -> datetime | None:
+    """When this address may try again, or None when it is not throttled."""
+    times = address_failures(ip_address, now)
+    limit = settings.LOGIN_ADDRESS_FAILURE_LIMIT
+    if len(times) < limit:
+        return None
+    # Free again once enough of them leave the window to come under the limit.
+    return times[len(times) - limit] + settings.LOGIN_FAILURE_WINDOW
+
+
+def address_message(until: datetime) -> str:
+    minutes = max(1, math.ceil((until - timezone.now()).total_seconds() / 60))
+    return ngettext(
+        "Too many failed log-in attempts from this network address. "
+        "Try again in %(minutes)d minute.",
+        "Too many failed log-in attempts from this network address. "
+        "Try again in %(minutes)d minutes.",
+        minutes,
+    ) % {"minutes": minutes}
+
+
 def lockout_message(username: str) -> str:
     """Says how long the lock lasts; the same for every name typed, known or not."""
     now = timezone.now()
@@ -104,9 +146,10 @@ def lockout_response(
     """The login page again, with the lockout message, instead of axes' bare text."""
     username = get_client_username(request, credentials) or ""
     form = AuthenticationForm(request, initial={"username": username})
+    until = address_throttled_until(getattr(request, "axes_ip_address", None), timezone.now())
     context = {
         "form": form,
-        "lockout_message": lockout_message(username),
+        "lockout_message": address_message(until) if until else lockout_message(username),
         "next": request.POST.get("next", ""),
     }
     return render(request, "registration/login.html", context, status=429)
@@ -124,10 +167,13 @@ class WindowedLockoutHandler(AxesDatabaseHandler):
     def is_locked(self, request: HttpRequest, credentials: dict | None = None) -> bool:
         if not settings.AXES_LOCK_OUT_AT_FAILURE:
             return False
+        now = timezone.now()
+        if address_throttled_until(getattr(request, "axes_ip_address", None), now):
+            return True
         username = get_client_username(request, credentials)
         if not username:
             return False
-        return lock_started_at(username, timezone.now()) is not None
+        return lock_started_at(username, now) is not None
 
     def user_login_failed(
         self, sender: object, credentials: dict, request: HttpRequest | None = None, **kwargs
@@ -141,7 +187,11 @@ class WindowedLockoutHandler(AxesDatabaseHandler):
         if not username:
             return
         now = timezone.now()
-        if request.axes_locked_out or lock_started_at(username, now) is not None:
+        if (
+            request.axes_locked_out
+            or lock_started_at(username, now) is not None
+            or address_throttled_until(request.axes_ip_address, now) is not None
+        ):
             # Refused by the backend before any password check, or (another
             # path into authenticate) a failure while locked: neither counts,
             # and neither moves the release time.

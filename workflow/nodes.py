@@ -26,6 +26,7 @@ from viewflow.workflow.token import Token
 
 from departments.models import Unit
 from departments.permissions import step_permissions
+from workflow.services import step_claim
 
 
 class UnitSplitActivation(SplitActivation):
@@ -81,6 +82,12 @@ def task_unit(task: Any) -> Unit:
 
 class QuietAssignView(AssignTaskView):
     success_message = ""
+
+    def form_valid(self, *args: Any, **kwargs: Any) -> Any:
+        # The claim is audited (workflow.services.step_claim), then viewflow's
+        # messages and redirect as usual.
+        step_claim(activation=self.request.activation, by=self.request.user)
+        return super(AssignTaskView, self).form_valid(*args, **kwargs)
 
 
 class View(flow.View):

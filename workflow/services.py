@@ -257,3 +257,17 @@ def evidence_download(*, evidence: Evidence, by: User, client_ip: str | None) ->
         summary={"task": evidence.process.plan_task_id, "name": evidence.original_name},
     )
     return attachment_response(evidence.file, evidence.original_name)
+
+
+def step_claim(*, activation: Activation, by: User) -> None:
+    """Take a step for the person (viewflow's assign), with its audit row in the same
+    transaction: who took which step of which record shows in the trail."""
+    with transaction.atomic():
+        activation.assign(by)
+        task = activation.task
+        audit_record(
+            action="step.claim",
+            by=by,
+            obj=task.process.coerced.audit_object(),
+            summary={"step": task.flow_task.name, "step_id": task.pk},
+        )

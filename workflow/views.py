@@ -232,7 +232,7 @@ def _claim_and_open(request: HttpRequest) -> HttpResponse:
         step = FlowTask.objects.select_related("owner").get(pk=step.pk)
         free = step.owner_id is None and step.status == STATUS.NEW
         if free and node.can_assign(request.user, step):
-            node.activation_class(step).assign(request.user)
+            services.step_claim(activation=node.activation_class(step), by=request.user)
         elif step.owner_id != request.user.pk or step.status == STATUS.DONE:
             # A colleague took it (or finished it) a moment ago.
             messages.info(request, _("A colleague is already handling this step."))

@@ -10,7 +10,9 @@ from openpyxl import load_workbook
 
 from assessment import services
 from assessment.models import Assessment
+from assessment.views import _record_export
 from tests.assessment.base import YearTestCase, at
+from tests.audit_coverage import audited
 from tests.documents.pdfs import ReadPdf
 
 
@@ -54,7 +56,16 @@ class ExportTests(YearTestCase):
         self.login(self.supervisor)
 
     def test_the_workbook_has_the_ranking_and_the_breakdown(self) -> None:
-        response = self.client.get(reverse("assessment_xlsx", args=[self.assessment.pk]))
+        # Every unit's scores leaving the system is in the trail: who, which, what form.
+        with audited(
+            _record_export,
+            action="assessment.export",
+            by=self.supervisor,
+            obj=self.assessment,
+            summary={"format": "xlsx"},
+            count=1,
+        ):
+            response = self.client.get(reverse("assessment_xlsx", args=[self.assessment.pk]))
         self.assertEqual(response.status_code, 200)
         self.assertEqual(response["X-Content-Type-Options"], "nosniff")
         self.assertIn(".xlsx", response["Content-Disposition"])
