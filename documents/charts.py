@@ -18,7 +18,7 @@ from pygal.graph.horizontal import HorizontalGraph
 from pygal.graph.line import Line
 from pygal.style import Style
 
-FONT_STACK = '"黑体", "SimHei", "WenQuanYi Zen Hei", "AR PL UMing CN", sans-serif'
+FONT_STACK = '"黑体", "SimHei", "FandolHei", "WenQuanYi Zen Hei", "AR PL UMing CN", sans-serif'
 GREEN, YELLOW, RED, GREY, BLUE = "#3a8d3a", "#e0a800", "#d62020", "#9a9a9a", "#2f5597"
 LIGHT_BLUE = "#6fa8dc"
 # Progress against the schedule: done, ahead, on, behind, not reported.

@@ -1,4 +1,5 @@
-"""Start-up checks for the PDF layer: fast font subsetting and at least one Chinese font.
+"""Start-up checks for the PDF layer: fast font subsetting, at least one Chinese font and
+the official typefaces (the Fandol faces, or the licensed fonts official.css names first).
 
 Both are probed with ctypes rather than by importing WeasyPrint, which would load
 Pango into every management command.
@@ -30,6 +31,25 @@ HARFBUZZ_SUBSET_NAMES = (
     "libharfbuzz-subset-0.dll",
 )
 FONTCONFIG_NAMES = ("fontconfig", "libfontconfig.so.1", "libfontconfig.1.dylib")
+
+# The official typefaces: each Fandol face (by its PostScript name, as the
+# weight matters for the title) and the licensed fonts that stand before it in
+# documents/static/documents/official.css (by family name); any one will do.
+OFFICIAL_FACES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (
+        "FandolFang-Regular",
+        ("仿宋_GB2312", "FangSong_GB2312", "仿宋", "FangSong", "STFangsong", "华文仿宋"),
+    ),
+    (
+        "FandolSong-Bold",
+        ("方正小标宋简体", "方正小标宋_GBK", "FZXiaoBiaoSong-B05S", "华文中宋", "STZhongsong"),
+    ),
+    ("FandolHei-Regular", ("黑体", "SimHei", "STHeiti")),
+    (
+        "FandolKai-Regular",
+        ("楷体_GB2312", "KaiTi_GB2312", "楷体", "KaiTi", "STKaiti", "华文楷体"),
+    ),
+)
 
 
 def _load_library(names: tuple[str, ...]) -> ctypes.CDLL | None:
@@ -75,13 +95,14 @@ class _FcFontSet(ctypes.Structure):
     )
 
 
-@functools.cache
-def cjk_font_families() -> tuple[str, ...]:
-    """The families fontconfig lists for Chinese (`fc-list :lang=zh family`), through
-    the library WeasyPrint itself uses; empty when there are none or no fontconfig."""
+def _font_list(pattern_text: bytes, objects: tuple[bytes, ...]) -> set[str]:
+    """Every value of `objects` (each of a font's family names, in every language it
+    has them, its PostScript name...) of the fonts fontconfig lists for
+    `pattern_text` (`fc-list PATTERN OBJECTS`), through the library WeasyPrint
+    itself uses; empty when there are none or no fontconfig."""
     fontconfig = _load_library(FONTCONFIG_NAMES)
     if fontconfig is None:
-        return ()
+        return set()
     fontconfig.FcNameParse.argtypes = [ctypes.c_char_p]
     fontconfig.FcNameParse.restype = ctypes.c_void_p
     fontconfig.FcObjectSetCreate.restype = ctypes.c_void_p
@@ -98,30 +119,52 @@ def cjk_font_families() -> tuple[str, ...]:
     fontconfig.FcObjectSetDestroy.argtypes = [ctypes.c_void_p]
     fontconfig.FcPatternDestroy.argtypes = [ctypes.c_void_p]
 
-    pattern = fontconfig.FcNameParse(b":lang=zh")
+    pattern = fontconfig.FcNameParse(pattern_text)
     object_set = fontconfig.FcObjectSetCreate()
-    fontconfig.FcObjectSetAdd(object_set, b"family")
+    for name in objects:
+        fontconfig.FcObjectSetAdd(object_set, name)
     font_set = fontconfig.FcFontList(None, pattern, object_set)
-    families: set[str] = set()
+    values: set[str] = set()
     try:
         if font_set:
             for index in range(font_set.contents.nfont):
-                value = ctypes.c_char_p()
-                # 0 is FcResultMatch.
-                if (
-                    fontconfig.FcPatternGetString(
-                        font_set.contents.fonts[index], b"family", 0, ctypes.byref(value)
-                    )
-                    == 0
-                    and value.value
-                ):
-                    families.add(value.value.decode("utf-8", "replace"))
+                font = font_set.contents.fonts[index]
+                for name in objects:
+                    for position in range(16):
+                        value = ctypes.c_char_p()
+                        # 0 is FcResultMatch.
+                        if (
+                            fontconfig.FcPatternGetString(font, name, position, ctypes.byref(value))
+                            != 0
+                        ):
+                            break
+                        if value.value:
+                            values.add(value.value.decode("utf-8", "replace"))
     finally:
         if font_set:
             fontconfig.FcFontSetDestroy(font_set)
         fontconfig.FcObjectSetDestroy(object_set)
         fontconfig.FcPatternDestroy(pattern)
-    return tuple(sorted(families))
+    return values
+
+
+@functools.cache
+def cjk_font_families() -> tuple[str, ...]:
+    """The families fontconfig lists for Chinese (`fc-list :lang=zh family`); empty
+    when there are none or no fontconfig."""
+    return tuple(sorted(_font_list(b":lang=zh", (b"family",))))
+
+
+@functools.cache
+def missing_official_faces() -> tuple[str, ...]:
+    """The Fandol faces (PostScript names) fontconfig does not find and no licensed
+    font stands in for (OFFICIAL_FACES); empty when all are there."""
+    installed = _font_list(b":lang=zh", (b"family", b"postscriptname"))
+    return tuple(
+        fandol
+        for fandol, licensed in OFFICIAL_FACES
+        if fandol not in installed and not installed.intersection(licensed)
+    )
 
 
 def pdf_environment_warnings() -> list[CheckMessage]:
@@ -156,10 +199,29 @@ def pdf_environment_warnings() -> list[CheckMessage]:
                 id="documents.W002",
             )
         )
+    elif missing := missing_official_faces():
+        messages.append(
+            Warning(
+                _(
+                    "fontconfig does not find the official typefaces %(faces)s: official "
+                    "documents are set in AR PL UMing and WenQuanYi Zen Hei instead of 仿宋, "
+                    "小标宋, 黑体 and 楷体, and do not look like 公文."
+                )
+                % {"faces": ", ".join(missing)},
+                hint=_(
+                    "Run scripts/setup.sh (as root for every user): it takes the Fandol "
+                    "fonts out of Debian's texlive-lang-chinese package into "
+                    "/usr/local/share/fonts/fandol. Or install the licensed 仿宋_GB2312, "
+                    "方正小标宋, 黑体 and 楷体_GB2312."
+                ),
+                id="documents.W003",
+            )
+        )
     return messages
 
 
 @register()
 def check_pdf_environment(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    """documents.W001 without HarfBuzz subsetting, documents.W002 without a Chinese font."""
+    """documents.W001 without HarfBuzz subsetting, documents.W002 without a Chinese font,
+    documents.W003 without the official typefaces."""
     return pdf_environment_warnings()

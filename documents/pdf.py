@@ -8,6 +8,7 @@ fills its blocks, its view or service builds the context with `official_context`
 results) goes through `html_to_pdf`, which loads the fonts and the stylesheet once.
 """
 
+import atexit
 import datetime
 import re
 import threading
@@ -216,6 +217,14 @@ def working_group_context(
 _local = threading.local()
 
 
+@atexit.register
+def _forget_weasyprint() -> None:
+    """Drop this thread's fonts before the interpreter tears its modules down: the
+    stylesheet's @font-face (the title face) gives the FontConfiguration a temporary
+    folder, which its __del__ removes with functions that are gone by then."""
+    _local.__dict__.pop("weasyprint", None)
+
+
 def _weasyprint() -> tuple[Any, Any, Any]:
     """This thread's (URL fetcher, FontConfiguration, parsed official stylesheet), made
     on first use: loading fontconfig's configuration and parsing the stylesheet cost
@@ -224,6 +233,8 @@ def _weasyprint() -> tuple[Any, Any, Any]:
     shared across threads (one per process for a worker with one thread).
 
     Only local files and data: URLs are fetched: the deployment networks are closed.
+    The faces are named in the stylesheet and found by fontconfig (the Fandol faces
+    where the licensed ones are missing; documents.checks warns without them).
     """
     cached = getattr(_local, "weasyprint", None)
     if cached is None:

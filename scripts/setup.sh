@@ -9,7 +9,8 @@ purpose=${1:-run}
 
 # Fonts for Chinese PDFs (TrueType CJK subsets fast), HarfBuzz's subsetter so
 # WeasyPrint does not subset in Python, gettext for the translations.
-packages=(fonts-arphic-uming fonts-arphic-ukai fonts-wqy-zenhei libharfbuzz-subset0 gettext)
+# (The official typefaces, the Fandol faces, are installed further down.)
+packages=(fonts-arphic-uming fonts-arphic-ukai fonts-wqy-zenhei fontconfig libharfbuzz-subset0 gettext)
 if [ "$purpose" = test ]; then
   # The Celery tests send the sweep through a real Redis broker.
   packages+=(chromium redis-server)
@@ -50,6 +51,58 @@ if [ ${#missing[@]} -gt 0 ]; then
     echo "These system packages are missing: ${missing[*]}" >&2
     echo "Install them as root, then run this again:" >&2
     echo "  sudo apt-get install -y --no-install-recommends ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+
+# The official typefaces (GB/T 9704: 仿宋 body, 小标宋 title, 黑体 and 楷体
+# headings): the Fandol faces, GPL with the font exception, as Debian ships them
+# in texlive-lang-chinese. Only their six OTF files (34 MB) are taken out of the
+# package (49 MB to download), not the package itself, which would bring
+# texlive-base and 21 other packages (106 MB, 277 MB on disk). As root they go to
+# /usr/local/share/fonts/fandol, otherwise to ~/.local/share/fonts/fandol; both
+# are in fontconfig's default font path. Nothing is done when fontconfig already
+# finds all six (FANDOL_DIR overrides the folder).
+fandol_faces=(FandolFang-Regular FandolSong-Regular FandolSong-Bold FandolHei-Regular
+  FandolHei-Bold FandolKai-Regular)
+fandol_missing() {
+  local installed
+  installed=$(fc-list --format='%{postscriptname}\n' 2>/dev/null || true)
+  for face in "${fandol_faces[@]}"; do
+    grep -qx "$face" <<<"$installed" || return 0
+  done
+  return 1
+}
+if fandol_missing; then
+  if [ "$(id -u)" -eq 0 ]; then
+    fandol_dir=${FANDOL_DIR:-/usr/local/share/fonts/fandol}
+  else
+    fandol_dir=${FANDOL_DIR:-${XDG_DATA_HOME:-$HOME/.local/share}/fonts/fandol}
+  fi
+  echo "Installing the Fandol fonts from Debian's texlive-lang-chinese into $fandol_dir"
+  fandol_tmp=$(mktemp -d)
+  # As root, apt downloads as its own user, who must be able to write there.
+  [ "$(id -u)" -eq 0 ] && chown _apt "$fandol_tmp" 2>/dev/null || true
+  if ! apt-cache show texlive-lang-chinese >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ]; then
+    apt-get update -qq
+  fi
+  if (cd "$fandol_tmp" && apt-get download -qq texlive-lang-chinese) \
+    && dpkg-deb --fsys-tarfile "$fandol_tmp"/texlive-lang-chinese_*.deb \
+      | tar -x -C "$fandol_tmp" --wildcards --no-anchored 'fandol/Fandol*.otf' \
+    && mkdir -p "$fandol_dir"; then
+    for face in "${fandol_faces[@]}"; do
+      file=$(find "$fandol_tmp" -name "$face.otf" | head -n 1)
+      [ -n "$file" ] && install -m 644 "$file" "$fandol_dir/"
+    done
+    fc-cache "$fandol_dir"
+  fi
+  rm -rf "$fandol_tmp"
+  if fandol_missing; then
+    echo "Could not install the Fandol fonts: official documents fall back to" >&2
+    echo "AR PL UMing and WenQuanYi Zen Hei. Run this as root once:" >&2
+    echo "  sudo scripts/setup.sh $purpose" >&2
+    echo "(it runs 'apt-get download texlive-lang-chinese' and puts the six Fandol" >&2
+    echo "OTF files into /usr/local/share/fonts/fandol)." >&2
     exit 1
   fi
 fi

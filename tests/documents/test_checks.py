@@ -3,6 +3,7 @@ from unittest import mock
 from django.apps import apps
 from django.core.checks import run_checks
 from django.test import SimpleTestCase
+from django.utils import translation
 
 from documents import checks
 
@@ -23,6 +24,38 @@ class PdfEnvironmentChecksTest(SimpleTestCase):
 
     def test_it_warns_when_fontconfig_finds_no_chinese_font(self) -> None:
         with mock.patch.object(checks, "cjk_font_families", return_value=()):
+            self.assertEqual(self.ids(), ["documents.W002"])
+
+    def test_the_fandol_faces_are_installed(self) -> None:
+        # scripts/setup.sh puts them into /usr/local/share/fonts/fandol.
+        self.assertEqual(checks.missing_official_faces(), ())
+
+    def test_it_warns_naming_the_official_typefaces_fontconfig_does_not_find(self) -> None:
+        missing = ("FandolFang-Regular", "FandolSong-Bold")
+        with (
+            mock.patch.object(checks, "missing_official_faces", return_value=missing),
+            translation.override("en"),
+        ):
+            messages = checks.check_pdf_environment()
+        self.assertEqual([m.id for m in messages], ["documents.W003"])
+        self.assertEqual(
+            messages[0].msg,
+            "fontconfig does not find the official typefaces FandolFang-Regular, "
+            "FandolSong-Bold: official documents are set in AR PL UMing and WenQuanYi Zen "
+            "Hei instead of 仿宋, 小标宋, 黑体 and 楷体, and do not look like 公文.",
+        )
+        self.assertIn("scripts/setup.sh", messages[0].hint)
+
+    def test_a_licensed_font_stands_in_for_a_missing_fandol_face(self) -> None:
+        installed = {"FandolFang-Regular", "方正小标宋简体", "FandolHei-Regular"}
+        with mock.patch.object(checks, "_font_list", return_value=installed):
+            self.assertEqual(checks.missing_official_faces.__wrapped__(), ("FandolKai-Regular",))
+
+    def test_no_official_typeface_warning_on_top_of_the_no_chinese_font_one(self) -> None:
+        with (
+            mock.patch.object(checks, "cjk_font_families", return_value=()),
+            mock.patch.object(checks, "missing_official_faces", return_value=("FandolKai",)),
+        ):
             self.assertEqual(self.ids(), ["documents.W002"])
 
     def test_harfbuzz_subset_is_unavailable_when_the_library_does_not_load(self) -> None:

@@ -70,10 +70,10 @@ class LongOfficialDocumentTest(SimpleTestCase):
         def font(text: str) -> str:
             return self.pdf.line(page, text)["chars"][0]["fontname"]
 
-        self.assertIn("WenQuanYi", font("一、总体进展"))
-        self.assertIn("UKai", font("（一）任务推进情况"))
-        self.assertIn("UMing", font("1．按期报送情况"))
-        self.assertIn("UMing", font("（1）逾期情况"))
+        self.assertIn("FandolHei", font("一、总体进展"))
+        self.assertIn("FandolKai", font("（一）任务推进情况"))
+        self.assertIn("FandolFang", font("1．按期报送情况"))
+        self.assertIn("FandolFang", font("（1）逾期情况"))
         for text in ("一、总体进展", "（一）任务推进情况", "1．按期报送情况", "（1）逾期情况"):
             line = self.pdf.line(page, text)
             self.assertAlmostEqual(line["x0"], TEXT_LEFT_PT + 2 * BODY_SIZE_PT, delta=ONE_MM)
