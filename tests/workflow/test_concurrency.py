@@ -143,7 +143,11 @@ class ConcurrentStepTests(TransactionTestCase):
             list(TaskEvent.objects.filter(process=process).values_list("action", flat=True)),
             ["dispatch"],
         )
-        self.assertFalse(AuditEvent.objects.filter(action="access.denied").exists())
+        # The one who came second was refused by role (403), recorded as such, and not
+        # taken for a stranger to the record (no 404-style refusal).
+        loser = people[statuses.index(403)]
+        denied = list(AuditEvent.objects.filter(action="access.denied"))
+        self.assertEqual([(e.user_id, e.summary.get("status")) for e in denied], [(loser.pk, 403)])
 
     def test_an_acknowledgement_sent_twice_at_once_is_recorded_once(self) -> None:
         # The owner's double click, or the same step open in two tabs.
