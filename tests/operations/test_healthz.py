@@ -4,6 +4,7 @@ login, and nothing in the body that names a person, a unit, a host or a path."""
 import datetime
 import json
 import tempfile
+import uuid
 from pathlib import Path
 
 from django.conf import settings
@@ -11,6 +12,7 @@ from django.test import TestCase, override_settings
 from django.utils import timezone
 
 from notices.models import Delivery
+from supervision.models import LadderStep
 from tests.notices.base import PeopleMixin
 
 # This engineer's Redis database (tests share one server).
@@ -96,6 +98,24 @@ class HealthzTests(PeopleMixin, TestCase):
         self.assertEqual(status, 200)
         self.assertEqual(
             body["checks"]["redis"], {"ok": True, "detail": "not configured: work runs in-process"}
+        )
+
+    def test_it_reports_when_the_sweep_last_took_a_rung_without_failing_on_it(self) -> None:
+        week_ago = timezone.now() - datetime.timedelta(days=7)
+        for number, at in enumerate([week_ago - datetime.timedelta(days=1), week_ago]):
+            LadderStep.objects.create(
+                item=f"report:{number}",
+                step="urge",
+                kind=LadderStep.Kind.URGE,
+                unit=self.gongxin,
+                at=at,
+                sweep=uuid.uuid4(),
+            )
+        status, body = self.probe()
+        self.assertEqual(status, 200)
+        self.assertEqual(
+            body["checks"]["sweep"],
+            {"ok": True, "runs_recorded": False, "last_rung_at": week_ago.isoformat()},
         )
 
     def test_the_body_names_no_person_unit_host_or_path(self) -> None:
