@@ -438,3 +438,28 @@ CELERY_BEAT_SCHEDULE["audit-anchor"] = {
     "schedule": float(60 * AUDIT_ANCHOR_EVERY_MINUTES),
 }
 # --- end of the audit chain block -------------------------------------------------
+
+# --- Production server: logs, health endpoint (deploy/, operations/health.py; issue 18) ---
+# Every request gets an id: nginx's X-Request-ID when it sends one (deploy/nginx/),
+# else a new one; it is echoed in the response's X-Request-ID, gunicorn's access
+# line and (LOG_FORMAT=json) every log line written while serving the request.
+MIDDLEWARE.insert(0, "operations.logs.RequestIdMiddleware")
+# LOG_FORMAT "text" (the default: Python's plain lines) or "json": one JSON object a
+# line (time, level, logger, message, request_id) for journald and a log collector.
+LOG_FORMAT = envstr("LOG_FORMAT", "text").strip().lower()
+if LOG_FORMAT == "json":
+    LOGGING["formatters"] = {"json": {"()": "operations.logs.JsonFormatter"}}
+    LOGGING["handlers"]["console"]["formatter"] = "json"
+    # The Celery worker writes through these handlers too, instead of its own format.
+    CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+elif LOG_FORMAT != "text":
+    raise ImproperlyConfigured("LOG_FORMAT must be text or json.")
+# /healthz answers over plain HTTP too, so a load balancer can probe a machine directly.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# /healthz fails when more than HEALTH_NOTICE_LATE_MAX e-mail or robot deliveries
+# have waited longer than HEALTH_NOTICE_LATE_MINUTES (the sweep, the worker or the
+# mail server is down); the broker's ping waits at most HEALTH_TIMEOUT_SECONDS.
+HEALTH_NOTICE_LATE_MINUTES = envint("HEALTH_NOTICE_LATE_MINUTES", 60)
+HEALTH_NOTICE_LATE_MAX = envint("HEALTH_NOTICE_LATE_MAX", 0)
+HEALTH_TIMEOUT_SECONDS = float(envstr("HEALTH_TIMEOUT_SECONDS", "0.5"))
+# --- end of the production server block ------------------------------------------------

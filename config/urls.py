@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from departments import views as departments_views
+from operations.health import healthz
 from rounds.flows import ReportFlow
 from workflow.flows import TaskFlow
 from workflow.viewset import TaskFlowViewset
@@ -14,6 +15,7 @@ admin.site.index_title = _("Accounts and units")
 
 
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
