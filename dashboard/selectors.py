@@ -3,7 +3,10 @@
 Everything is read in a fixed number of queries whatever the number of tasks,
 units and rounds: counts are grouped in SQL, and only short lists (the red
 list, the reports due, interviews, commitments, 督办单) come back as rows; the
-dashboard's own reads load no ledger entry into Python, only counts of them.
+dashboard's own reads load no ledger entry into Python, only counts of them. The
+trend and the categories read the rounds' summaries (dashboard.summaries: a few
+rows per round and category, kept by the services that change reports, rounds
+and stored lights), not the entries and lights themselves.
 
 The lights are those of now for the current round, computed by
 supervision.lights as the ledger, the task and unit pages and the board show
