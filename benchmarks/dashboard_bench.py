@@ -18,7 +18,15 @@ and for one unit (the liaison of the unit leading the most tasks), it prints JSO
   while the page was served and run again through a raw cursor, rows fetched;
 - the ratios page/sql, page_cold/sql and render/sql (our cost over the floor;
   goal under 3);
-- the number of queries (the same at every size).
+- the number of queries (the same at every size);
+- previous: the same page through the previous code path (dashboard.full_scan:
+  the trend and the categories counted from every entry and stored light of the
+  rounds shown, as before the round summaries), its SQL and the ratio of the two
+  pages.
+
+The round summaries are built as the product builds them: the seed's rounds by
+seed_scale, the stored lights by dashboard.summaries as the sweep refreshes them.
+--keep reuses the database and the plans an earlier run seeded (migrating it first).
 
 The current round's lights are those of now (supervision.lights, as the ledger and
 the board show them); the stored ones draw the earlier rounds' trend. Not a test:
@@ -51,6 +59,7 @@ def seed_supervision(plan: Any) -> None:
     from django.db import connection
     from django.utils import timezone
 
+    from dashboard.summaries import refresh_round_summaries
     from departments.models import User
     from rounds.models import Round, UnitReport
     from supervision.models import (
@@ -89,6 +98,7 @@ def seed_supervision(plan: Any) -> None:
         for round_id, unit_id in reports.iterator(chunk_size=BATCH)
     ]
     LightRecord.objects.bulk_create(records, batch_size=BATCH)
+    refresh_round_summaries(round_ids=rounds)
     supervisor = User.objects.get(username="scale.supervisor")
     units = list(plan.tasks.values_list("lead_unit", flat=True).distinct()[:6])
     now = timezone.now()
@@ -199,6 +209,7 @@ def measure_view(user: Any, path: str, plan: Any, unit: Any, repeat: int) -> dic
     selector_sql = [bare_sql(selector_queries.queries) for _n in range(repeat)]
     page_ms, render_ms, cold_ms = median_ms(pages), median_ms(renders), median_ms(colds)
     sql_ms, selector_sql_ms = median_ms(sql), median_ms(selector_sql)
+    previous = measure_previous(client, path, repeat)
     return {
         "page_ms": page_ms,
         "sql_ms": sql_ms,
@@ -211,6 +222,40 @@ def measure_view(user: Any, path: str, plan: Any, unit: Any, repeat: int) -> dic
         "render_ratio": round(render_ms / selector_sql_ms, 2),
         "render_queries": len(selector_queries.queries),
         "bytes": len(response.content),
+        "previous": previous,
+        "previous_over_page": round(previous["page_ms"] / page_ms, 2),
+    }
+
+
+def measure_previous(client: Any, path: str, repeat: int) -> dict[str, Any]:
+    """The page through the previous code path: dashboard.full_scan's counts in place
+    of the summaries' (the rest of the page, and the figures, the same)."""
+    from django.db import connection
+
+    from dashboard import full_scan, views
+
+    current = views.dashboard
+    views.dashboard = full_scan.dashboard
+    try:
+        assert client.get(path).status_code == 200
+        recorder = Recorder()
+        with connection.execute_wrapper(recorder):
+            assert client.get(path).status_code == 200
+        pages = []
+        for _n in range(repeat):
+            started = time.perf_counter()
+            response = client.get(path)
+            pages.append(time.perf_counter() - started)
+            assert response.status_code == 200
+    finally:
+        views.dashboard = current
+    sql = [bare_sql(recorder.queries) for _n in range(repeat)]
+    page_ms, sql_ms = median_ms(pages), median_ms(sql)
+    return {
+        "page_ms": page_ms,
+        "sql_ms": sql_ms,
+        "page_ratio": round(page_ms / sql_ms, 2),
+        "queries": len(recorder.queries),
     }
 
 
@@ -247,10 +292,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 100_000])
     parser.add_argument("--repeat", type=int, default=9, help="runs per measure")
+    parser.add_argument(
+        "--keep", action="store_true", help="reuse the database and plans of an earlier run"
+    )
     args = parser.parse_args()
 
     os.chdir(BASE_DIR)
-    os.environ["DATABASE_URL"] = ledger_bench.bench_database_url()
+    os.environ["DATABASE_URL"] = (
+        kept_database_url() if args.keep else ledger_bench.bench_database_url()
+    )
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
     import django
 
@@ -265,11 +315,57 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     report: dict[str, Any] = {"database": connection.vendor, "sizes": {}}
     for rows in args.sizes:
-        seeded = ledger_bench.seed(rows)
-        seed_supervision(seeded["plan"])
+        seeded = kept_plan(rows) if args.keep else None
+        if seeded is None:
+            seeded = ledger_bench.seed(rows)
+            seed_supervision(seeded["plan"])
         report["sizes"][str(rows)] = measure(seeded, args.repeat)
         print(json.dumps({str(rows): report["sizes"][str(rows)]}), file=sys.stderr)
     print(json.dumps(report, indent=2, ensure_ascii=False))
+    print(table(report), file=sys.stderr)
+
+
+def kept_database_url() -> str:
+    """The benchmark database of an earlier run, as it is."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith(("postgres://", "postgresql://")):
+        return urlunsplit(urlsplit(url)._replace(path=f"/{ledger_bench.BENCH_DB}"))
+    return f"sqlite:///{BASE_DIR / 'var' / f'{ledger_bench.BENCH_DB}.sqlite3'}"
+
+
+def kept_plan(rows: int) -> dict[str, Any] | None:
+    """The plan an earlier run seeded for `rows` ledger rows, if there is one."""
+    from plans.models import Plan
+
+    plan = Plan.objects.filter(doc_number=f"规模测试〔{rows}〕号").first()
+    if plan is None:
+        return None
+    return {
+        "plan": plan,
+        "tasks": plan.tasks.count(),
+        "rounds": plan.rounds.count(),
+        "seed_seconds": None,
+    }
+
+
+def table(report: dict[str, Any]) -> str:
+    """The figures as README's table: the page and its SQL, now and before."""
+    lines = [
+        "| ledger rows | view | page | bare SQL | ratio | queries "
+        "| previous page | previous SQL | previous ratio |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for rows, sizes in report["sizes"].items():
+        for view in ("city", "unit"):
+            now, before = sizes[view], sizes[view]["previous"]
+            lines.append(
+                f"| {int(rows):,} | {view} | {now['page_ms']:.0f} ms | {now['sql_ms']:.0f} ms "
+                f"| {now['page_ratio']:.2f} | {now['queries']} | {before['page_ms']:.0f} ms "
+                f"| {before['sql_ms']:.0f} ms | {before['page_ratio']:.2f} |"
+            )
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,10 @@
 Everything is read in a fixed number of queries whatever the number of tasks,
 units and rounds: counts are grouped in SQL, and only short lists (the red
 list, the reports due, interviews, commitments, 督办单) come back as rows; the
-dashboard's own reads load no ledger entry into Python, only counts of them.
+dashboard's own reads load no ledger entry into Python, only counts of them. The
+trend and the categories read the rounds' summaries (dashboard.summaries: a few
+rows per round and category, kept by the services that change reports, rounds
+and stored lights), not the entries and lights themselves.
 
 The lights are those of now for the current round, computed by
 supervision.lights as the ledger, the task and unit pages and the board show
@@ -18,7 +21,7 @@ falls on 各县(市、区)政府), the same rule as the ledger's and the plan pa
 import datetime
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
@@ -49,14 +52,16 @@ from dashboard.figures import (
     TimelinessRow,
     TrendRow,
 )
+from dashboard.models import RoundSummary
+from dashboard.summaries import LIGHT_COLUMNS, SENT_COLUMNS
 from departments.models import Unit
 from indicators import progress
 from indicators.models import Indicator
 from indicators.selectors import RECENT_ROUNDS, STATUS_LABELS, indicator_rows
-from plans.models import Plan, Task, TaskUnit
+from plans.models import Category, Plan, Task, TaskUnit
 from plans.selectors import units_in_plan
-from rounds.category_progress import SCHEDULE_KEYS, CategoryRow, category_progress, schedule_counts
-from rounds.models import Entry, Round, UnitReport
+from rounds.category_progress import SCHEDULE_KEYS, CategoryRow, schedule_counts
+from rounds.models import Round, UnitReport
 from supervision.lights import LightInfo, lights_today
 from supervision.models import Commitment, Interview, Light, LightRecord, SupervisionNotice
 from workflow.models import TaskProcess
@@ -245,62 +250,75 @@ def _lights_now(
     )
 
 
-def _light_trend(
-    rounds: list[int], scope: Scope
-) -> tuple[dict[int, dict[str, int]], dict[int, str]]:
-    """(round pk -> the tasks' lights counted by colour, round pk -> the unit's own
-    light) in the rounds: one grouped query over the stored lights."""
-    wanted = Q(task__isnull=False) & scope.tasks("task_id")
-    if scope.unit is not None:
-        wanted |= Q(unit_id=scope.unit.pk)
-    rows = (
-        LightRecord.objects.filter(round_id__in=rounds)
-        .filter(wanted)
-        .annotate(is_task=Case(When(task__isnull=False, then=Value(1)), default=Value(0)))
-        .order_by()
-        .values("round_id", "color", "is_task")
-        .annotate(n=Count("id"))
-    )
-    tasks: dict[int, dict[str, int]] = defaultdict(dict)
-    own: dict[int, str] = {}
-    for row in rows:
-        if row["is_task"]:
-            tasks[row["round_id"]][row["color"]] = row["n"]
-        else:
-            own[row["round_id"]] = row["color"]
-    return dict(tasks), own
+@dataclass
+class RoundCounts:
+    """One round's counts in the view, from its summary rows (dashboard.summaries)."""
+
+    tasks: int = 0
+    # The lead units' sent entries by schedule, and the stored task lights by colour.
+    sent: dict[str, int] = field(default_factory=dict)
+    lights: dict[str, int] = field(default_factory=dict)
+    # category pk -> (its tasks in the round, their sent entries by schedule)
+    categories: dict[int, tuple[int, dict[str, int]]] = field(default_factory=dict)
 
 
-def _schedule_trend(
-    rounds: list[int], scope: Scope
-) -> tuple[dict[int, int], dict[int, dict[str, int]]]:
-    """(round pk -> its tasks, round pk -> the sent lead entries by schedule) in the
-    rounds: a grouped query over the rounds' tasks and one over the lead units' entries."""
-    links = Round.tasks.through.objects.filter(round_id__in=rounds).filter(scope.tasks("task_id"))
-    totals = dict(
-        links.order_by().values("round_id").annotate(n=Count("id")).values_list("round_id", "n")
+def _round_counts(rounds: list[int], scope: Scope) -> dict[int, RoundCounts]:
+    """round pk -> its counts in the view: one query over the rounds' summary rows
+    (a few per category), whatever the number of entries and lights."""
+    found: dict[int, RoundCounts] = defaultdict(RoundCounts)
+    rows = RoundSummary.objects.filter(round_id__in=rounds, unit=scope.unit).values_list(
+        "round_id", "category_id", "tasks", *SENT_COLUMNS.values(), *LIGHT_COLUMNS.values()
     )
-    entries = (
-        Entry.objects.filter(
-            is_lead=True, report__round_id__in=rounds, report__sent_at__isnull=False
+    for round_id, category_id, tasks, *numbers in rows:
+        sent = dict(zip(SENT_COLUMNS, numbers[: len(SENT_COLUMNS)], strict=True))
+        lights = dict(zip(LIGHT_COLUMNS, numbers[len(SENT_COLUMNS) :], strict=True))
+        counts = found[round_id]
+        counts.tasks += tasks
+        for key, n in sent.items():
+            counts.sent[key] = counts.sent.get(key, 0) + n
+        for key, n in lights.items():
+            if n:
+                counts.lights[key] = counts.lights.get(key, 0) + n
+        counts.categories[category_id] = (tasks, sent)
+    return dict(found)
+
+
+def _own_lights(rounds: list[int], scope: Scope) -> dict[int, str]:
+    """round pk -> the unit's own light the sweep stored in it (a unit's view): one
+    query over as many records as rounds."""
+    if scope.unit is None:
+        return {}
+    return dict(
+        LightRecord.objects.filter(round_id__in=rounds, unit_id=scope.unit.pk).values_list(
+            "round_id", "color"
         )
-        .filter(scope.tasks("task_id"))
-        .order_by()
-        .values("report__round_id", "schedule")
-        .annotate(n=Count("id"))
     )
-    sent: dict[int, dict[str, int]] = defaultdict(dict)
-    for row in entries:
-        sent[row["report__round_id"]][row["schedule"]] = row["n"]
-    return totals, dict(sent)
 
 
-def categories(plan: Plan, current: RoundRef | None, scope: Scope) -> list[CategoryRow]:
+def categories(plan: Plan, current: RoundCounts | None) -> list[CategoryRow]:
     """The current round's tasks by category and progress, as the bulletin counts them
-    (rounds.category_progress): three queries."""
+    (rounds.category_progress), from its summary rows: one query for the categories."""
     if current is None:
         return []
-    return category_progress(plan=plan, round_id=current.pk, task_ids=scope.task_ids())
+    rows = []
+    for c in (
+        Category.objects.filter(plan=plan)
+        .order_by("order", "number")
+        .values("id", "number", "title", "label")
+    ):
+        tasks, sent = current.categories.get(c["id"], (0, {}))
+        if tasks:
+            rows.append(
+                CategoryRow(
+                    pk=c["id"],
+                    number=c["number"],
+                    title=c["title"],
+                    tasks=tasks,
+                    counts=schedule_counts(tasks, sent),
+                    numbering=c["label"],
+                )
+            )
+    return rows
 
 
 def _ranked(
@@ -570,8 +588,8 @@ def dashboard(*, plan: Plan, unit: Unit | None, today: datetime.date) -> Dashboa
     # rounds page lists them all). The current round is always among them.
     shown = rounds[-TREND_ROUNDS:]
     round_ids = [rnd.pk for rnd in shown]
-    round_totals, round_sent = _schedule_trend(round_ids, scope)
-    stored, own_lights = _light_trend(round_ids, scope)
+    summaries = _round_counts(round_ids, scope)
+    own_lights = _own_lights(round_ids, scope)
     ranking, round_units = timeliness(plan, scope, today, current)
     if current is None:
         own = LightInfo() if scope.unit is not None else None
@@ -580,22 +598,22 @@ def dashboard(*, plan: Plan, unit: Unit | None, today: datetime.date) -> Dashboa
         lights = _lights_now(plan, current, scope, today, round_units)
     trend = []
     for rnd in shown:
-        counts, own_light = stored.get(rnd.pk), own_lights.get(rnd.pk, "")
+        found = summaries.get(rnd.pk, RoundCounts())
+        counts, own_light = found.lights or None, own_lights.get(rnd.pk, "")
         if rnd is current:
             # The current round's point is the light now, as the page shows it.
             counts = {row.key: row.count for row in lights.counts}
             own_light = lights.own.color if lights.own is not None else ""
-        tasks = round_totals.get(rnd.pk, 0)
         trend.append(
             TrendRow(
                 round=rnd,
-                tasks=tasks,
-                schedule=schedule_counts(tasks, round_sent.get(rnd.pk, {})),
+                tasks=found.tasks,
+                schedule=schedule_counts(found.tasks, found.sent),
                 lights=counts,
                 own_light=own_light,
             )
         )
-    rows = categories(plan, current, scope)
+    rows = categories(plan, summaries.get(current.pk, RoundCounts()) if current else None)
     schedule = {key: sum(row.counts[key] for row in rows) for key in SCHEDULE_KEYS}
     return Dashboard(
         plan=plan,

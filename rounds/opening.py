@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from audit.services import audit_record
+from dashboard.summaries import refresh_round_summary
 from departments.models import Unit, User
 from notices.models import Notice
 from notices.services import Message, notify_many
@@ -151,6 +152,7 @@ def round_open(*, rnd: Round, by: User | None) -> Round:
     rnd.status = Round.Status.OPEN
     rnd.opened_at = timezone.now()
     rnd.save(update_fields=["status", "opened_at"])
+    refresh_round_summary(round_id=rnd.pk)
     audit_record(
         action="round.open",
         by=by,

@@ -21,6 +21,7 @@ from django.utils.translation import ngettext
 from viewflow.workflow.activation import Activation
 
 from audit.services import audit_record
+from dashboard.summaries import refresh_round_summary
 from departments.models import User
 from files.checks import UploadRefused, check_upload
 from files.responses import attachment_response
@@ -240,6 +241,7 @@ def report_save(*, report: UnitReport, by: User, data: Mapping[int, EntryInput])
         ReportEvent.objects.filter(pk=last.pk).update(at=now)
     else:
         ReportEvent.objects.create(report=report, action=ReportEvent.Action.SAVE, by=by)
+    refresh_round_summary(round_id=report.round_id)
     audit_record(
         action="report.save", by=by, obj=report, summary={"tasks": [e.task.number for e in entries]}
     )
@@ -258,6 +260,7 @@ def report_submit(
     report.state = UnitReport.Status.SIGNING
     report.save(update_fields=["state"])
     ReportEvent.objects.create(report=report, action=ReportEvent.Action.SUBMIT, by=by)
+    refresh_round_summary(round_id=report.round_id)
     audit_record(
         action="report.submit",
         by=by,
@@ -288,6 +291,7 @@ def report_sign(*, activation: Activation, by: User, approve: bool, reason: str 
         report.state = UnitReport.Status.DRAFT
         action = ReportEvent.Action.RETURN
     report.save(update_fields=["state", "sent_at", "late_days"])
+    refresh_round_summary(round_id=report.round_id)
     event = ReportEvent.objects.create(report=report, action=action, by=by, reason=reason)
     if not approve:
         _tell_liaisons(
@@ -352,6 +356,7 @@ def report_review(
         entry.save(update_fields=["status", "return_reason", "times_returned"])
     report.state = UnitReport.Status.RETURNED if returned else UnitReport.Status.APPROVED
     report.save(update_fields=["state"])
+    refresh_round_summary(round_id=report.round_id)
     if returned:
         reasons = [
             f"{pending[task_id].task.number}. {reason.strip()}"

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from viewflow.workflow import timers
 
+from dashboard.summaries import refresh_round_summaries
 from departments.models import Unit, User
 from notices.delivery import deliver_due, send_digests
 from notices.services import Message, notify_many
@@ -153,6 +154,7 @@ def _refresh_lights(today: datetime.date, items: list[Item], counts: Counter) ->
             update_fields=["color", "reasons", "updated_at"],
         )
     counts["lights"] += len(records)
+    refresh_round_summaries(round_ids=[r.pk for r in latest])
     red_before = set(
         LightRecord.objects.filter(
             round__in=list(previous.values()), unit__isnull=False, color=Light.RED

@@ -30,6 +30,7 @@ from django.urls import reverse
 from viewflow.workflow.models import Task as FlowTask
 from viewflow.workflow.status import PROCESS, STATUS
 
+from dashboard.summaries import refresh_round_summary
 from departments.models import Unit
 from rounds.models import Entry, Round, UnitReport
 from rounds.opening import round_create
@@ -60,6 +61,7 @@ def send(
     report.state = UnitReport.Status.SENT
     report.late_days = late_days
     report.save()
+    refresh_round_summary(round_id=rnd.pk)
     return report
 
 
@@ -82,6 +84,7 @@ def store_lights(rnd: Round, tasks: dict[int, tuple[str, list[str]]], units: dic
         for unit, (color, reasons) in units.items()
     ]
     LightRecord.objects.bulk_create(records)
+    refresh_round_summary(round_id=rnd.pk)
 
 
 def acknowledge(process: TaskProcess, liaison: object) -> None:

@@ -6,6 +6,7 @@ from unittest.mock import patch
 from django.urls import reverse
 
 from dashboard.selectors import dashboard
+from dashboard.summaries import refresh_round_summary
 from departments.models import Unit
 from rounds.models import Entry
 from supervision.models import Light, LightRecord
@@ -76,6 +77,7 @@ class CityFiguresTests(DashboardTestCase):
         # 市科技局 has saved "ahead" in its April draft but not sent it.
         report = self.april.reports.get(unit=self.keji)
         Entry.objects.filter(report=report, task=self.tasks[5]).update(schedule="ahead")
+        refresh_round_summary(round_id=self.april.pk)
         board = dashboard(plan=self.plan, unit=None, today=TODAY)
         self.assertEqual(board.schedule["ahead"], 0)
         self.assertEqual(board.schedule, self.board.schedule)
@@ -201,6 +203,7 @@ class LightTrendTests(DashboardTestCase):
 
     def test_a_past_round_the_sweep_never_lit_has_no_lights_in_the_trend(self) -> None:
         LightRecord.objects.filter(round=self.first).delete()
+        refresh_round_summary(round_id=self.first.pk)
         board = dashboard(plan=self.plan, unit=None, today=TODAY)
         self.assertIsNone(board.trend[0].lights)
         self.assertEqual(board.trend[-1].lights["red"], 1)

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from viewflow.workflow.models import Process
 from viewflow.workflow.status import PROCESS
 
+from dashboard.summaries import refresh_round_summaries
 from departments.models import Unit, User
 from departments.services import person_upsert
 from plans.models import Category, Measure, Plan, Task, TaskTarget, TaskUnit, cn_numeral
@@ -156,6 +157,7 @@ class Seeder:
                 made = self.round(plan, tasks, links, label, opens_on, deadline, newest=newest)
             for key, value in made.items():
                 counts[key] += value
+        refresh_round_summaries(round_ids=plan.rounds.values_list("pk", flat=True))
         return {
             "doc": doc,
             "plan": plan.pk,
