@@ -103,7 +103,7 @@ def _draft_page(request: HttpRequest, bulletin: Bulletin, form: BulletinForm) ->
 def bulletin_detail(request: HttpRequest, pk: int) -> HttpResponse:
     bulletin = _visible(request, pk)
     if not bulletin.is_issued and request.GET.get("progress"):
-        # Polled by static/js/bulletin_progress.js while the draft PDF renders.
+        # Polled by static/js/progress.js while the draft PDF renders.
         return JsonResponse(
             {
                 "state": bulletin.render_state,

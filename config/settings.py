@@ -110,6 +110,7 @@ INSTALLED_APPS = [
     "dashboard",
     "assessment",
     "ledger",
+    "jobs",
     "demo",
     "axes",
 ]
@@ -438,3 +439,19 @@ CELERY_BEAT_SCHEDULE["audit-anchor"] = {
     "schedule": float(60 * AUDIT_ANCHOR_EVERY_MINUTES),
 }
 # --- end of the audit chain block -------------------------------------------------
+
+# --- background jobs (jobs/): slow work off the request path, with progress -----
+# How a job runs: "celery" (a worker, through CELERY_BROKER_URL; a broker that
+# cannot be reached falls back to "thread"), "thread" (a thread of the web process
+# after the response: the development server, which has no broker), or "sync" (in
+# the request; the tests). Production defaults to "celery".
+JOBS_RUN = envstr("JOBS_RUN", "celery" if PRODUCTION else "thread")
+if JOBS_RUN not in ("celery", "thread", "sync"):
+    raise ImproperlyConfigured(f"JOBS_RUN must be celery, thread or sync, not {JOBS_RUN!r}")
+# A ledger .xlsx export of more rows than this is made by a job (a progress page, a
+# notice when ready); smaller ones download at once.
+LEDGER_EXPORT_INLINE_MAX_ROWS = envint("LEDGER_EXPORT_INLINE_MAX_ROWS", 2000)
+# Load WeasyPrint and the official faces when a worker process starts and, in the
+# background, at a web process's first request (documents/warmup.py).
+PDF_WARM_UP = envbool("PDF_WARM_UP", True)
+# --- end of the background jobs block ---------------------------------------
