@@ -4,7 +4,7 @@ asked for a job sees it: anyone else gets 404, and the attempt is recorded."""
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from departments.access import client_ip, refuse_as_missing
@@ -37,6 +37,9 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
     job = _own_job(request, pk)
     if request.GET.get("progress"):
         return JsonResponse(_status(job))
+    if job.state == Job.State.DONE and job.result_url and not job.result:
+        # Its result is a page of the site (an issued bulletin): go there.
+        return redirect(job.result_url)
     return render(
         request, "jobs/detail.html", {"job": job, "label": kind_label(job.kind), **_status(job)}
     )
