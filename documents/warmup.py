@@ -19,7 +19,8 @@ from typing import Any
 
 from django.conf import settings
 
-from documents.pdf import warm_up
+from documents import supervision
+from documents.pdf import render_official_pdf, warm_up
 
 logger = logging.getLogger("documents")
 
@@ -40,6 +41,11 @@ def warm_up_now(**_signal: Any) -> bool:
     started = time.perf_counter()
     try:
         warm_up()
+        # And the 督办单's own template, which the template loader then keeps compiled.
+        render_official_pdf(
+            template_name=supervision.TEMPLATE_NAME,
+            context=supervision.sample_supervision_notice_context(),
+        )
     except Exception:
         # A missing face or library: the documents still render (slower, or the
         # system check says why); never fail a worker's start for it.
