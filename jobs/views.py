@@ -41,7 +41,9 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
         # Its result is a page of the site (an issued bulletin): go there.
         return redirect(job.result_url)
     return render(
-        request, "jobs/detail.html", {"job": job, "label": kind_label(job.kind), **_status(job)}
+        request,
+        "jobs/detail.html",
+        {"job": job, "kind_label": kind_label(job.kind), **_status(job)},
     )
 
 
