@@ -11,7 +11,6 @@ import logging
 
 from django.conf import settings
 from django.core.files import File
-from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -49,7 +48,7 @@ class _Progress:
 def _claim(job_id: int) -> Job | None:
     """The job, now running, unless another worker has it or it is gone."""
     claimed = Job.objects.filter(pk=job_id, state=Job.State.QUEUED).update(
-        state=Job.State.RUNNING, started_at=timezone.now(), progress=F("progress")
+        state=Job.State.RUNNING, started_at=timezone.now()
     )
     if not claimed:
         return None
