@@ -15,7 +15,7 @@ class Job(models.Model):
     class State(models.TextChoices):
         QUEUED = "queued", _("Waiting to start")
         RUNNING = "running", _("Running")
-        DONE = "done", _("Finished")
+        DONE = "done", _("Completed")
         FAILED = "failed", _("Failed")
 
     # What to run, as an app registered it (jobs.registry): "ledger.export".

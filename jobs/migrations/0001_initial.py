@@ -23,7 +23,7 @@ class Migration(migrations.Migration):
                 ('kind', models.CharField(max_length=50, verbose_name='kind')),
                 ('params', models.JSONField(blank=True, default=dict, verbose_name='parameters')),
                 ('language', models.CharField(blank=True, max_length=10, verbose_name='language')),
-                ('state', models.CharField(choices=[('queued', 'Waiting to start'), ('running', 'Running'), ('done', 'Finished'), ('failed', 'Failed')], default='queued', max_length=10, verbose_name='state')),
+                ('state', models.CharField(choices=[('queued', 'Waiting to start'), ('running', 'Running'), ('done', 'Completed'), ('failed', 'Failed')], default='queued', max_length=10, verbose_name='state')),
                 ('progress', models.PositiveSmallIntegerField(default=0, verbose_name='progress (%)')),
                 ('stage', models.CharField(blank=True, max_length=200, verbose_name='stage')),
                 ('result', models.FileField(blank=True, upload_to='jobs/', verbose_name='result file')),
