@@ -10,14 +10,15 @@ only supervisors change anything.
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.base import ContentFile
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from assessment import services
@@ -32,6 +33,7 @@ from assessment.forms import (
     PubliciseForm,
     SchemeForm,
 )
+from assessment.jobs import PDF_KIND, assessed_units, file_name
 from assessment.models import Adjustment, Assessment, Objection, UnitScore
 from assessment.scoring import text
 from assessment.selectors import (
@@ -55,6 +57,7 @@ from departments.models import Unit
 from departments.permissions import ACT_FOR_UNIT, may_supervise
 from documents.workbook import XLSX_CONTENT_TYPE
 from files.responses import attachment_response
+from jobs.services import job_create
 from plans.models import Plan
 from plans.selectors import plans_visible_to
 
@@ -606,28 +609,29 @@ def _record_export(request: HttpRequest, assessment: Assessment, kind: str) -> N
     )
 
 
-def _file_name(assessment: Assessment, suffix: str) -> str:
-    state = (
-        ""
-        if assessment.status == Assessment.Status.PUBLISHED
-        else "-" + str(assessment.get_status_display())
-    )
-    return f"{assessment.plan.doc_number}-{assessment.year}-考核{state}.{suffix}"
-
-
 @require_GET
 @login_required
 def assessment_xlsx_download(request: HttpRequest, pk: int) -> HttpResponse:
     assessment = _whole_city(request, pk)
     _record_export(request, assessment, "xlsx")
     data = ContentFile(assessment_xlsx(assessment), name="assessment.xlsx")
-    return attachment_response(data, _file_name(assessment, "xlsx"), content_type=XLSX_CONTENT_TYPE)
+    return attachment_response(data, file_name(assessment, "xlsx"), content_type=XLSX_CONTENT_TYPE)
 
 
 @require_GET
 @login_required
 def assessment_pdf_download(request: HttpRequest, pk: int) -> HttpResponse:
     assessment = _whole_city(request, pk)
+    if assessed_units(assessment) > settings.ASSESSMENT_PDF_INLINE_MAX_UNITS:
+        # Many units: laid out by a worker; the job's page follows it to the download.
+        job = job_create(
+            kind=PDF_KIND,
+            by=request.user,
+            params={"assessment": assessment.pk},
+            language=get_language() or "",
+            client_ip=client_ip(request),
+        )
+        return redirect(job)
     _record_export(request, assessment, "pdf")
     data = ContentFile(render_pdf(assessment), name="assessment.pdf")
-    return attachment_response(data, _file_name(assessment, "pdf"), content_type="application/pdf")
+    return attachment_response(data, file_name(assessment, "pdf"), content_type="application/pdf")

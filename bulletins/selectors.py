@@ -5,6 +5,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from bulletins.models import Bulletin
 from departments.access import unit_scope
@@ -86,3 +87,18 @@ def issue_outlook(bulletin: Bulletin, today: datetime.date) -> IssueOutlook:
         recipients=recipients_of(bulletin).count(),
         deadline=bulletin.round.deadline,
     )
+
+
+def issue_refusal(*, bulletin: Bulletin, by: User, confirmed: bool) -> str:
+    """Why `by` may not issue the draft now ("" when nothing stands in the way):
+    services.bulletin_issue refuses on it under its lock, and the confirmation page
+    asks it before handing the issuing to a background job."""
+    if not may_supervise(by):
+        return _("Only the working group's supervisors can do this.")
+    if confirmed is not True:
+        return _("Confirm that you want to issue the bulletin: tick the box and issue again.")
+    if bulletin.is_issued:
+        return _("This bulletin has already been issued.")
+    if not bulletin.units.exists() and not bulletin.to_leadership:
+        return _("Choose who the bulletin goes to.")
+    return ""

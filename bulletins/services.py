@@ -19,7 +19,7 @@ from audit.services import audit_record
 from bulletins.content import gather, json_ready
 from bulletins.models import Bulletin, BulletinReceipt
 from bulletins.render import fields_of, render_pdf
-from bulletins.selectors import recipients_of, series_name
+from bulletins.selectors import issue_refusal, recipients_of, series_name
 from common.text import checked_text
 from departments.models import Unit, User
 from departments.permissions import require_supervisor
@@ -165,18 +165,12 @@ def bulletin_issue(
     Issuing cannot be undone (a correction is a new issue): `confirmed` is the
     supervisor's explicit yes, after the page said what issuing will do
     (selectors.issue_outlook); without it nothing happens."""
-    require_supervisor(by, BulletinError)
-    if confirmed is not True:
-        raise BulletinError(
-            _("Confirm that you want to issue the bulletin: tick the box and issue again.")
-        )
     bulletin = (
         Bulletin.objects.select_for_update().select_related("plan", "round").get(pk=bulletin.pk)
     )
-    if bulletin.is_issued:
-        raise BulletinError(_("This bulletin has already been issued."))
-    if not bulletin.units.exists() and not bulletin.to_leadership:
-        raise BulletinError(_("Choose who the bulletin goes to."))
+    refusal = issue_refusal(bulletin=bulletin, by=by, confirmed=confirmed)
+    if refusal:
+        raise BulletinError(refusal)
     today = timezone.localtime(now).date()
     bulletin.year = today.year
     bulletin.number = next_number(series_name(bulletin.plan_id), today.year)

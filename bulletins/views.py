@@ -13,19 +13,28 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from bulletins import background, services, tasks
 from bulletins.content import gather
 from bulletins.forms import BulletinForm, DraftForm
+from bulletins.jobs import ISSUE_KIND, issue_job_of
 from bulletins.models import Bulletin
 from bulletins.render import fields_of, preview_html, render_pdf
 from bulletins.sections import pick_choices
-from bulletins.selectors import bulletins_visible_to, issue_outlook, recipients_of
-from departments.access import get_visible_or_404, refuse_as_missing
+from bulletins.selectors import (
+    bulletins_visible_to,
+    issue_outlook,
+    issue_refusal,
+    recipients_of,
+)
+from departments.access import client_ip, get_visible_or_404, refuse_as_missing
 from departments.permissions import may_supervise
 from files.responses import attachment_response
+from jobs.models import Job
+from jobs.services import job_create
 from plans.models import Plan
 from plans.selectors import plans_visible_to
 
@@ -103,7 +112,7 @@ def _draft_page(request: HttpRequest, bulletin: Bulletin, form: BulletinForm) ->
 def bulletin_detail(request: HttpRequest, pk: int) -> HttpResponse:
     bulletin = _visible(request, pk)
     if not bulletin.is_issued and request.GET.get("progress"):
-        # Polled by static/js/bulletin_progress.js while the draft PDF renders.
+        # Polled by static/js/progress.js while the draft PDF renders.
         return JsonResponse(
             {
                 "state": bulletin.render_state,
@@ -173,22 +182,34 @@ def bulletin_issue(request: HttpRequest, pk: int) -> HttpResponse:
         raise refuse_as_missing(request, bulletin)
     if bulletin.is_issued:
         return redirect("bulletin_detail", bulletin.pk)
+    running = issue_job_of(bulletin)
+    if running is not None and running.requested_by_id == request.user.pk:
+        return redirect(running)
     error = ""
     if request.method == "POST":
-        try:
-            bulletin = services.bulletin_issue(
-                bulletin=bulletin,
+        confirmed = request.POST.get("confirmed") == "yes"
+        error = issue_refusal(bulletin=bulletin, by=request.user, confirmed=confirmed)
+        if not error:
+            # Issued by a job (a worker): the page follows its progress, then leads to
+            # the bulletin. Without a worker in the tests, the job is done already.
+            job = job_create(
+                kind=ISSUE_KIND,
                 by=request.user,
-                now=timezone.now(),
-                confirmed=request.POST.get("confirmed") == "yes",
+                params={"bulletin": bulletin.pk, "confirmed": True},
+                language=get_language() or "",
+                client_ip=client_ip(request),
             )
-        except services.BulletinError as refused:
-            error = refused.message
-        else:
-            messages.success(
-                request, _("Bulletin %(number)s is issued.") % {"number": bulletin.number_text}
-            )
-            return redirect("bulletin_detail", bulletin.pk)
+            if job.state == Job.State.FAILED:
+                error = job.error
+            elif job.state != Job.State.DONE:
+                return redirect(job)
+            else:
+                bulletin.refresh_from_db()
+                messages.success(
+                    request,
+                    _("Bulletin %(number)s is issued.") % {"number": bulletin.number_text},
+                )
+                return redirect("bulletin_detail", bulletin.pk)
     return render(
         request,
         "bulletins/issue_confirm.html",

@@ -110,6 +110,7 @@ INSTALLED_APPS = [
     "dashboard",
     "assessment",
     "ledger",
+    "jobs",
     "demo",
     "axes",
 ]
@@ -463,3 +464,22 @@ HEALTH_NOTICE_LATE_MINUTES = envint("HEALTH_NOTICE_LATE_MINUTES", 60)
 HEALTH_NOTICE_LATE_MAX = envint("HEALTH_NOTICE_LATE_MAX", 0)
 HEALTH_TIMEOUT_SECONDS = float(envstr("HEALTH_TIMEOUT_SECONDS", "0.5"))
 # --- end of the production server block ------------------------------------------------
+
+# --- background jobs (jobs/): slow work off the request path, with progress -----
+# How a job runs: "celery" (a worker, through CELERY_BROKER_URL; a broker that
+# cannot be reached falls back to "thread"), "thread" (a thread of the web process
+# after the response: the development server, which has no broker), or "sync" (in
+# the request; the tests). Production defaults to "celery".
+JOBS_RUN = envstr("JOBS_RUN", "celery" if PRODUCTION else "thread")
+if JOBS_RUN not in ("celery", "thread", "sync"):
+    raise ImproperlyConfigured(f"JOBS_RUN must be celery, thread or sync, not {JOBS_RUN!r}")
+# A ledger .xlsx export of more rows than this is made by a job (a progress page, a
+# notice when ready); smaller ones download at once.
+LEDGER_EXPORT_INLINE_MAX_ROWS = envint("LEDGER_EXPORT_INLINE_MAX_ROWS", 2000)
+# The assessment's official PDF of more units than this is laid out by a job
+# (2.8 s at 50 units); its .xlsx (352 ms at 50 units) always downloads at once.
+ASSESSMENT_PDF_INLINE_MAX_UNITS = envint("ASSESSMENT_PDF_INLINE_MAX_UNITS", 20)
+# Load WeasyPrint and the official faces when a worker process starts and, in the
+# background, at a web process's first request (documents/warmup.py).
+PDF_WARM_UP = envbool("PDF_WARM_UP", True)
+# --- end of the background jobs block ---------------------------------------

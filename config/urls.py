@@ -46,6 +46,7 @@ urlpatterns = [
     path("", include("indicators.urls")),
     path("", include("dashboard.urls")),
     path("", include("assessment.urls")),
+    path("", include("jobs.urls")),
 ]
 
 # A refusal by role (403) is audited like a refusal by unit (404).

@@ -18,3 +18,10 @@ class DocumentsConfig(AppConfig):
         # print system checks: a missing library slows every PDF silently.
         for message in checks.pdf_environment_warnings():
             logger.warning("%s (%s) %s", message.msg, message.id, message.hint)
+
+        from django.core.signals import request_started
+
+        from documents.warmup import warm_up_in_background
+
+        # A web process loads the fonts in the background from its first request on.
+        request_started.connect(warm_up_in_background, dispatch_uid="documents.warm_up")

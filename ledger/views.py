@@ -5,11 +5,12 @@ import io
 import tempfile
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -19,9 +20,11 @@ from departments.access import client_ip, get_visible_or_404, refuse_as_missing
 from departments.models import Unit, User
 from departments.permissions import ACT_FOR_UNIT
 from documents.workbook import XLSX_CONTENT_TYPE
+from jobs.services import job_create
 from ledger.export import ledger_xlsx
 from ledger.filters import FilterChoices, LedgerFilterSet
-from ledger.rows import LedgerFilters, ledger_rows, ledger_rows_all
+from ledger.jobs import EXPORT_KIND, export_filename
+from ledger.rows import LedgerFilters, ledger_entries, ledger_rows, ledger_rows_all
 from ledger.sheet_reader import SHEET_MAX_BYTES, SheetError, SheetRejected, report_import_xlsx
 from ledger.sheet_writer import unit_sheet_xlsx
 from plans.models import Plan
@@ -101,6 +104,18 @@ def plan_ledger_xlsx(request: HttpRequest, plan_pk: int) -> HttpResponse:
     plan = _visible_plan(request, plan_pk)
     filters, _choices = _filters(request, plan)
     period = filters.round.period if filters.round is not None else ""
+    rows = ledger_entries(plan=plan, user=request.user, filters=filters).count()
+    if rows > settings.LEDGER_EXPORT_INLINE_MAX_ROWS:
+        # A large export is made by a worker: the request answers at once with the
+        # job's page, which shows the progress and then the download.
+        job = job_create(
+            kind=EXPORT_KIND,
+            by=request.user,
+            params={"plan": plan.pk, "filters": _filters_for_record(filters), "rows": rows},
+            language=get_language() or "",
+            client_ip=client_ip(request),
+        )
+        return redirect(job)
     # A temporary file, not memory: openpyxl assembles the zip there, and
     # FileResponse sends it in chunks and deletes it on close.
     stream = tempfile.TemporaryFile(suffix=".xlsx")
@@ -123,12 +138,10 @@ def plan_ledger_xlsx(request: HttpRequest, plan_pk: int) -> HttpResponse:
         client_ip=client_ip(request),
         summary={"format": "xlsx", "filters": _filters_for_record(filters), "rows": count},
     )
-    today = timezone.localdate().isoformat()
-    name = _("Ledger")
     return FileResponse(
         stream,
         as_attachment=True,
-        filename=f"{name}-{period or plan.doc_number}-{today}.xlsx",
+        filename=export_filename(plan, period),
         content_type=XLSX_CONTENT_TYPE,
     )
 

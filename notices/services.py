@@ -303,3 +303,43 @@ def preference_set(*, by: User, digest: bool, email: bool) -> NoticePreference:
             },
         )
     return preference
+
+
+def notify_in_app(
+    *,
+    recipient: User,
+    kind: str,
+    key: str,
+    title: str,
+    url: str = "",
+    now: datetime.datetime | None = None,
+) -> Notice | None:
+    """A notice in the notification centre only, for something the person is
+    waiting for on a page of their own (their background job is done): no e-mail,
+    and never the unit's group robot, which is for the unit's business. At most
+    one per person and key a day, like notify(); None when it already exists."""
+    _check_notice(kind=kind, key=key, url=url)
+    now = now or timezone.now()
+    with transaction.atomic():
+        notice = Notice(
+            recipient=recipient,
+            kind=kind,
+            key=key,
+            day=timezone.localdate(now),
+            title=" ".join(title.split())[:TITLE_MAX],
+            url=url,
+            created_at=now,
+        )
+        made = Notice.objects.bulk_create([notice], ignore_conflicts=True)
+        stored = Notice.objects.filter(batch=notice.batch).first()
+        if not made or stored is None:
+            return None
+        Delivery.objects.create(
+            notice=stored,
+            channel=Channel.INAPP,
+            status=Status.SENT,
+            attempts=1,
+            last_attempt_at=now,
+            sent_at=now,
+        )
+    return stored

@@ -42,6 +42,7 @@ NOT_AUDITED = {
     for name in (
         "notices.services.notify",
         "notices.services.notify_many",
+        "notices.services.notify_in_app",
         "supervision.services.interview_notify",
     )
 }

@@ -18,6 +18,16 @@ POSTGRES_ONLY_REASON = (
 )
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    from django.conf import settings
+
+    # Background jobs run in the request (jobs/tasks.py): a test sees their result at
+    # once; the tests of the worker path say "celery" or "thread" themselves.
+    settings.JOBS_RUN = "sync"
+    # No PDF warm-up thread at each test process's first request (documents/warmup.py).
+    settings.PDF_WARM_UP = False
+
+
 def _database_vendor() -> str:
     from django.db import connections
 

@@ -34,6 +34,7 @@ from audit.models import AuditEvent
 from bulletins.models import Bulletin
 from departments.models import Unit, User
 from indicators.models import Indicator
+from jobs.models import Job
 from meetings.models import Decision, Meeting
 from notices.models import Notice
 from plans.models import Plan, PlanUpload
@@ -106,6 +107,8 @@ PK_OF: dict[str, type[Model]] = {
     "assessment_objection_answer": Objection,
     "assessment_xlsx": Assessment,
     "assessment_pdf": Assessment,
+    "job_detail": Job,
+    "job_file": Job,
 }
 # What the other parameters name, whatever the pattern.
 PARAMETER_OF: dict[str, type[Model]] = {

@@ -23,6 +23,7 @@ from viewflow.workflow.status import STATUS
 
 from audit.models import AuditEvent
 from departments.models import Unit, User
+from jobs.models import Job
 from plans.models import PlanUpload
 from rounds.flows import ReportFlow
 from rounds.models import ReportFile, UnitReport
@@ -140,7 +141,22 @@ def _node(node_name: str, *actions: str, flow: str = "task") -> dict[str, Kwargs
 HUMAN = ("index", "detail", "execute", "assign", "unassign", "cancel", "undo", "revive")
 GATE = ("index", "detail", "cancel", "undo", "revive")
 
+
+def job_of_another_person(case: Any) -> Job:
+    """For the URL walk: a finished export job of the supervisor's (only its requester
+    sees a job, whatever the unit)."""
+    job, _created = Job.objects.get_or_create(
+        kind="ledger.export",
+        requested_by=case.supervisor,
+        defaults={"state": Job.State.DONE, "params": {"plan": case.plan.pk}},
+    )
+    return job
+
+
 URL_IDS: dict[str, KwargsFor] = {
+    # A background job and its file: its requester's only.
+    "job_detail": lambda case, action: {"pk": job_of_another_person(case).pk},
+    "job_file": lambda case, action: {"pk": job_of_another_person(case).pk},
     # ledger and the dispatch page: the plan, and a task of another unit.
     "plan_detail": lambda case, action: {"pk": case.plan.pk},
     "plan_dispatch": lambda case, action: {"plan_pk": case.plan.pk},

@@ -5,12 +5,15 @@ import datetime
 import io
 
 from django.conf import settings
+from django.test import override_settings
 from django.urls import reverse
 from openpyxl import load_workbook
 
 from assessment import services
+from assessment.jobs import assessment_pdf_job
 from assessment.models import Assessment
 from assessment.views import _record_export
+from jobs.models import Job
 from tests.assessment.base import YearTestCase, at
 from tests.audit_coverage import audited
 from tests.documents.pdfs import ReadPdf
@@ -18,6 +21,18 @@ from tests.documents.pdfs import ReadPdf
 
 def body(response) -> bytes:  # type: ignore[no-untyped-def]
     return b"".join(response.streaming_content)
+
+
+def pdf_of(client, assessment: Assessment) -> bytes:  # type: ignore[no-untyped-def]
+    """The official PDF through the page: the plan's units are more than
+    ASSESSMENT_PDF_INLINE_MAX_UNITS, so it is a job (run in the request in the tests)
+    whose page leads to the file."""
+    response = client.get(reverse("assessment_pdf", args=[assessment.pk]))
+    job = Job.objects.get(kind="assessment.pdf", params={"assessment": assessment.pk})
+    assert response.status_code == 302 and response["Location"] == job.get_absolute_url()
+    response = client.get(reverse("job_file", args=[job.pk]))
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    return body(response)
 
 
 class ExportTests(YearTestCase):
@@ -107,10 +122,14 @@ class ExportTests(YearTestCase):
         self.assertEqual(heading[0], f"市工业和信息化局: 49.67 points, rank {gongxin[0]}, Poor")
 
     def test_the_pdf_is_the_official_document_with_the_results(self) -> None:
-        response = self.client.get(reverse("assessment_pdf", args=[self.assessment.pk]))
-        self.assertEqual(response.status_code, 200)
-        self.assertEqual(response["Content-Type"], "application/pdf")
-        pdf = ReadPdf(body(response))
+        with audited(
+            assessment_pdf_job,
+            action="assessment.export",
+            by=self.supervisor,
+            obj=self.assessment,
+            summary={"format": "pdf"},
+        ):
+            pdf = ReadPdf(pdf_of(self.client, self.assessment))
         self.addCleanup(pdf.close)
         text = pdf.text().replace("\n", "").replace(" ", "")
         for expected in (
@@ -141,9 +160,15 @@ class ExportTests(YearTestCase):
 
     def test_the_draft_exports_say_they_are_drafts(self) -> None:
         draft = services.assessment_create(plan=self.plan, year=2025, by=self.supervisor)
-        response = self.client.get(reverse("assessment_pdf", args=[draft.pk]))
-        pdf = ReadPdf(body(response))
+        pdf = ReadPdf(pdf_of(self.client, draft))
         self.addCleanup(pdf.close)
         self.assertIn("（草稿）", pdf.text())
         self.assertIn("2025年度参加考核单位", pdf.text().replace("\n", ""))
         self.assertEqual(Assessment.objects.get(pk=draft.pk).status, Assessment.Status.DRAFT)
+
+    def test_a_pdf_of_few_units_downloads_at_once(self) -> None:
+        with override_settings(ASSESSMENT_PDF_INLINE_MAX_UNITS=10_000):
+            response = self.client.get(reverse("assessment_pdf", args=[self.assessment.pk]))
+        self.assertEqual(response.status_code, 200)
+        self.assertTrue(body(response).startswith(b"%PDF"))
+        self.assertFalse(Job.objects.exists())

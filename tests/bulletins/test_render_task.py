@@ -64,7 +64,7 @@ class RenderTaskTests(RoundTestCase):
         delay.assert_called_once_with(bulletin.pk)
         page = self.client.get(bulletin.get_absolute_url())
         self.assertContains(page, 'data-testid="render-progress"')
-        self.assertContains(page, "js/bulletin_progress.js")
+        self.assertContains(page, "js/progress.js")
         progress = self.client.get(bulletin.get_absolute_url(), {"progress": 1}).json()
         self.assertEqual((progress["state"], progress["progress"]), ("queued", 0))
         render_bulletin(bulletin.pk)  # what the worker does

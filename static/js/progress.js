@@ -1,5 +1,7 @@
-// Polls the progress of a bulletin draft's PDF rendered in the background
-// (bulletins.render) and reloads the page once it is done or has failed.
+// Polls the progress of work running in the background (a bulletin draft's PDF,
+// bulletins.render; a job, jobs.run) from the URL in data-progress-url, which
+// answers {state, label, progress}, and reloads the page once it is done or has
+// failed. A file of its own: the Content-Security-Policy allows no inline script.
 (function () {
   "use strict";
   var box = document.querySelector("[data-progress-url]");
