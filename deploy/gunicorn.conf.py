@@ -65,6 +65,15 @@ max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 100)
 # `systemctl reload` (SIGHUP) then starts workers on the new code.
 preload_app = False
 
+
+def post_worker_init(worker) -> None:
+    """Load WeasyPrint and the official faces before the worker takes its first
+    request (documents.warmup), so nobody's first 督办单 waits for them."""
+    from documents.warmup import warm_up_now
+
+    warm_up_now()
+
+
 # Only nginx on this machine may say the request came over HTTPS (X-Forwarded-Proto);
 # Django reads it through SECURE_PROXY_SSL_HEADER. Give nginx's address when it runs
 # elsewhere.
