@@ -15,6 +15,7 @@ machines and the operators reading them: its words are not translated.
 """
 
 import datetime
+import os
 import tempfile
 import time
 from collections.abc import Callable
@@ -67,6 +68,9 @@ def check_redis() -> Check:
 
 
 def check_media() -> Check:
+    # The storage makes MEDIA_ROOT at its first upload; a new installation that has
+    # none yet is healthy, so make it as the storage would (or fail as it would).
+    os.makedirs(settings.MEDIA_ROOT, exist_ok=True)
     # Created and deleted at once (delete=True): nothing is left behind.
     with tempfile.NamedTemporaryFile(dir=settings.MEDIA_ROOT, prefix=".healthz-") as probe:
         probe.write(b"ok")

@@ -57,6 +57,13 @@ class HealthzTests(PeopleMixin, TestCase):
         self.assertEqual(status, 200)
         self.assertEqual(self.client.post("/healthz").status_code, 405)
 
+    def test_a_new_installation_without_media_root_yet_is_healthy(self) -> None:
+        # make run on a new machine: no upload has made MEDIA_ROOT yet.
+        with override_settings(MEDIA_ROOT=self.media / "not-yet"):
+            status, body = self.probe()
+        self.assertEqual(status, 200, body)
+        self.assertEqual(list((self.media / "not-yet").iterdir()), [])
+
     def test_media_that_takes_no_file_is_503_naming_media(self) -> None:
         # A path under a plain file: no account, root included, can write there.
         blocker = self.media / "not-a-directory"
