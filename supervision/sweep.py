@@ -14,7 +14,7 @@ import datetime
 import uuid
 from collections import Counter, defaultdict
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
@@ -86,6 +86,10 @@ def _take(
     for start in range(0, len(rows), 1000):
         LadderStep.objects.bulk_create(rows[start : start + 1000], ignore_conflicts=True)
     return set(LadderStep.objects.filter(sweep=token).values_list("item", "step"))
+
+
+# A sweep that records the progress of this many items or more analyses the table.
+ANALYZE_AFTER = 1000
 
 
 def _rule() -> str:
@@ -302,6 +306,11 @@ def sweep(*, now: datetime.datetime | None = None) -> dict[str, int]:
             (item, kind) for item, step, kind, acts in planned if acts and (item.key, step) in won
         ]
         _climb(acting, today=today, now=now, counts=counts)
+    if len(climbing) >= ANALYZE_AFTER and connection.vendor == "postgresql":
+        # Fresh statistics, or the planner may loop over one table for each row
+        # of the other in `_pending` until autovacuum comes by (a first sweep).
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {LadderProgress._meta.db_table}")
     for name, value in deliver_due(now=now).items():
         counts[name] += value
     for name, value in (send_digests(now=now) or {}).items():
