@@ -6,16 +6,18 @@ Works on its own database like ledger_bench.py (var/bench_sweep.sqlite3, or
 the PostgreSQL database `bench_sweep` when DATABASE_URL names a PostgreSQL
 server). For each size it makes that many open items past their deadline (the
 agreed items of a dispatch meeting, spread over 45 units with a liaison and
-a leader each), then times two sweeps: the first climbs a rung for every item
-(a 催办 to each unit's people), the second finds nothing new to do (the
-steady state of a sweep every few minutes). Prints JSON with the time and the
+a leader each), then times three sweeps: the first climbs a rung for every
+item (a 催办 to each unit's people), the next two, five and ten minutes later,
+find nothing new to do (the steady state of a sweep every few minutes); on
+PostgreSQL the seeded tables are analysed first, as autovacuum would have
+long before a real sweep. Prints JSON with the time and the
 number of queries of each (the first sweep's time per item too); the query
 counts must not grow with the items.
 
 With --previous REF (a git commit, e.g. the one before the sweep kept each
 item's progress), the same measurement runs on that commit's code, exported
-with `git archive` to a temporary directory, on the same database made anew:
-the figures of both code paths in one run.
+with `git archive` to a temporary directory, on a database of its own made
+anew (`bench_sweep_previous`): the figures of both code paths in one run.
 """
 
 import argparse
