@@ -105,11 +105,14 @@ def compute_lights(
             info.color = Light.DONE
         task_lights[pk] = info
     unit_lights: dict[int, LightInfo] = defaultdict(LightInfo)
+    reasons: dict[tuple[str, datetime.date], str] = {}  # items alike read alike
     for item in sorted(items, key=lambda i: i.due):
         color = _item_light(item, today)
         if color is None:
             continue
-        reason = item.reason(today)
+        reason = reasons.get((item.label, item.due))
+        if reason is None:
+            reason = reasons[(item.label, item.due)] = item.reason(today)
         unit_lights[item.unit_id].raise_to(color, reason)
         if item.task_id in task_lights and item.kind in ("ack", "completion", "decision"):
             task_lights[item.task_id].raise_to(color, reason)

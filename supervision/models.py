@@ -1,6 +1,8 @@
 """Warning lights, the escalation ladder, supervision notices (督办单) and
 interviews (约谈) with their commitments (整改承诺)."""
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
@@ -68,6 +70,32 @@ class LadderStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item} {self.step}"
+
+
+# LadderProgress.next_on of an item whose ladder has no rung left.
+LADDER_DONE = datetime.date.max
+
+
+class LadderProgress(models.Model):
+    """How far one open item has climbed: the deadline its rungs were taken for
+    and the day its next rung falls due (LADDER_DONE when none is left), under
+    the ladder's settings of the time (`rule`). A sweep reads again only the items
+    with no progress yet, a deadline moved, other settings, or a rung due; the
+    rungs themselves stay unique LadderStep rows."""
+
+    source = models.CharField(max_length=12)  # the item's kind: "report", "ack", ...
+    object_id = models.PositiveBigIntegerField()  # the key's number: "report:42" -> 42
+    due = models.DateField()
+    next_on = models.DateField()
+    rule = models.CharField(max_length=40)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["source", "object_id"], name="ladder_progress_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.object_id} {self.next_on}"
 
 
 class SupervisionNotice(models.Model):

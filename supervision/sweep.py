@@ -3,13 +3,19 @@ due timers, climb the escalation ladder for every open item, refresh the
 lights, and deliver the notices. Run it from cron (`manage.py supervise`) or
 as the Celery beat task `supervision.sweep`; two sweeps at the same moment
 act once (each rung is a unique row, and only the sweep that stored it acts).
+
+The ladder's cost follows change: each item's progress (LadderProgress) keeps
+the day its next rung falls due, and a sweep offers rungs only for the items
+with no progress yet, a deadline moved, or a rung due; the others, whose rungs
+were all taken, are not read again until then.
 """
 
 import datetime
 import uuid
 from collections import Counter, defaultdict
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,9 +28,16 @@ from notices.services import Message, notify_many
 from plans.models import Plan
 from rounds.models import Round, UnitReport
 from rounds.opening import rounds_open_due
-from supervision.items import CLIMBING, Item, conf, open_items, red_twice_reason
+from supervision.items import (
+    CLIMBING,
+    LADDER_SOURCES,
+    Item,
+    conf,
+    open_items,
+    red_twice_reason,
+)
 from supervision.lights import current_rounds, lights_today
-from supervision.models import LadderStep, Light, LightRecord
+from supervision.models import LADDER_DONE, LadderProgress, LadderStep, Light, LightRecord
 from supervision.services import ProposalGround, notice_issue, proposals_raise
 
 
@@ -62,15 +75,82 @@ def _planned_steps(items: list[Item], today: datetime.date) -> list[tuple[Item, 
 def _take(
     planned: list[tuple[Item, str, str, bool]], now: datetime.datetime
 ) -> set[tuple[str, str]]:
-    """Store the rungs; return those this sweep stored (the others were taken before)."""
+    """Store the rungs; return those this sweep stored (the others were taken before).
+    In key order, so that two sweeps racing wait for each other, never deadlock."""
+    if not planned:
+        return set()
     token = uuid.uuid4()
     rows = [
         LadderStep(item=item.key, step=step, kind=kind, unit_id=item.unit_id, at=now, sweep=token)
-        for item, step, kind, _acts in planned
+        for item, step, kind, _acts in sorted(planned, key=lambda p: (p[0].key, p[1]))
     ]
     for start in range(0, len(rows), 1000):
         LadderStep.objects.bulk_create(rows[start : start + 1000], ignore_conflicts=True)
     return set(LadderStep.objects.filter(sweep=token).values_list("item", "step"))
+
+
+# A sweep that records the progress of this many items or more analyses the table.
+ANALYZE_AFTER = 1000
+
+
+def _rule() -> str:
+    """The ladder's settings, as a progress row records them: "1,3|5"."""
+    days = ",".join(str(d) for d in sorted(conf("REMIND_DAYS")))
+    return f"{days}|{conf('NOTICE_AFTER_DAYS')}"
+
+
+def _pending(today: datetime.date, rule: str) -> set[str]:
+    """The keys of the open items that may have a rung to take today: those with
+    no progress stored, their deadline moved since, other ladder settings, or
+    their next rung due. One query per kind of item, whatever their number."""
+    keys: set[str] = set()
+    for kind, (rows, due) in LADDER_SOURCES.items():
+        waiting = LadderProgress.objects.filter(
+            source=kind,
+            object_id=OuterRef("pk"),
+            due=OuterRef(due),
+            rule=rule,
+            next_on__gt=today,
+        )
+        found = rows().filter(~Exists(waiting)).values_list("pk", flat=True)
+        keys.update(f"{kind}:{pk}" for pk in found)
+    return keys
+
+
+def _next_on(item: Item, today: datetime.date) -> datetime.date:
+    """The first day after `today` on which `_planned_steps` plans more for the item."""
+    day = datetime.timedelta(days=1)
+    if item.kind in CLIMBING:
+        starts = [item.due - d * day for d in conf("REMIND_DAYS")]
+        starts += [item.due + day, item.due + (conf("NOTICE_AFTER_DAYS") + 1) * day]
+    else:  # an unanswered 督办单: an interview proposed the day after its deadline
+        starts = [item.due + day]
+    return min((start for start in starts if start > today), default=LADDER_DONE)
+
+
+def _progress_store(items: list[Item], today: datetime.date, rule: str) -> None:
+    """Record how far the items have climbed, in the sweep's transaction (with the
+    rungs); in key order, as `_take`."""
+    rows = sorted(
+        (
+            LadderProgress(
+                source=item.kind,
+                object_id=int(item.key.partition(":")[2]),
+                due=item.due,
+                next_on=_next_on(item, today),
+                rule=rule,
+            )
+            for item in items
+        ),
+        key=lambda row: (row.source, row.object_id),
+    )
+    for start in range(0, len(rows), 1000):
+        LadderProgress.objects.bulk_create(
+            rows[start : start + 1000],
+            update_conflicts=True,
+            unique_fields=["source", "object_id"],
+            update_fields=["due", "next_on", "rule"],
+        )
 
 
 def _people(unit_ids: set[int]) -> tuple[dict[int, list[User]], dict[int, list[User]], list[User]]:
@@ -212,17 +292,27 @@ def sweep(*, now: datetime.datetime | None = None) -> dict[str, int]:
     items = open_items()
     counts["open_items"] = len(items)
     red_twice = _refresh_lights(today, items, counts)
-    planned = _planned_steps(items, today)
+    rule = _rule()
+    pending = _pending(today, rule)
+    climbing = [item for item in items if item.key in pending]
+    counts["ladder_items"] = len(climbing)
+    planned = _planned_steps(climbing, today)
     planned += [
         (item, "propose", LadderStep.Kind.PROPOSE, True)
         for item in _red_twice_items(red_twice, today)
     ]
     with transaction.atomic():
         won = _take(planned, now)
+        _progress_store(climbing, today, rule)
         acting = [
             (item, kind) for item, step, kind, acts in planned if acts and (item.key, step) in won
         ]
         _climb(acting, today=today, now=now, counts=counts)
+    if len(climbing) >= ANALYZE_AFTER and connection.vendor == "postgresql":
+        # Fresh statistics, or the planner may loop over one table for each row
+        # of the other in `_pending` until autovacuum comes by (a first sweep).
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {LadderProgress._meta.db_table}")
     for name, value in deliver_due(now=now).items():
         counts[name] += value
     for name, value in (send_digests(now=now) or {}).items():
