@@ -133,6 +133,7 @@ LATER_MIGRATIONS = {
     ("dashboard", "0001_round_summary"),
     ("dashboard", "0002_build_round_summaries"),
     ("jobs", "0001_initial"),
+    ("supervision", "0005_ladder_progress"),
 }
 # Tables the later migrations create: empty after the upgrade, and left out of the
 # comparison of the schema before and after (a new installation has them the same).
@@ -141,6 +142,7 @@ LATER_TABLES = {
     "departments_rolerequest",
     "dashboard_roundsummary",
     "jobs_job",
+    "supervision_ladderprogress",
 }
 # The later tables a data migration fills from the old data (the dashboard's round
 # summaries, built from the old rounds): not empty, and checked against a full count.
@@ -151,6 +153,7 @@ LATER_MODELS = {
     ("departments", "rolerequest"),
     ("dashboard", "roundsummary"),
     ("jobs", "job"),
+    ("supervision", "ladderprogress"),
 }
 PERMISSION_VERBS = ("add", "change", "delete", "view")
 LATER_COLUMNS = {
