@@ -20,6 +20,7 @@ from jobs.registry import JobResult, Progress, register
 from jobs.services import job_create
 from notices.models import Notice
 from tests.base import make_person
+from tests.celery_broker import use_broker
 
 BROKER = "redis://127.0.0.1:6379/5"
 # The test kind waits for this before it finishes, so a test sees the job running.
@@ -78,7 +79,7 @@ class JobElsewhereTests(TransactionTestCase):
 
     @override_settings(JOBS_RUN="celery", CELERY_BROKER_URL=BROKER)
     def test_a_celery_worker_runs_it_through_redis(self) -> None:
-        app.conf.broker_url = BROKER
+        use_broker(BROKER)
         redis.Redis.from_url(BROKER).flushdb()
         with start_worker(app, perform_ping_check=False, pool="solo", shutdown_timeout=10):
             job = job_create(kind="tests.slow", by=self.person, params={})
@@ -87,10 +88,11 @@ class JobElsewhereTests(TransactionTestCase):
 
     @override_settings(JOBS_RUN="celery", CELERY_BROKER_URL="redis://127.0.0.1:1/0")
     def test_a_broker_that_cannot_be_reached_falls_back_to_a_thread(self) -> None:
-        app.conf.broker_url = "redis://127.0.0.1:1/0"
+        before = app.conf.broker_url
+        use_broker("redis://127.0.0.1:1/0")
         try:
             with self.assertLogs("jobs.tasks", "WARNING"):
                 job = job_create(kind="tests.slow", by=self.person, params={})
             self.follow(job)
         finally:
-            app.conf.broker_url = BROKER
+            use_broker(before)

@@ -14,6 +14,7 @@ from plans.importer.service import plan_import
 from rounds.models import Round
 from supervision.tasks import sweep_task
 from tests.base import XINGTAI_PLAN
+from tests.celery_broker import use_broker
 from workflow.dispatch import task_dispatch
 
 BROKER = "redis://127.0.0.1:6379/15"
@@ -34,7 +35,7 @@ class CeleryTaskTests(TransactionTestCase):
             deadline=datetime.date.today() + datetime.timedelta(days=20),
             status=Round.Status.SCHEDULED,
         )
-        app.conf.broker_url = BROKER
+        use_broker(BROKER)
         redis.Redis.from_url(BROKER).flushdb()
         self.assertIn("supervise", settings.CELERY_BEAT_SCHEDULE)
         self.assertEqual(settings.CELERY_BEAT_SCHEDULE["supervise"]["task"], sweep_task.name)
