@@ -4,7 +4,7 @@ made in a worker with the rows written as its progress."""
 
 import tempfile
 from collections.abc import Iterator
-from typing import Any
+from typing import IO, Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,6 +29,36 @@ PROGRESS_EVERY = 500
 def export_filename(plan: Plan, period: str) -> str:
     today = timezone.localdate().isoformat()
     return f"{_('Ledger')}-{period or plan.doc_number}-{today}.xlsx"
+
+
+def export_xlsx_file(
+    *,
+    plan: Plan,
+    by: Any,
+    rows: Iterator[LedgerRow],
+    period: str,
+    record: dict[str, Any],
+    client_ip: str | None = None,
+) -> IO[bytes]:
+    """The ledger's rows as an .xlsx in a temporary file (openpyxl assembles the zip
+    there, not in memory; the file is deleted when closed), rewound, and the ledger
+    leaving the system recorded: who took it, of which plan, filtered how (`record`),
+    how many rows. The direct download and the export job both write through here."""
+    stream = tempfile.TemporaryFile(suffix=".xlsx")
+    try:
+        count = ledger_xlsx(rows=rows, stream=stream, plan=plan, period=period)
+    except BaseException:
+        stream.close()
+        raise
+    stream.seek(0)
+    audit_record(
+        action="ledger.export",
+        by=by,
+        obj=plan,
+        client_ip=client_ip,
+        summary={"format": "xlsx", "filters": record.pop("filters"), "rows": count, **record},
+    )
+    return stream
 
 
 def filters_from_params(plan: Plan, chosen: dict[str, Any]) -> LedgerFilters:
@@ -65,33 +95,16 @@ def ledger_export_job(job: Job, progress: Progress) -> JobResult:
     progress(2, _("Reading the ledger"))
     filters = filters_from_params(plan, job.params.get("filters", {}))
     period = filters.round.period if filters.round is not None else ""
-    stream = tempfile.TemporaryFile(suffix=".xlsx")
-    try:
-        count = ledger_xlsx(
-            rows=_counted(
-                ledger_rows_all(plan=plan, user=user, filters=filters),
-                job.params.get("rows", 0),
-                progress,
-            ),
-            stream=stream,
-            plan=plan,
-            period=period,
-        )
-    except BaseException:
-        stream.close()
-        raise
-    stream.seek(0)
-    # The same row as a direct export's: who took the ledger, filtered how, how many rows.
-    audit_record(
-        action="ledger.export",
+    stream = export_xlsx_file(
+        plan=plan,
         by=user,
-        obj=plan,
-        summary={
-            "format": "xlsx",
-            "filters": job.params.get("filters", {}),
-            "rows": count,
-            "job": job.pk,
-        },
+        rows=_counted(
+            ledger_rows_all(plan=plan, user=user, filters=filters),
+            job.params.get("rows", 0),
+            progress,
+        ),
+        period=period,
+        record={"filters": job.params.get("filters", {}), "job": job.pk},
     )
     return JobResult(
         file=stream, filename=export_filename(plan, period), content_type=XLSX_CONTENT_TYPE

@@ -2,7 +2,6 @@
 filling offline: download it pre-filled, upload it back."""
 
 import io
-import tempfile
 from typing import Any
 
 from django.conf import settings
@@ -21,9 +20,8 @@ from departments.models import Unit, User
 from departments.permissions import ACT_FOR_UNIT
 from documents.workbook import XLSX_CONTENT_TYPE
 from jobs.services import job_create
-from ledger.export import ledger_xlsx
 from ledger.filters import FilterChoices, LedgerFilterSet
-from ledger.jobs import EXPORT_KIND, export_filename
+from ledger.jobs import EXPORT_KIND, export_filename, export_xlsx_file
 from ledger.rows import LedgerFilters, ledger_entries, ledger_rows, ledger_rows_all
 from ledger.sheet_reader import SHEET_MAX_BYTES, SheetError, SheetRejected, report_import_xlsx
 from ledger.sheet_writer import unit_sheet_xlsx
@@ -116,27 +114,14 @@ def plan_ledger_xlsx(request: HttpRequest, plan_pk: int) -> HttpResponse:
             client_ip=client_ip(request),
         )
         return redirect(job)
-    # A temporary file, not memory: openpyxl assembles the zip there, and
-    # FileResponse sends it in chunks and deletes it on close.
-    stream = tempfile.TemporaryFile(suffix=".xlsx")
-    try:
-        count = ledger_xlsx(
-            rows=ledger_rows_all(plan=plan, user=request.user, filters=filters),
-            stream=stream,
-            plan=plan,
-            period=period,
-        )
-    except BaseException:
-        stream.close()
-        raise
-    stream.seek(0)
-    # The ledger leaving the system: who took it, of which plan, filtered how, how many rows.
-    audit_record(
-        action="ledger.export",
+    # FileResponse sends the temporary file in chunks and deletes it on close.
+    stream = export_xlsx_file(
+        plan=plan,
         by=request.user,
-        obj=plan,
+        rows=ledger_rows_all(plan=plan, user=request.user, filters=filters),
+        period=period,
+        record={"filters": _filters_for_record(filters)},
         client_ip=client_ip(request),
-        summary={"format": "xlsx", "filters": _filters_for_record(filters), "rows": count},
     )
     return FileResponse(
         stream,
