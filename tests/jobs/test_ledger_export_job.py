@@ -15,7 +15,7 @@ from audit.models import AuditEvent
 from jobs.models import Job
 from jobs.runner import job_run
 from jobs.services import job_create, job_download
-from ledger.jobs import ledger_export_job
+from ledger.jobs import export_xlsx_file, ledger_export_job
 from notices.models import Delivery, Notice
 from tests.audit_coverage import audited
 from tests.ledger.base import LedgerTestCase
@@ -61,6 +61,7 @@ class LedgerExportJobTests(LedgerTestCase):
             audited(job_create, action="job.create", by=self.supervisor) as created,
             audited(
                 ledger_export_job,
+                export_xlsx_file,
                 action="ledger.export",
                 by=self.supervisor,
                 obj=self.plan,

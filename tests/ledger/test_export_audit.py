@@ -4,6 +4,7 @@ with which filters, how many rows; and who took which unit's round sheet."""
 from django.urls import reverse
 
 from ledger import views
+from ledger.jobs import export_xlsx_file
 from tests.audit_coverage import audited
 from tests.ledger.base import LedgerTestCase, report_of
 
@@ -14,6 +15,7 @@ class LedgerExportAuditTests(LedgerTestCase):
         url = reverse("plan_ledger_xlsx", args=[self.plan.pk])
         with audited(
             views.plan_ledger_xlsx,
+            export_xlsx_file,
             action="ledger.export",
             by=self.supervisor,
             obj=self.plan,

@@ -6,6 +6,7 @@ import time
 import redis
 from celery.contrib.testing.worker import start_worker
 from django.conf import settings
+from django.db import OperationalError
 from django.test import TransactionTestCase, override_settings
 
 from config.celery import app
@@ -43,7 +44,13 @@ class CeleryTaskTests(TransactionTestCase):
             sweep_task.delay()
             deadline = time.monotonic() + 30
             while time.monotonic() < deadline:
-                rnd.refresh_from_db()
+                try:
+                    rnd.refresh_from_db()
+                except OperationalError as error:
+                    # SQLite's shared in-memory test database refuses a read while
+                    # the worker's thread writes: read again after a moment.
+                    if "locked" not in str(error):
+                        raise
                 if rnd.status == Round.Status.OPEN:
                     break
                 time.sleep(0.2)
