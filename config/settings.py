@@ -482,4 +482,12 @@ ASSESSMENT_PDF_INLINE_MAX_UNITS = envint("ASSESSMENT_PDF_INLINE_MAX_UNITS", 20)
 # Load WeasyPrint and the official faces when a worker process starts and, in the
 # background, at a web process's first request (documents/warmup.py).
 PDF_WARM_UP = envbool("PDF_WARM_UP", True)
+# A job still waiting or running this long after it was asked for has lost its
+# worker (a restart, a killed thread): the hourly tidy-up fails it and tells the
+# person who asked, who can ask again.
+JOBS_STALE_MINUTES = envint("JOBS_STALE_MINUTES", 60)
+# A finished job's file is deleted this many days after it was made; the job row
+# and its audit rows stay, and its page says the file is gone.
+JOBS_KEEP_DAYS = envint("JOBS_KEEP_DAYS", 7)
+CELERY_BEAT_SCHEDULE["jobs-tidy"] = {"task": "jobs.tidy", "schedule": 3600.0}
 # --- end of the background jobs block ---------------------------------------

@@ -84,7 +84,8 @@ def _fail(job: Job, message: str) -> None:
     job.save(update_fields=["state", "error", "finished_at"])
 
 
-def _tell(job: Job) -> None:
+def tell_requester(job: Job) -> None:
+    """An in-app notice to the person who asked: the job is ready, or it failed."""
     label = kind_label(job.kind)
     if job.state == Job.State.DONE:
         title = _("%(job)s is ready") % {"job": label}
@@ -117,5 +118,5 @@ def job_run(*, job_id: int) -> str:
         except Exception:
             logger.exception("Job %s (%s) failed", job.pk, job.kind)
             _fail(job, _(FAILED_MESSAGE))
-        _tell(job)
+        tell_requester(job)
     return job.state

@@ -2,6 +2,7 @@
 then the link to its file or its result; and the download. Only the person who
 asked for a job sees it: anyone else gets 404, and the attempt is recorded."""
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -43,7 +44,12 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "jobs/detail.html",
-        {"job": job, "kind_label": kind_label(job.kind), **_status(job)},
+        {
+            "job": job,
+            "kind_label": kind_label(job.kind),
+            "keep_days": settings.JOBS_KEEP_DAYS,
+            **_status(job),
+        },
     )
 
 
