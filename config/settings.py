@@ -359,6 +359,9 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# The sweep records each run (supervision.SweepRun) and keeps this many days of them.
+SWEEP_RUNS_KEEP_DAYS = envint("SWEEP_RUNS_KEEP_DAYS", 14)
+
 # The escalation ladder and the lights (days); all configurable.
 SUPERVISION = {
     "YELLOW_DAYS": envint("SUPERVISION_YELLOW_DAYS", 3),
@@ -462,6 +465,8 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 # mail server is down); the broker's ping waits at most HEALTH_TIMEOUT_SECONDS.
 HEALTH_NOTICE_LATE_MINUTES = envint("HEALTH_NOTICE_LATE_MINUTES", 60)
 HEALTH_NOTICE_LATE_MAX = envint("HEALTH_NOTICE_LATE_MAX", 0)
+# ... and when the supervision sweep last ran longer ago than this (the beat stopped).
+HEALTH_SWEEP_LATE_MINUTES = envint("HEALTH_SWEEP_LATE_MINUTES", 60)
 HEALTH_TIMEOUT_SECONDS = float(envstr("HEALTH_TIMEOUT_SECONDS", "0.5"))
 # --- end of the production server block ------------------------------------------------
 

@@ -4,8 +4,8 @@ Checks, each cheap (a few milliseconds together): the database answers a trivial
 query; the Celery broker (Redis) answers a ping within HEALTH_TIMEOUT_SECONDS
 (no broker configured is fine: the work then runs in-process); MEDIA_ROOT takes
 a file; fontconfig finds a Chinese font for the official documents; no e-mail
-or robot delivery has waited longer than HEALTH_NOTICE_LATE_MINUTES; and when
-the supervision sweep last took a rung of the ladder.
+or robot delivery has waited longer than HEALTH_NOTICE_LATE_MINUTES; and the
+supervision sweep ran within HEALTH_SWEEP_LATE_MINUTES.
 
 200 with a JSON body when every check passes, 503 naming the failing ones
 otherwise. No login: the body holds states and counts, never a record, a name
@@ -30,7 +30,7 @@ from django.views.decorators.http import require_safe
 
 from documents.checks import cjk_font_families, missing_official_faces
 from notices.models import Delivery
-from supervision.models import LadderStep
+from supervision.models import SweepRun
 
 Check = dict[str, Any]
 
@@ -99,13 +99,20 @@ def check_notices() -> Check:
 
 
 def check_sweep() -> Check:
-    """The sweep keeps no record of its runs; the last rung it took is what exists
-    (by primary key: no scan). Informational: a quiet week takes no rung."""
-    last = LadderStep.objects.order_by("-pk").values_list("at", flat=True).first()
+    """When the sweep last ran (supervision.SweepRun, by its index: no scan) and how
+    long it took. Fails when the last run is older than HEALTH_SWEEP_LATE_MINUTES:
+    the beat or the workers stopped, so no reminder, 督办单 or light moves. A new
+    installation that has not swept yet passes (`last_run_at` null)."""
+    last = SweepRun.objects.order_by("-started_at").values("started_at", "took_ms").first()
+    if last is None:
+        return {"ok": True, "last_run_at": None}
+    minutes = settings.HEALTH_SWEEP_LATE_MINUTES
+    age = timezone.now() - last["started_at"]
     return {
-        "ok": True,
-        "runs_recorded": False,
-        "last_rung_at": last.isoformat() if last else None,
+        "ok": age <= datetime.timedelta(minutes=minutes),
+        "last_run_at": last["started_at"].isoformat(),
+        "took_ms": last["took_ms"],
+        "late_after_minutes": minutes,
     }
 
 

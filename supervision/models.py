@@ -98,6 +98,22 @@ class LadderProgress(models.Model):
         return f"{self.source}:{self.object_id} {self.next_on}"
 
 
+class SweepRun(models.Model):
+    """One finished sweep: when it started, how long it took, what it did. The
+    health endpoint reads the last one (is the beat running?); the sweep drops
+    rows older than SWEEP_RUNS_KEEP_DAYS. Operational, like a log line: not audited."""
+
+    started_at = models.DateTimeField(db_index=True)
+    took_ms = models.PositiveIntegerField()
+    counts = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"sweep {self.started_at:%Y-%m-%d %H:%M} ({self.took_ms} ms)"
+
+
 class SupervisionNotice(models.Model):
     """A formal supervision notice (督办单), numbered per year without gaps."""
 

@@ -11,9 +11,11 @@ were all taken, are not read again until then.
 """
 
 import datetime
+import time
 import uuid
 from collections import Counter, defaultdict
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
 from django.urls import reverse
@@ -37,7 +39,14 @@ from supervision.items import (
     red_twice_reason,
 )
 from supervision.lights import current_rounds, lights_today
-from supervision.models import LADDER_DONE, LadderProgress, LadderStep, Light, LightRecord
+from supervision.models import (
+    LADDER_DONE,
+    LadderProgress,
+    LadderStep,
+    Light,
+    LightRecord,
+    SweepRun,
+)
 from supervision.services import ProposalGround, notice_issue, proposals_raise
 
 
@@ -285,6 +294,7 @@ def _red_twice_items(red_twice: dict[int, str], today: datetime.date) -> list[It
 def sweep(*, now: datetime.datetime | None = None) -> dict[str, int]:
     """One pass of the supervision mechanism; returns what it did, per kind."""
     now = now or timezone.now()
+    started = time.perf_counter()
     today = timezone.localtime(now).date()
     counts: Counter = Counter()
     counts["rounds_opened"] = len(rounds_open_due(today=today))
@@ -317,7 +327,19 @@ def sweep(*, now: datetime.datetime | None = None) -> dict[str, int]:
         counts[name] += value
     for name, value in (send_digests(now=now) or {}).items():
         counts[name] += value
+    _record_run(now, started, counts)
     return dict(counts)
+
+
+def _record_run(now: datetime.datetime, started: float, counts: Counter) -> None:
+    """The run, for the health endpoint; and the runs older than the days kept, gone."""
+    SweepRun.objects.create(
+        started_at=now,
+        took_ms=round((time.perf_counter() - started) * 1000),
+        counts={name: value for name, value in counts.items() if value},
+    )
+    keep = datetime.timedelta(days=settings.SWEEP_RUNS_KEEP_DAYS)
+    SweepRun.objects.filter(started_at__lt=now - keep).delete()
 
 
 def _climb(

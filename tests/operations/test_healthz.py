@@ -4,7 +4,6 @@ login, and nothing in the body that names a person, a unit, a host or a path."""
 import datetime
 import json
 import tempfile
-import uuid
 from pathlib import Path
 
 from django.conf import settings
@@ -12,7 +11,8 @@ from django.test import TestCase, override_settings
 from django.utils import timezone
 
 from notices.models import Delivery
-from supervision.models import LadderStep
+from supervision.models import SweepRun
+from supervision.sweep import sweep
 from tests.notices.base import PeopleMixin
 
 # This engineer's Redis database (tests share one server).
@@ -48,7 +48,7 @@ class HealthzTests(PeopleMixin, TestCase):
         )
         self.assertTrue(all(check["ok"] for check in body["checks"].values()))
         self.assertEqual(body["checks"]["notices"]["late"], 0)
-        self.assertIsNone(body["checks"]["sweep"]["last_rung_at"])
+        self.assertIsNone(body["checks"]["sweep"]["last_run_at"])
         # The media probe leaves nothing behind.
         self.assertEqual(list(self.media.iterdir()), [])
 
@@ -107,23 +107,34 @@ class HealthzTests(PeopleMixin, TestCase):
             body["checks"]["redis"], {"ok": True, "detail": "not configured: work runs in-process"}
         )
 
-    def test_it_reports_when_the_sweep_last_took_a_rung_without_failing_on_it(self) -> None:
-        week_ago = timezone.now() - datetime.timedelta(days=7)
-        for number, at in enumerate([week_ago - datetime.timedelta(days=1), week_ago]):
-            LadderStep.objects.create(
-                item=f"report:{number}",
-                step="urge",
-                kind=LadderStep.Kind.URGE,
-                unit=self.gongxin,
-                at=at,
-                sweep=uuid.uuid4(),
-            )
+    def test_it_reports_the_sweeps_last_run_and_fails_when_the_beat_stopped(self) -> None:
+        sweep(now=timezone.now() - datetime.timedelta(minutes=10))
         status, body = self.probe()
-        self.assertEqual(status, 200)
+        self.assertEqual(status, 200, body)
+        last = SweepRun.objects.get()
         self.assertEqual(
             body["checks"]["sweep"],
-            {"ok": True, "runs_recorded": False, "last_rung_at": week_ago.isoformat()},
+            {
+                "ok": True,
+                "last_run_at": last.started_at.isoformat(),
+                "took_ms": last.took_ms,
+                "late_after_minutes": settings.HEALTH_SWEEP_LATE_MINUTES,
+            },
         )
+        # No run for longer than the limit: the beat or the workers stopped.
+        SweepRun.objects.update(
+            started_at=timezone.now()
+            - datetime.timedelta(minutes=settings.HEALTH_SWEEP_LATE_MINUTES + 1)
+        )
+        status, body = self.probe()
+        self.assertEqual((status, body["failing"]), (503, ["sweep"]))
+
+    def test_the_sweep_keeps_its_runs_for_the_days_set(self) -> None:
+        now = timezone.now()
+        old = now - datetime.timedelta(days=settings.SWEEP_RUNS_KEEP_DAYS, minutes=1)
+        sweep(now=old)
+        sweep(now=now)
+        self.assertEqual(list(SweepRun.objects.values_list("started_at", flat=True)), [now])
 
     def test_the_body_names_no_person_unit_host_or_path(self) -> None:
         self.remind(self.liaison, now=timezone.now() - datetime.timedelta(hours=2))

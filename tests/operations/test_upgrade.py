@@ -119,6 +119,7 @@ WHERE u.username = 'supervisor'
 
 # What came after the renames: migrations that add a column each, and one index.
 LATER_MIGRATIONS = {
+    ("supervision", "0006_sweep_run"),
     ("plans", "0002_tasktarget_by_member"),
     ("rounds", "0002_entry_kept_previous"),
     ("supervision", "0003_one_open_interview_proposal_per_unit"),
@@ -138,6 +139,7 @@ LATER_MIGRATIONS = {
 # Tables the later migrations create: empty after the upgrade, and left out of the
 # comparison of the schema before and after (a new installation has them the same).
 LATER_TABLES = {
+    "supervision_sweeprun",
     "plans_planupload",
     "departments_rolerequest",
     "dashboard_roundsummary",
@@ -149,6 +151,7 @@ LATER_TABLES = {
 LATER_FILLED = {"dashboard_roundsummary"}
 # Their models' content types (and so permissions), new after the upgrade.
 LATER_MODELS = {
+    ("supervision", "sweeprun"),
     ("plans", "planupload"),
     ("departments", "rolerequest"),
     ("dashboard", "roundsummary"),
