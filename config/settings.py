@@ -184,8 +184,18 @@ AUTH_USER_MODEL = "departments.User"
 AUTHENTICATION_BACKENDS = [
     # First: refuses a locked-out user name before any password is checked.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's, re-hashing an outdated password hash with its own audit row.
+    "departments.backends.PasswordModelBackend",
     "guardian.backends.ObjectPermissionBackend",
+]
+# Stored passwords: Argon2id (departments.passwords says which parameters and
+# why). The hashers after the first only verify: a password stored by one of them
+# (PBKDF2 was Django's default before) is re-hashed with the first at the
+# person's next successful login (departments.backends).
+PASSWORD_HASHERS = [
+    "departments.passwords.ProjectArgon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
