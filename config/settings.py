@@ -6,7 +6,7 @@ to use PostgreSQL. Secrets may also come from a file named by `<NAME>_FILE`.
 
 import os
 import secrets
-from datetime import timedelta
+from datetime import time, timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -296,6 +296,16 @@ SESSION_IDLE_TIMEOUT_MINUTES = envint("SESSION_IDLE_TIMEOUT_MINUTES", 30)
 SESSION_COOKIE_AGE = SESSION_IDLE_TIMEOUT_MINUTES * 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_ABSOLUTE_HOURS = envint("SESSION_ABSOLUTE_HOURS", 12)
+# "Remember this device for the working day" on the login page: the session
+# cookie then outlives the browser (phones close tabs) until SESSION_REMEMBER_UNTIL
+# local time of the day of the login, never beyond SESSION_ABSOLUTE_HOURS; the
+# idle timeout holds all the same. SESSION_REMEMBER_DEVICE=0 takes the option away.
+SESSION_REMEMBER_DEVICE = envbool("SESSION_REMEMBER_DEVICE", True)
+SESSION_REMEMBER_UNTIL = envstr("SESSION_REMEMBER_UNTIL", "20:00")
+try:
+    time.fromisoformat(SESSION_REMEMBER_UNTIL)
+except ValueError as error:
+    raise ImproperlyConfigured("SESSION_REMEMBER_UNTIL must be a time like 20:00.") from error
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
