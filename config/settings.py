@@ -6,7 +6,7 @@ to use PostgreSQL. Secrets may also come from a file named by `<NAME>_FILE`.
 
 import os
 import secrets
-from datetime import timedelta
+from datetime import time, timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -184,8 +184,18 @@ AUTH_USER_MODEL = "departments.User"
 AUTHENTICATION_BACKENDS = [
     # First: refuses a locked-out user name before any password is checked.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's, re-hashing an outdated password hash with its own audit row.
+    "departments.backends.PasswordModelBackend",
     "guardian.backends.ObjectPermissionBackend",
+]
+# Stored passwords: Argon2id (departments.passwords says which parameters and
+# why). The hashers after the first only verify: a password stored by one of them
+# (PBKDF2 was Django's default before) is re-hashed with the first at the
+# person's next successful login (departments.backends).
+PASSWORD_HASHERS = [
+    "departments.passwords.ProjectArgon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -286,6 +296,16 @@ SESSION_IDLE_TIMEOUT_MINUTES = envint("SESSION_IDLE_TIMEOUT_MINUTES", 30)
 SESSION_COOKIE_AGE = SESSION_IDLE_TIMEOUT_MINUTES * 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_ABSOLUTE_HOURS = envint("SESSION_ABSOLUTE_HOURS", 12)
+# "Remember this device for the working day" on the login page: the session
+# cookie then outlives the browser (phones close tabs) until SESSION_REMEMBER_UNTIL
+# local time of the day of the login, never beyond SESSION_ABSOLUTE_HOURS; the
+# idle timeout holds all the same. SESSION_REMEMBER_DEVICE=0 takes the option away.
+SESSION_REMEMBER_DEVICE = envbool("SESSION_REMEMBER_DEVICE", True)
+SESSION_REMEMBER_UNTIL = envstr("SESSION_REMEMBER_UNTIL", "20:00")
+try:
+    time.fromisoformat(SESSION_REMEMBER_UNTIL)
+except ValueError as error:
+    raise ImproperlyConfigured("SESSION_REMEMBER_UNTIL must be a time like 20:00.") from error
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

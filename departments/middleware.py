@@ -55,6 +55,9 @@ class SessionLifetimeMiddleware:
     activity saves it again, at most once a minute (a write on every request
     would double the queries of most pages), so a session ends between one
     minute before and exactly at the idle timeout after the last request.
+    A remembered device's session is stored until the end of the working day
+    (departments.sessions), so the idle timeout is also checked here, against
+    the time of the last activity saved.
 
     Absolute: SESSION_ABSOLUTE_HOURS after the login, however active the
     person is, the session ends with an audit row. The login time is stored
@@ -73,29 +76,41 @@ class SessionLifetimeMiddleware:
             if login_at is None:
                 session[LOGIN_AT_SESSION_KEY] = now
             elif now - login_at > settings.SESSION_ABSOLUTE_HOURS * 3600:
-                return self.end_session(request)
+                return self.end_session(request, self.absolute_limit_message())
+            activity_at = session.get(ACTIVITY_AT_SESSION_KEY)
+            if activity_at is not None and now - activity_at > settings.SESSION_COOKIE_AGE:
+                return self.end_session(request, self.idle_message())
             if now - session.get(ACTIVITY_AT_SESSION_KEY, 0) >= ACTIVITY_SAVE_SECONDS:
                 # Modified, so saved: its expiry moves SESSION_COOKIE_AGE on.
                 session[ACTIVITY_AT_SESSION_KEY] = now
         return self.get_response(request)
 
-    def end_session(self, request: HttpRequest) -> HttpResponse:
+    def end_session(self, request: HttpRequest, message: str) -> HttpResponse:
         # The logout receiver writes auth.session_expired instead of auth.logout.
         setattr(request, SESSION_EXPIRED_ATTR, True)
         logout(request)
-        hours = settings.SESSION_ABSOLUTE_HOURS
-        messages.info(
-            request,
-            ngettext(
-                "Your session has ended: a session lasts at most %(hours)d hour. "
-                "Please log in again.",
-                "Your session has ended: a session lasts at most %(hours)d hours. "
-                "Please log in again.",
-                hours,
-            )
-            % {"hours": hours},
-        )
+        messages.info(request, message)
         return redirect_to_login(request.get_full_path())
+
+    @staticmethod
+    def absolute_limit_message() -> str:
+        hours = settings.SESSION_ABSOLUTE_HOURS
+        return ngettext(
+            "Your session has ended: a session lasts at most %(hours)d hour. Please log in again.",
+            "Your session has ended: a session lasts at most %(hours)d hours. Please log in again.",
+            hours,
+        ) % {"hours": hours}
+
+    @staticmethod
+    def idle_message() -> str:
+        minutes = settings.SESSION_COOKIE_AGE // 60
+        return ngettext(
+            "Your session has ended after %(minutes)d minute without activity. "
+            "Please log in again.",
+            "Your session has ended after %(minutes)d minutes without activity. "
+            "Please log in again.",
+            minutes,
+        ) % {"minutes": minutes}
 
 
 class PasswordChangeRequiredMiddleware:

@@ -1,11 +1,30 @@
-"""Password rules and the change of one's own password."""
+"""Password rules, the stored hash, and the change of one's own password."""
 
 import unicodedata
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.forms import PasswordChangeForm
+from django.contrib.auth.hashers import Argon2PasswordHasher
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+
+
+class ProjectArgon2PasswordHasher(Argon2PasswordHasher):
+    """Argon2id at OWASP's first setting (19 MiB, 2 passes, 1 lane).
+
+    Measured by benchmarks/login_bench.py (README, "Logins"): about 30 ms of
+    CPU and 19 MiB per login, so one core checks about 30 logins a second,
+    where PBKDF2 at Django's default took 0.56 s. One lane: several lanes run
+    on several threads, and under a login rush every core is already busy
+    with another login, so lanes add memory per login and no throughput.
+    The algorithm name stays "argon2", so Django's own hasher verifies these
+    hashes too, and a change of any figure here re-hashes each password at
+    its next successful login.
+    """
+
+    time_cost = 2
+    memory_cost = 19 * 1024  # KiB
+    parallelism = 1
 
 
 def character_classes(password: str) -> int:

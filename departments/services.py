@@ -3,6 +3,7 @@
 import hashlib
 from dataclasses import dataclass
 
+from django.contrib.auth.hashers import get_hasher, identify_hasher
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.db.models import Q
@@ -438,6 +439,48 @@ def person_password_change(*, user: User, new_password: str, client_ip: str | No
     user.password_changed_at = timezone.now()
     user.save(update_fields=["password", "must_change_password", "password_changed_at"])
     audit_record(action="password.change", by=user, obj=user, client_ip=client_ip)
+
+
+def _password_hash_outdated(encoded: str) -> bool:
+    """Whether a stored hash is not the first hasher's, or is with other parameters."""
+    preferred = get_hasher()
+    try:
+        hasher = identify_hasher(encoded)
+    except ValueError:
+        return False  # an unusable password: nothing to re-hash
+    return hasher.algorithm != preferred.algorithm or preferred.must_update(encoded)
+
+
+def _hash_scheme(encoded: str) -> str:
+    """The algorithm and its parameters of a stored hash, without its salt and digest."""
+    return encoded.rsplit("$", 2)[0]
+
+
+@transaction.atomic
+def person_password_rehash(*, user: User, password: str, client_ip: str | None) -> bool:
+    """Store the password just verified at login with the first hasher and its parameters.
+
+    Called by departments.backends for a hash made by an older hasher (PBKDF2)
+    or with other parameters. The person's row is locked and looked at again:
+    of a person's sessions logging in at the same moment, only the first
+    re-hashes; the others take its hash, so that every session's check of the
+    stored hash (login() keeps a digest of it) matches what is stored.
+    Returns whether this call re-hashed.
+    """
+    stored = User.objects.select_for_update().only("password").get(pk=user.pk).password
+    if not _password_hash_outdated(stored):
+        user.password = stored
+        return False
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    audit_record(
+        action="auth.password_rehashed",
+        by=user,
+        obj=user,
+        client_ip=client_ip,
+        summary={"from": _hash_scheme(stored), "to": _hash_scheme(user.password)},
+    )
+    return True
 
 
 @transaction.atomic

@@ -15,6 +15,7 @@ from audit.models import AuditEvent
 from audit.services import audit_record
 from departments.access import client_ip
 from departments.models import User
+from departments.sessions import REMEMBER_DEVICE_ATTR, remembered_until
 
 # Where the session keeps the time of the login (for the absolute session limit)
 # and of the last save made for activity (for the idle timeout).
@@ -31,11 +32,21 @@ def _address(request: HttpRequest | None) -> str | None:
 
 
 def record_login(sender: Any, request: HttpRequest, user: User, **kwargs: Any) -> None:
+    # The row says whether the person asked to remember the device and, when the
+    # working day had not yet ended, until when the cookie lasts.
+    remember = bool(getattr(request, REMEMBER_DEVICE_ATTR, False))
+    summary: dict[str, Any] = {"remember_device": remember}
     if hasattr(request, "session"):
-        now = timezone.now().timestamp()
-        request.session[LOGIN_AT_SESSION_KEY] = now
-        request.session[ACTIVITY_AT_SESSION_KEY] = now
-    audit_record(action="auth.login", by=user, client_ip=_address(request))
+        now = timezone.now()
+        request.session[LOGIN_AT_SESSION_KEY] = now.timestamp()
+        request.session[ACTIVITY_AT_SESSION_KEY] = now.timestamp()
+        until = remembered_until(login_at=now) if remember else None
+        if until is not None:
+            # The stored session and its cookie last until then; the idle
+            # timeout is kept by departments.middleware from the activity time.
+            request.session.set_expiry(until)
+            summary["remembered_until"] = until.isoformat()
+    audit_record(action="auth.login", by=user, client_ip=_address(request), summary=summary)
 
 
 def record_logout(sender: Any, request: HttpRequest, user: User | None, **kwargs: Any) -> None:

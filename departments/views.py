@@ -1,10 +1,15 @@
-"""Changing one's own password; the security auditor's approval of privileged roles."""
+"""Logging in, changing one's own password; the security auditor's approval of
+privileged roles."""
 
+from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import REDIRECT_FIELD_NAME, update_session_auth_hash
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -21,6 +26,35 @@ from departments.services import (
     role_request_approve,
     role_request_refuse,
 )
+from departments.sessions import REMEMBER_DEVICE_ATTR, remembered_until
+
+
+class LoginForm(AuthenticationForm):
+    """Django's form, with "remember this device for the working day"."""
+
+    remember_device = forms.BooleanField(required=False)
+
+
+class LoginView(auth_views.LoginView):
+    """Django's view; a ticked "remember this device" reaches the login receiver
+    (departments.signals.record_login), which sets the session's expiry and
+    writes the choice into the login's audit row."""
+
+    form_class = LoginForm
+
+    def form_valid(self, form: LoginForm) -> HttpResponse:
+        remember = settings.SESSION_REMEMBER_DEVICE and form.cleaned_data["remember_device"]
+        setattr(self.request, REMEMBER_DEVICE_ATTR, remember)
+        return super().form_valid(form)
+
+    def get_context_data(self, **kwargs: object) -> dict:
+        context = super().get_context_data(**kwargs)
+        # The time the cookie would last until if the person logged in now; none
+        # after the working day, when the box would change nothing.
+        if settings.SESSION_REMEMBER_DEVICE:
+            context["remember_until"] = remembered_until(login_at=timezone.now())
+        context["idle_minutes"] = settings.SESSION_COOKIE_AGE // 60
+        return context
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):

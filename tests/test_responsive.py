@@ -184,3 +184,28 @@ def test_every_page_fits_a_phone_and_a_desktop(
     for viewport in (PHONE, DESKTOP):
         problems += visit_all(browser, live_server.url, who, PEOPLE[who], viewport)
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_the_login_page_fits_and_its_remember_box_is_thumb_sized(
+    browser: Browser, live_server, settings, viewport: dict[str, int]
+) -> None:
+    # The box is offered until the end of the working day; here, all day long.
+    settings.SESSION_REMEMBER_UNTIL = "23:59:59"
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    context = browser.new_context(locale="zh-CN", viewport=viewport)  # type: ignore[arg-type]
+    page = context.new_page()
+    try:
+        page.goto(live_server.url + reverse("login"))
+        assert page.evaluate(TOO_WIDE) <= 0
+        # The checkbox is small; its whole line is what a thumb (or a mouse) hits.
+        line = page.locator("label.remember")
+        box = line.bounding_box()
+        assert box is not None and box["height"] >= 40, box
+        if viewport is PHONE:
+            assert not page.evaluate(SMALL_CONTROLS)
+        line.click(position={"x": box["width"] - 10, "y": box["height"] / 2})
+        expect(page.locator("input[name=remember_device]")).to_be_checked()
+        page.screenshot(path=str(SCREENSHOTS / f"login-{viewport['width']}.png"), full_page=True)
+    finally:
+        context.close()
