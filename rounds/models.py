@@ -77,6 +77,10 @@ class UnitReport(Process):
     # When the unit leader signed it off and it went to the bureau (first time).
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     late_days = models.PositiveIntegerField(_("days late"), default=0)
+    # Goes up by one at every save of the draft. A page carries the number it was
+    # drawn from, so a save from an older page (another tab, a colleague on the
+    # same account) is told apart from the next save of the same page.
+    draft_version = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["round", "unit__sort_order"]

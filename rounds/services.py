@@ -30,6 +30,14 @@ from notices.models import Notice
 from notices.services import notify
 from plans.models import TaskTarget
 from rounds.asks import asked_targets, previous_entries
+from rounds.drafts import (
+    DraftConflict,
+    DraftOutdated,
+    DraftSave,
+    EntryConflict,
+    state_digest,
+    stored_state,
+)
 from rounds.errors import RoundError
 from rounds.models import (
     Entry,
@@ -55,13 +63,18 @@ class EntryInput:
     # "No change since the last round" (无变化，沿用上期): take over the unit's
     # previous entry on the task; what was typed is not read.
     same_as_before: bool = False
+    # The entry as the page showed it (rounds.drafts.stored_digest), when known.
+    base: str | None = None
+    # On the conflict page the person chose this entry's version: "mine" (what
+    # is given here) or "stored" (leave the stored entry as it is).
+    choice: str = ""
 
 
 _SCHEDULES = {choice for choice, _label in Entry.Schedule.choices}
 
 
 def _typed(
-    entry: Entry, given: EntryInput, targets: dict[int, TaskTarget], *, complete: bool
+    entry: Entry, given: EntryInput, targets: dict[int, TaskTarget]
 ) -> tuple[dict, dict[int, Decimal | None]]:
     """The texts and values a unit typed for a task, checked field by field."""
     task = entry.task
@@ -85,7 +98,15 @@ def _typed(
             % {"number": task.number}
         )
     values = {pk: parse_value(text, targets[pk], task) for pk, text in given.values.items()}
-    if complete and not fields["progress"]:
+    return fields, values
+
+
+def _check_complete(entry: Entry, fields: Mapping[str, object]) -> None:
+    """What a report sent for sign-off must hold for a task it wrote itself."""
+    task = entry.task
+    if fields["kept_previous"]:
+        return
+    if not fields["progress"]:
         raise RoundError(
             _(
                 "Task %(number)s: describe the progress this period, or tick "
@@ -95,13 +116,12 @@ def _typed(
             task_id=task.pk,
             field="progress",
         )
-    if complete and not fields["schedule"]:
+    if not fields["schedule"]:
         raise RoundError(
             _("Task %(number)s: choose the progress against schedule.") % {"number": task.number},
             task_id=task.pk,
             field="schedule",
         )
-    return fields, values
 
 
 def _kept(
@@ -130,9 +150,18 @@ def _kept(
 
 
 def _apply(
-    report: UnitReport, by: User, data: Mapping[int, EntryInput], *, complete: bool
-) -> list[Entry]:
-    """Validate everything, then write: an entry per task the unit may still edit."""
+    report: UnitReport,
+    by: User,
+    data: Mapping[int, EntryInput],
+    *,
+    complete: bool,
+    based_on: int | None = None,
+) -> DraftSave:
+    """Validate everything, then write: an entry per task the unit may still edit.
+
+    `based_on` is the draft version the page was drawn from (None: not known, as
+    for a sheet); behind the stored one, each entry is judged as rounds.drafts
+    says and the entries both sides changed are left as conflicts."""
     entries = editable_entries(report)
     by_task = {entry.task_id: entry for entry in entries}
     unknown = set(data) - set(by_task)
@@ -141,6 +170,11 @@ def _apply(
     asked = asked_targets(report, entries)
     keeping = [task_id for task_id, given in data.items() if given.same_as_before]
     before = previous_entries(report, keeping) if keeping else {}
+    stale = based_on is not None and based_on != report.draft_version
+    stored_values: dict[int, dict[int, Decimal | None]] = {}
+    for value in TargetValue.objects.filter(entry__in=[e.pk for e in entries if e.task_id in data]):
+        stored_values.setdefault(value.entry_id, {})[value.target_id] = value.value
+    result = DraftSave(report=report)
     cleaned: list[tuple[Entry, dict, dict[int, Decimal | None]]] = []
     uploads: list[UploadedFile] = []
     for entry in entries:
@@ -151,18 +185,56 @@ def _apply(
                     _("Task %(number)s is missing from the report.") % {"number": entry.task.number}
                 )
             continue
+        uploads.extend(given.files)
         targets = {t.pk: t for t in asked[entry.task_id]}
+        stored, stored_vals = stored_state(entry, stored_values.get(entry.pk, {}))
+        if given.choice == "stored":
+            result.kept.append(entry)
+            if complete:
+                _check_complete(entry, stored)
+            continue
         if given.same_as_before:
             fields, values = _kept(entry, before.get(entry.task_id), targets)
         else:
-            fields, values = _typed(entry, given, targets, complete=complete)
+            fields, values = _typed(entry, given, targets)
+        mine_values = {pk: stored_vals.get(pk) for pk in targets} | values
+        if stale:
+            order = asked[entry.task_id]
+            now = state_digest(stored, stored_vals, order)
+            new = state_digest(fields, mine_values, order)
+            theirs_changed = given.base is None or now != given.base
+            mine_changed = given.base is None or new != given.base
+            if new == now or (theirs_changed and not mine_changed):
+                # Nothing of the page's to write: the stored entry stays.
+                result.kept.append(entry)
+                if new != now:
+                    result.newer.append(entry)
+                if complete:
+                    _check_complete(entry, stored)
+                continue
+            if theirs_changed:
+                result.conflicts.append(
+                    EntryConflict(
+                        entry=entry,
+                        targets=list(order),
+                        stored=stored,
+                        stored_values=stored_vals,
+                        mine=fields,
+                        mine_values=mine_values,
+                    )
+                )
+                continue
+        if complete:
+            _check_complete(entry, fields)
         cleaned.append((entry, fields, values))
-        uploads.extend(given.files)
+        result.bases[entry.task_id] = state_digest(fields, mine_values, asked[entry.task_id])
     try:
         # Every file judged by its content before anything is written.
         content_types = {id(upload): check_upload(upload) for upload in uploads}
     except UploadRefused as exc:
         raise RoundError(exc.message) from exc
+    if complete and result.conflicts:
+        raise DraftConflict(report=report, conflicts=result.conflicts, kept=result.kept)
     for entry, fields, values in cleaned:
         for name, value in fields.items():
             setattr(entry, name, value)
@@ -175,9 +247,34 @@ def _apply(
                 TargetValue.objects.update_or_create(
                     entry=entry, target_id=pk, defaults={"value": value}
                 )
-        for upload in data[entry.task_id].files:
+    # Evidence is only ever added: an entry left as stored, or in conflict, still gets its files.
+    for entry in entries:
+        given = data.get(entry.task_id)
+        for upload in given.files if given else ():
             _store_file(entry, upload, content_types[id(upload)], by)
-    return [entry for entry, _f, _v in cleaned]
+    result.saved = [entry for entry, _f, _v in cleaned]
+    report.draft_version += 1
+    report.save(update_fields=["draft_version"])
+    return result
+
+
+def _draft_summary(result: DraftSave, data: Mapping[int, EntryInput]) -> dict:
+    """What the audit row says of a save: the tasks written, and any conflict
+    found or resolved (the version the person chose, per task)."""
+    summary: dict = {
+        "tasks": [e.task.number for e in result.saved],
+        "version": result.report.draft_version,
+    }
+    if result.conflicts:
+        summary["conflicts"] = [c.entry.task.number for c in result.conflicts]
+    chosen = {
+        str(e.task.number): data[e.task_id].choice
+        for e in [*result.saved, *result.kept]
+        if data[e.task_id].choice
+    }
+    if chosen:
+        summary["chosen"] = chosen
+    return summary
 
 
 def _store_file(entry: Entry, upload: UploadedFile, content_type: str, by: User) -> ReportFile:
@@ -224,11 +321,25 @@ def _refuse_if_not_editable(report: UnitReport) -> None:
 
 
 @transaction.atomic
-def report_save(*, report: UnitReport, by: User, data: Mapping[int, EntryInput]) -> UnitReport:
-    """Save the unit's draft without sending it on."""
+def report_save(
+    *,
+    report: UnitReport,
+    by: User,
+    data: Mapping[int, EntryInput],
+    based_on: int | None = None,
+    merge: bool = True,
+) -> DraftSave:
+    """Save the unit's draft without sending it on.
+
+    From a page older than the stored draft (`based_on` behind), the entries
+    both sides changed are not written but returned as conflicts; with
+    `merge=False` (the form saving by itself) such a save writes nothing and
+    raises DraftOutdated, so the page stops and tells the person."""
     report = UnitReport.objects.select_for_update().get(pk=report.pk)
     _refuse_if_not_editable(report)
-    entries = _apply(report, by, data, complete=False)
+    if not merge and based_on is not None and based_on != report.draft_version:
+        raise DraftOutdated(report=report)
+    result = _apply(report, by, data, complete=False, based_on=based_on)
     # The form saves as the liaison types: one history line per sitting, not per keystroke.
     last = report.events.order_by("-at", "-id").first()
     now = timezone.now()
@@ -242,21 +353,32 @@ def report_save(*, report: UnitReport, by: User, data: Mapping[int, EntryInput])
     else:
         ReportEvent.objects.create(report=report, action=ReportEvent.Action.SAVE, by=by)
     refresh_round_summary(round_id=report.round_id)
-    audit_record(
-        action="report.save", by=by, obj=report, summary={"tasks": [e.task.number for e in entries]}
-    )
-    return report
+    audit_record(action="report.save", by=by, obj=report, summary=_draft_summary(result, data))
+    return result
 
 
 @transaction.atomic
 def report_submit(
-    *, activation: Activation, by: User, data: Mapping[int, EntryInput]
+    *,
+    activation: Activation,
+    by: User,
+    data: Mapping[int, EntryInput],
+    based_on: int | None = None,
 ) -> UnitReport:
-    """The liaison sends the unit's report to the unit leader for sign-off."""
+    """The liaison sends the unit's report to the unit leader for sign-off.
+
+    From a page older than the stored draft, entries a colleague changed since
+    are kept as stored where the page left them alone; where both changed
+    them, nothing is sent and DraftConflict lets the person choose."""
     report: UnitReport = activation.process
     _refuse_if_not_editable(report)
-    entries = _apply(report, by, data, complete=True)
-    Entry.objects.filter(pk__in=[e.pk for e in entries]).update(status=Entry.Status.SUBMITTED)
+    # The flow's lock holds the row; read the version another save may have moved.
+    report.draft_version = (
+        UnitReport.objects.filter(pk=report.pk).values_list("draft_version", flat=True).get()
+    )
+    result = _apply(report, by, data, complete=True, based_on=based_on)
+    sent = [*result.saved, *result.kept]
+    Entry.objects.filter(pk__in=[e.pk for e in sent]).update(status=Entry.Status.SUBMITTED)
     report.state = UnitReport.Status.SIGNING
     report.save(update_fields=["state"])
     ReportEvent.objects.create(report=report, action=ReportEvent.Action.SUBMIT, by=by)
@@ -265,7 +387,8 @@ def report_submit(
         action="report.submit",
         by=by,
         obj=report,
-        summary={"tasks": [e.task.number for e in entries]},
+        summary=_draft_summary(result, data)
+        | {"tasks": [e.task.number for e in sorted(sent, key=lambda e: e.task.order)]},
     )
     activation.execute()
     return report

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,6 +16,7 @@ from django.views.generic import TemplateView
 from indicators.selectors import owned_indicator_count
 from rounds import services
 from rounds.asks import report_form
+from rounds.drafts import DraftConflict, DraftOutdated, EntryConflict, conflict_rows
 from rounds.errors import RoundError
 from rounds.models import Entry, UnitReport
 from rounds.selectors import editable_entries
@@ -62,12 +64,24 @@ class ReportStepView(TemplateView):
         )
 
 
-def _entry_inputs(request: HttpRequest, entries: list[Entry]) -> dict[int, services.EntryInput]:
-    """What the form sent for each task still with the unit (fields named e<task>-<field>)."""
+def _entry_inputs(
+    request: HttpRequest, entries: list[Entry], *, sending: bool
+) -> dict[int, services.EntryInput]:
+    """What the form sent for each task still with the unit (fields named e<task>-<field>).
+
+    A save leaves out a task the form sent nothing for (the conflict page sends
+    only the entries in question), where sending the report reads it as empty;
+    "stored" as an entry's choice leaves it as stored."""
     data = {}
     post = request.POST
     for entry in entries:
         prefix = f"e{entry.task_id}-"
+        if not sending and not any(key.startswith(prefix) for key in post):
+            continue
+        choice = post.get(prefix + "choice", "")
+        if choice == "stored":
+            data[entry.task_id] = services.EntryInput(choice=choice)
+            continue
         data[entry.task_id] = services.EntryInput(
             progress=post.get(prefix + "progress", ""),
             schedule=post.get(prefix + "schedule", ""),
@@ -80,8 +94,19 @@ def _entry_inputs(request: HttpRequest, entries: list[Entry]) -> dict[int, servi
             },
             files=request.FILES.getlist(prefix + "files"),
             same_as_before=post.get(prefix + "same") == "1",
+            base=post.get(prefix + "base") or None,
+            choice="mine" if choice == "mine" else "",
         )
     return data
+
+
+def _draft_version(request: HttpRequest) -> int | None:
+    """The draft version the page was drawn from; None when it carries none (an
+    older page, a script), which saves as before versions were kept."""
+    try:
+        return int(request.POST["draft_version"])
+    except (KeyError, ValueError):
+        return None
 
 
 class FillReportView(ReportStepView):
@@ -89,18 +114,68 @@ class FillReportView(ReportStepView):
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         editable = editable_entries(self.report)
-        data = _entry_inputs(request, editable)
         autosave = request.headers.get("X-Autosave") == "1"
+        sending = not autosave and request.POST.get("action") != "save"
+        data = _entry_inputs(request, editable, sending=sending)
+        based_on = _draft_version(request)
         try:
             if autosave or request.POST.get("action") == "save":
-                services.report_save(report=self.report, by=request.user, data=data)
+                result = services.report_save(
+                    report=self.report,
+                    by=request.user,
+                    data=data,
+                    based_on=based_on,
+                    merge=not autosave,
+                )
                 if autosave:
                     # The form saves by itself as the liaison types (static/js/report_form.js).
                     saved_at = timezone.localtime().strftime("%H:%M")
-                    return JsonResponse({"saved": _("Saved %(time)s") % {"time": saved_at}})
+                    return JsonResponse(
+                        {
+                            "saved": _("Saved %(time)s") % {"time": saved_at},
+                            "version": result.report.draft_version,
+                            "bases": {f"e{task}-base": base for task, base in result.bases.items()},
+                        }
+                    )
+                if result.conflicts:
+                    return self.conflicted(
+                        result.conflicts, version=result.report.draft_version, action="save"
+                    )
                 messages.success(request, _("The draft is saved."))
+                kept = result.newer
+                if kept:
+                    # Not a surprise later: say which entries are as another page saved them.
+                    messages.info(
+                        request,
+                        _(
+                            "Tasks %(numbers)s were saved from another page after this one "
+                            "was opened and you had not changed them here: they are kept "
+                            "as saved there."
+                        )
+                        % {"numbers": "、".join(str(e.task.number) for e in kept)},
+                    )
                 return HttpResponseRedirect(request.path)
-            services.report_submit(activation=self.activation, by=request.user, data=data)
+            services.report_submit(
+                activation=self.activation, by=request.user, data=data, based_on=based_on
+            )
+        except DraftOutdated as exc:
+            return JsonResponse(
+                {
+                    "outdated": _(
+                        "%(name)s saved a newer version of this report at %(time)s. "
+                        "What you typed on this page since is not saved."
+                    )
+                    % {"name": exc.by, "time": timezone.localtime(exc.at).strftime("%H:%M")}
+                    if exc.at
+                    else exc.message,
+                    "version": exc.version,
+                },
+                status=409,
+            )
+        except DraftConflict as exc:
+            return self.conflicted(
+                exc.conflicts, version=exc.version, action="submit", kept=exc.kept
+            )
         except services.RoundError as exc:
             if autosave:
                 return JsonResponse(
@@ -109,6 +184,51 @@ class FillReportView(ReportStepView):
             return self.failed(exc, posted=request.POST)
         messages.success(request, _("The report is with the unit leader for sign-off."))
         return self.done()
+
+    def conflicted(
+        self,
+        conflicts: list[EntryConflict],
+        *,
+        version: int,
+        action: str,
+        kept: list[Entry] | None = None,
+    ) -> HttpResponse:
+        """The conflict page (409): each entry both sides changed, the stored
+        version and this page's side by side, a choice for each, in a form that
+        posts back here with the current version. A save's other entries are
+        already written; a submit wrote nothing and carries them all."""
+        post = self.request.POST
+        in_conflict = {c.entry.task_id for c in conflicts}
+        carried: list[tuple[str, str]] = []
+        files_dropped = False
+        if action == "submit":
+            kept_ids = {e.task_id for e in kept or []}
+            for key in post:
+                if not key.startswith("e") or "-" not in key:
+                    continue
+                task = key[1 : key.index("-")]
+                if not task.isdigit() or int(task) in in_conflict:
+                    continue
+                if int(task) in kept_ids:
+                    continue
+                carried.extend((key, value) for value in post.getlist(key))
+            carried.extend((f"e{task_id}-choice", "stored") for task_id in sorted(kept_ids))
+            files_dropped = bool(self.request.FILES)
+        return TemplateResponse(
+            self.request,
+            "rounds/draft_conflict.html",
+            {
+                "report": self.report,
+                "rnd": self.report.round,
+                "step": self.activation.task,
+                "conflicts": [conflict_rows(c) for c in conflicts],
+                "version": version,
+                "action": action,
+                "carried": carried,
+                "files_dropped": files_dropped,
+            },
+            status=409,
+        )
 
 
 class SignReportView(ReportStepView):

@@ -2,6 +2,8 @@ from typing import Any
 
 from django import template
 
+from rounds.drafts import stored_digest
+
 register = template.Library()
 
 
@@ -47,3 +49,9 @@ def abs_value(number: int) -> int:
 def value_field(target: Any) -> str:
     """The name a target's value field has inside its entry's prefix (v<pk>)."""
     return f"v{target.pk}"
+
+
+@register.simple_tag
+def draft_base(ask: Any) -> str:
+    """The base a fill page carries for an entry (see rounds.drafts)."""
+    return stored_digest(ask.entry, ask.targets)

@@ -9,6 +9,12 @@
   var timer = null;
   var saving = false;
   var again = false;
+  // Set once the server says another page saved a newer version: from then on
+  // this page does not save by itself, so it cannot overwrite that version.
+  var outdated = false;
+  var pendingSubmit = null;
+  var version = form.querySelector("input[name=draft_version]");
+  var banner = form.querySelector("[data-outdated]");
 
   function entries() {
     return Array.prototype.slice.call(form.querySelectorAll("details.entry[data-editable]"));
@@ -45,7 +51,29 @@
     status.classList.toggle("error", !!isError);
   }
 
+  function showOutdated(text) {
+    outdated = true;
+    clearTimeout(timer);
+    timer = null;
+    say(form.dataset.unsavedText, true);
+    if (!banner) return;
+    banner.querySelector("[data-outdated-text]").textContent = text;
+    banner.hidden = false;
+    banner.scrollIntoView({ block: "center" });
+  }
+
+  function saved(body) {
+    // The next save of this page builds on what it just saved.
+    if (version && body.version !== undefined) version.value = body.version;
+    Object.keys(body.bases || {}).forEach(function (name) {
+      var input = form.querySelector("input[name='" + name + "']");
+      if (input) input.value = body.bases[name];
+    });
+    say(body.saved);
+  }
+
   function save() {
+    if (outdated) return;
     if (saving) { again = true; return; }
     saving = true;
     say(form.dataset.savingText);
@@ -63,12 +91,22 @@
     }).then(function (response) {
       return response.json().then(function (body) { return { ok: response.ok, body: body }; });
     }).then(function (result) {
-      if (result.ok) say(result.body.saved);
+      if (result.ok) saved(result.body);
+      else if (result.body.outdated) showOutdated(result.body.outdated);
       else say(form.dataset.unsavedText + " " + result.body.error, true);
     }).catch(function () {
       say(form.dataset.unsavedText, true);
     }).then(function () {
       saving = false;
+      if (pendingSubmit) {
+        // A button pressed while a save was on its way: send it with the version
+        // that save produced, or this page would conflict with itself.
+        var button = pendingSubmit;
+        pendingSubmit = null;
+        again = false;
+        if (form.requestSubmit) form.requestSubmit(button); else form.submit();
+        return;
+      }
       if (again) { again = false; save(); }
     });
   }
@@ -88,7 +126,14 @@
     refresh();
     later();
   });
-  form.addEventListener("submit", function () { clearTimeout(timer); });
+  form.addEventListener("submit", function (event) {
+    clearTimeout(timer);
+    timer = null;
+    if (saving) {
+      event.preventDefault();
+      pendingSubmit = event.submitter || form.querySelector("button[name=action][value=save]");
+    }
+  });
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState === "hidden" && timer) { clearTimeout(timer); timer = null; save(); }
   });

@@ -135,6 +135,7 @@ LATER_MIGRATIONS = {
     ("dashboard", "0002_build_round_summaries"),
     ("jobs", "0001_initial"),
     ("supervision", "0005_ladder_progress"),
+    ("rounds", "0003_unitreport_draft_version"),
 }
 # Tables the later migrations create: empty after the upgrade, and left out of the
 # comparison of the schema before and after (a new installation has them the same).
@@ -162,6 +163,7 @@ PERMISSION_VERBS = ("add", "change", "delete", "view")
 LATER_COLUMNS = {
     ("ledger_tasktarget", "by_member"),
     ("rounds_entry", "kept_previous"),
+    ("rounds_unitreport", "draft_version"),
     ("supervision_interviewproposal", "evidence"),
     ("ledger_category", "parent_id"),
     ("ledger_category", "order"),
@@ -191,6 +193,7 @@ LATER_CONSTRAINTS = {
     ("ledger_category", "category_order_unique"),
     ("ledger_category", "ledger_category_parent_id_cdbd348b_fk_ledger_category_id"),
     ("ledger_category", "ledger_category_order_check"),
+    ("rounds_unitreport", "rounds_unitreport_draft_version_check"),
 }
 DROPPED_CONSTRAINTS = {("ledger_category", "category_number_unique")}
 
