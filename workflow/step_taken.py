@@ -83,6 +83,7 @@ def step_situation(*, task: FlowTask, user: User) -> StepSituation:
     process = task.process.coerced
     open_steps = (
         FlowTask.objects.filter(process_id=process.pk, status__in=ACTIVE)
+        .exclude(pk=task.pk)  # a step taken by a colleague: the headline says it
         .select_related("owner")
         .order_by("created", "pk")
     )
