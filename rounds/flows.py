@@ -29,6 +29,10 @@ class ReportFlow(flow.Flow):
     fill = (
         UnitView(views.FillReportView.as_view())
         .Annotation(title=_("Fill the round report"))
+        .Wording(
+            done=_("Submitted by %(name)s at %(time)s."),
+            taken=_("Claimed by %(name)s at %(time)s, who is filling it in now."),
+        )
         .Permission(ACT_FOR_UNIT)
         .Next(this.sign)
     )
@@ -36,6 +40,7 @@ class ReportFlow(flow.Flow):
     sign = (
         UnitView(views.SignReportView.as_view())
         .Annotation(title=_("Sign off the round report"))
+        .Wording(done=_("Handled by the unit leader %(name)s at %(time)s."))
         .Permission(SIGN_FOR_UNIT)
         .Next(this.check_sign)
     )
@@ -50,6 +55,7 @@ class ReportFlow(flow.Flow):
     review = (
         View(views.ReviewReportView.as_view())
         .Annotation(title=_("Review the round report"))
+        .Wording(done=_("Reviewed by %(name)s at %(time)s."))
         .Permission(SUPERVISE_PLAN)
         .Next(this.check_review)
     )

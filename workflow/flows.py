@@ -36,6 +36,7 @@ class TaskFlow(flow.Flow):
     acknowledge = (
         UnitView(views.AcknowledgeView.as_view())
         .Annotation(title=_("Acknowledge"))
+        .Wording(done=_("Acknowledged by %(name)s at %(time)s."))
         .Permission(ACT_FOR_UNIT)
         .Next(this.split_work_plan)
     )
@@ -49,6 +50,7 @@ class TaskFlow(flow.Flow):
     write_part = (
         UnitView(views.WritePartView.as_view())
         .Annotation(title=_("Write the work plan part"))
+        .Wording(done=_("Submitted by %(name)s at %(time)s."))
         .Permission(ACT_FOR_UNIT)
         .Next(this.join_work_plan)
     )
@@ -58,6 +60,7 @@ class TaskFlow(flow.Flow):
     sign_work_plan = (
         UnitView(views.SignWorkPlanView.as_view())
         .Annotation(title=_("Sign off the work plan"))
+        .Wording(done=_("Handled by the unit leader %(name)s at %(time)s."))
         .Permission(SIGN_FOR_UNIT)
         .Next(this.review_work_plan)
     )
@@ -65,6 +68,7 @@ class TaskFlow(flow.Flow):
     review_work_plan = (
         View(views.ReviewWorkPlanView.as_view())
         .Annotation(title=_("Review the work plan"))
+        .Wording(done=_("Reviewed by %(name)s at %(time)s."))
         .Permission(SUPERVISE_PLAN)
         .Next(this.check_work_plan)
     )
@@ -80,6 +84,7 @@ class TaskFlow(flow.Flow):
     apply_completion = (
         UnitView(views.ApplyCompletionView.as_view())
         .Annotation(title=_("Apply for completion"))
+        .Wording(done=_("Submitted by %(name)s at %(time)s."))
         .Permission(ACT_FOR_UNIT)
         .Next(this.sign_completion)
     )
@@ -87,6 +92,7 @@ class TaskFlow(flow.Flow):
     sign_completion = (
         UnitView(views.SignCompletionView.as_view())
         .Annotation(title=_("Sign off the completion application"))
+        .Wording(done=_("Handled by the unit leader %(name)s at %(time)s."))
         .Permission(SIGN_FOR_UNIT)
         .Next(this.verify_completion)
     )
@@ -94,6 +100,7 @@ class TaskFlow(flow.Flow):
     verify_completion = (
         View(views.VerifyCompletionView.as_view())
         .Annotation(title=_("Verify completion"))
+        .Wording(done=_("Reviewed by %(name)s at %(time)s."))
         .Permission(SUPERVISE_PLAN)
         .Next(this.check_completion)
     )

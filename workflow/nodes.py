@@ -16,6 +16,7 @@
 from collections.abc import Callable
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow
 from viewflow.workflow.activation import Activation
@@ -26,6 +27,7 @@ from viewflow.workflow.token import Token
 
 from departments.models import Unit
 from departments.permissions import step_permissions
+from workflow import step_taken
 from workflow.services import step_claim
 
 
@@ -93,16 +95,59 @@ class QuietAssignView(AssignTaskView):
 class View(flow.View):
     """A human step (see the module's docstring), taken only by a person whose
     role takes steps under its permission: a leader, who holds the liaisons'
-    permission too, is never offered a liaison's step."""
+    permission too, is never offered a liaison's step.
+
+    Its claim and handle URLs answer a person who may take the step but finds
+    it moved on (their own second claim, a colleague's claim or submission)
+    with the step's form or a page saying what happened, never viewflow's 403
+    (workflow.step_taken)."""
 
     assign_view_class = QuietAssignView
+    # What the "already done" page says of the person who finished the step.
+    done_text = _("Done by %(name)s at %(time)s.")
+    taken_text = _("Claimed by %(name)s at %(time)s, who is handling it now.")
 
-    def can_assign(self, user: Any, task: Any) -> bool:
+    def Wording(self, *, done: str = "", taken: str = "") -> "View":
+        """The step's own words for who finished it or holds it, e.g. "submitted"."""
+        if done:
+            self.done_text = done
+        if taken:
+            self.taken_text = taken
+        return self
+
+    @property
+    def assign_path(self) -> Any:
+        pattern = super().assign_path
+        if pattern is not None:
+            pattern.callback = step_taken.steady(self, pattern.callback, claim=True)
+        return pattern
+
+    @property
+    def view_path(self) -> Any:
+        pattern = super().view_path
+        pattern.callback = step_taken.steady(self, pattern.callback, claim=False)
+        return pattern
+
+    def may_handle(self, user: Any, task: Any) -> bool:
+        """Whether the person's role lets them take this step, whoever holds it now."""
         if not user.is_authenticated:
             return False
-        if task.owner_permission and task.owner_permission not in step_permissions(user):
+        permission = task.owner_permission
+        if not permission:
+            return True
+        if permission not in step_permissions(user):
             return False
-        return super().can_assign(user, task)
+        obj = self._owner_permission_obj
+        if callable(obj):
+            obj = obj(task.process)
+        return user.has_perm(permission, obj=obj) or user.has_perm(permission)
+
+    def can_assign(self, user: Any, task: Any) -> bool:
+        return task.owner_id is None and self.may_handle(user, task)
+
+    def step_unit(self, task: Any) -> Unit | None:
+        """The unit the step is offered to, if it is a unit's step."""
+        return None
 
     def can_unassign(self, user: Any, task: Any) -> bool:
         # viewflow asks only whether the person holds the step, so a finished
@@ -116,9 +161,10 @@ class UnitView(View):
     def calc_owner_permission_obj(self, activation: Activation) -> Unit:
         return task_unit(activation.task)
 
-    def can_assign(self, user: Any, task: Any) -> bool:
-        if task.owner_id is not None or not user.is_authenticated:
-            return False
-        if task.owner_permission not in step_permissions(user):
+    def may_handle(self, user: Any, task: Any) -> bool:
+        if not user.is_authenticated or task.owner_permission not in step_permissions(user):
             return False
         return user.has_perm(task.owner_permission, obj=task_unit(task))
+
+    def step_unit(self, task: Any) -> Unit | None:
+        return task_unit(task)

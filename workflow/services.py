@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.http import FileResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from viewflow.workflow.activation import Activation
 from viewflow.workflow.exceptions import FlowRuntimeError
@@ -263,6 +264,8 @@ def step_claim(*, activation: Activation, by: User) -> None:
     """Take a step for the person (viewflow's assign), with its audit row in the same
     transaction: who took which step of which record shows in the trail."""
     with transaction.atomic():
+        # viewflow leaves `assigned` empty; the "already taken" page tells when.
+        activation.task.assigned = timezone.now()
         activation.assign(by)
         task = activation.task
         audit_record(

@@ -217,8 +217,10 @@ task_terminate = _lifecycle_action(
 
 def _claim_and_open(request: HttpRequest) -> HttpResponse:
     """The inbox's one button on a step nobody has taken yet: take it for the
-    person (viewflow's claim, under the flow's lock) and open it. A step outside
-    the person's inbox (another unit's, or another role's) answers 404."""
+    person (viewflow's claim, under the flow's lock) and open it. A step a
+    colleague took or finished since the inbox was shown opens its claim page,
+    which says who did what (workflow.step_taken). A step outside the person's
+    reach (another unit's, or another role's) answers 404."""
     pk = request.POST.get("step", "")
     pk = int(pk) if pk.isdigit() and len(pk) < 12 else 0
     step = inbox_steps(request.user).filter(pk=pk).first()
@@ -226,7 +228,15 @@ def _claim_and_open(request: HttpRequest) -> HttpResponse:
         found = FlowTask.objects.filter(pk=pk).first()
         if found is None:
             raise Http404
-        raise refuse_as_missing(request, found.process.coerced.audit_object())
+        process = found.process.coerced
+        node = found.flow_task
+        if (
+            process.flow_class.instance.has_view_permission(request.user, process)
+            and hasattr(node, "may_handle")
+            and node.may_handle(request.user, found)
+        ):
+            return redirect(node.reverse("assign", args=[found.process_id, found.pk]))
+        raise refuse_as_missing(request, process.audit_object())
     node = step.flow_task
     with node.flow_class.lock(step.process_id), transaction.atomic():
         step = FlowTask.objects.select_related("owner").get(pk=step.pk)
@@ -235,8 +245,7 @@ def _claim_and_open(request: HttpRequest) -> HttpResponse:
             services.step_claim(activation=node.activation_class(step), by=request.user)
         elif step.owner_id != request.user.pk or step.status == STATUS.DONE:
             # A colleague took it (or finished it) a moment ago.
-            messages.info(request, _("A colleague is already handling this step."))
-            return redirect("my_tasks")
+            return redirect(node.reverse("assign", args=[step.process_id, step.pk]))
     return redirect(node.reverse("execute", args=[step.process_id, step.pk]))
 
 

@@ -131,23 +131,20 @@ class ConcurrentStepTests(TransactionTestCase):
         responses = race([lambda c=client: c.post(url, {"_continue": 1}) for client in clients])
 
         statuses = [getattr(response, "status_code", response) for response in responses]
-        self.assertCountEqual(statuses, [302, 403], responses)
+        self.assertCountEqual(statuses, [302, 409], responses)
         winner = people[statuses.index(302)]
         ack.refresh_from_db()
         self.assertEqual((ack.status, ack.owner_id), (STATUS.ASSIGNED, winner.pk))
-        # The one who came second sees the refusal page, not a server error.
-        refused = responses[statuses.index(403)]
-        self.assertTemplateUsed(refused, "403.html")
-        # A claim is not history, and neither liaison was taken for a stranger.
+        # The one who came second is told who took it, not refused (workflow.step_taken).
+        second = responses[statuses.index(409)]
+        self.assertTemplateUsed(second, "workflow/step_taken.html")
+        self.assertContains(second, winner.username, status_code=409)
+        # A claim is not history, and neither liaison was refused or taken for a stranger.
         self.assertEqual(
             list(TaskEvent.objects.filter(process=process).values_list("action", flat=True)),
             ["dispatch"],
         )
-        # The one who came second was refused by role (403), recorded as such, and not
-        # taken for a stranger to the record (no 404-style refusal).
-        loser = people[statuses.index(403)]
-        denied = list(AuditEvent.objects.filter(action="access.denied"))
-        self.assertEqual([(e.user_id, e.summary.get("status")) for e in denied], [(loser.pk, 403)])
+        self.assertFalse(AuditEvent.objects.filter(action="access.denied").exists())
 
     def test_an_acknowledgement_sent_twice_at_once_is_recorded_once(self) -> None:
         # The owner's double click, or the same step open in two tabs.
@@ -162,7 +159,9 @@ class ConcurrentStepTests(TransactionTestCase):
         responses = race([lambda c=tab: c.post(url, {}) for tab in tabs])
 
         statuses = [getattr(response, "status_code", response) for response in responses]
-        self.assertCountEqual(statuses, [302, 403], responses)
+        # The second tab is told the step is done (workflow.step_taken), not refused.
+        self.assertCountEqual(statuses, [302, 409], responses)
+        self.assertTemplateUsed(responses[statuses.index(409)], "workflow/step_taken.html")
         self.assertEqual(TaskEvent.objects.filter(process=process, action="acknowledge").count(), 1)
         self.assertEqual(AuditEvent.objects.filter(action="task.acknowledge").count(), 1)
         # The split ran once: one branch for each of 工信局 and 市场监管局.

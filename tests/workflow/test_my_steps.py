@@ -150,9 +150,10 @@ class LiaisonInboxTests(MyStepsTestCase):
         (held,) = [r for r in inbox.rows if r.kind == "fill"]
         self.assertEqual((held.claim, held.open_url), (False, ""))
         self.assertEqual(held.status, "t.gongxin 正在办理")
-        # Pressing it anyway (a stale page) takes nothing and says why.
+        # Pressing it anyway (a stale page) takes nothing and says who has it.
         response = self.client.post(reverse("my_tasks"), {"step": row.step_id}, follow=True)
-        self.assertContains(response, "同事已在办理此事项。")
+        self.assertContains(response, 'id="step-already-done"')
+        self.assertContains(response, "t.gongxin")
         self.assertEqual(FlowTask.objects.get(pk=row.step_id).owner, self.lead_liaison)
 
     def test_a_leader_return_shows_returned_and_the_reason_on_the_row(self) -> None:

@@ -12,16 +12,18 @@ from workflow.services import step_claim
 
 
 class RefusalsAuditedTests(WorkflowTestCase):
-    def test_a_colleague_opening_a_step_taken_by_another_gets_403_and_it_is_recorded(
+    def test_a_leader_opening_a_liaisons_claimed_step_gets_403_and_it_is_recorded(
         self,
     ) -> None:
+        # A colleague of the same role is told who has the step
+        # (tests/workflow/test_step_taken.py); another role is refused.
         ack = self.claim(self.lead_liaison, TaskFlow.acknowledge)
-        self.client.force_login(self.gongxin_colleague)
+        self.client.force_login(self.leader)
         url = TaskFlow.acknowledge.reverse("execute", args=[self.process.pk, ack.pk])
         with audited(
             permission_denied,
             action="access.denied",
-            by=self.gongxin_colleague,
+            by=self.leader,
             outcome=AuditEvent.Outcome.DENIED,
             client_ip="10.1.2.3",
             count=1,

@@ -114,11 +114,13 @@ class VisibilityTests(WorkflowTestCase):
         self.assertContains(response, "领取此环节由您本人办理")
         self.assertContains(response, self.process.plan_task.title)
 
-    def test_a_colleagues_claimed_step_is_refused_but_not_hidden(self) -> None:
+    def test_a_colleagues_claimed_step_is_not_hidden_and_says_who_has_it(self) -> None:
         ack = self.claim(self.lead_liaison, TaskFlow.acknowledge)
         self.client.force_login(self.gongxin_colleague)
         url = TaskFlow.acknowledge.reverse("execute", args=[self.process.pk, ack.pk])
-        self.assertEqual(self.client.get(url).status_code, 403)
+        response = self.client.get(url)
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, 'id="step-already-done"')
 
     def test_the_task_page_offers_each_person_what_they_can_do(self) -> None:
         url = reverse("task_detail", args=[self.process.plan_task_id])
