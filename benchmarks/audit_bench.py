@@ -79,9 +79,7 @@ def run_writers(people: list[Any], seconds: float, work_ms: float) -> dict[str, 
             while not stop.is_set():
                 started = time.perf_counter()
                 with transaction.atomic():
-                    audit_record(
-                        action="bench.write", by=person, obj=person, summary={"n": n}
-                    )
+                    audit_record(action="bench.write", by=person, obj=person, summary={"n": n})
                     User.objects.filter(pk=person.pk).update(last_login=timezone.now())
                     time.sleep(work_ms / 1000)
                 durations[n].append(time.perf_counter() - started)
