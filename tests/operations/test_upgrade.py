@@ -134,6 +134,7 @@ LATER_MIGRATIONS = {
     ("dashboard", "0002_build_round_summaries"),
     ("jobs", "0001_initial"),
     ("supervision", "0005_ladder_progress"),
+    ("audit", "0004_auditevent_stream"),
 }
 # Tables the later migrations create: empty after the upgrade, and left out of the
 # comparison of the schema before and after (a new installation has them the same).
@@ -169,6 +170,7 @@ LATER_COLUMNS = {
     ("ledger_task", "unassigned"),
     ("audit_auditevent", "key_id"),
     ("audit_auditevent", "digest"),
+    ("audit_auditevent", "stream"),
     ("notices_unitwebhook", "address"),
     # Sealed now: the same columns as text.
     ("notices_unitwebhook", "url"),
@@ -181,6 +183,7 @@ LATER_INDEXES = {
     ("supervision_interviewproposal", "proposal_one_open_per_unit"),
     ("ledger_category", "category_order_unique"),
     ("ledger_category", "ledger_category_parent_id_cdbd348b"),
+    ("audit_auditevent", "audit_event_stream_id"),
 }
 DROPPED_INDEXES = {("ledger_category", "category_number_unique")}
 # (table, constraint) likewise.
@@ -188,6 +191,7 @@ LATER_CONSTRAINTS = {
     ("ledger_category", "category_order_unique"),
     ("ledger_category", "ledger_category_parent_id_cdbd348b_fk_ledger_category_id"),
     ("ledger_category", "ledger_category_order_check"),
+    ("audit_auditevent", "audit_auditevent_stream_check"),
 }
 DROPPED_CONSTRAINTS = {("ledger_category", "category_number_unique")}
 
