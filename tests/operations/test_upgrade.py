@@ -126,6 +126,7 @@ LATER_MIGRATIONS = {
     ("plans", "0003_category_levels_task_deadline"),
     ("plans", "0004_category_order_unique"),
     ("audit", "0003_auditevent_key_id_digest"),
+    ("audit", "0004_auditevent_stream"),
     ("plans", "0005_planupload"),
     ("departments", "0002_role_requests_and_no_unit_for_system_roles"),
     ("notices", "0003_seal_robot_secrets"),
@@ -134,7 +135,6 @@ LATER_MIGRATIONS = {
     ("dashboard", "0002_build_round_summaries"),
     ("jobs", "0001_initial"),
     ("supervision", "0005_ladder_progress"),
-    ("audit", "0004_auditevent_stream"),
 }
 # Tables the later migrations create: empty after the upgrade, and left out of the
 # comparison of the schema before and after (a new installation has them the same).
@@ -188,10 +188,10 @@ LATER_INDEXES = {
 DROPPED_INDEXES = {("ledger_category", "category_number_unique")}
 # (table, constraint) likewise.
 LATER_CONSTRAINTS = {
+    ("audit_auditevent", "audit_auditevent_stream_check"),
     ("ledger_category", "category_order_unique"),
     ("ledger_category", "ledger_category_parent_id_cdbd348b_fk_ledger_category_id"),
     ("ledger_category", "ledger_category_order_check"),
-    ("audit_auditevent", "audit_auditevent_stream_check"),
 }
 DROPPED_CONSTRAINTS = {("ledger_category", "category_number_unique")}
 
