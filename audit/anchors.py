@@ -2,9 +2,11 @@
 
 An anchor is one JSON line appended to AUDIT_ANCHOR_FILE (opened with
 O_APPEND; optionally also sent to syslog): the trail's first row digest (which
-trail it is), the head row's id and digest, the key id, and the time. Whoever
+trail it is), the id and digest of the head of every stream (audit.streams),
+the row it was written for (its id, digest and key id), and the time. Whoever
 can write the database cannot take a row back out of that file, so
-`verify_audit` notices rows cut off the end of the trail up to the last anchor.
+`verify_audit` notices rows cut off the end of any stream up to the last anchor.
+Lines written before the streams name one head, the trail's (stream 0).
 
 When: on the write path, audit_record() counts rows per process and, every
 AUDIT_ANCHOR_EVERY_ROWS rows or once AUDIT_ANCHOR_EVERY_MINUTES have passed
@@ -22,7 +24,7 @@ import re
 import tempfile
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from hashlib import sha256
 from pathlib import Path
@@ -32,6 +34,7 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from audit.models import AuditEvent
+from audit.streams import Head, stream_heads
 
 _TAIL_BYTES = 8192
 
@@ -44,6 +47,8 @@ class Anchor:
     key_id: str
     at: str
     line: int  # its line number in the file
+    # stream -> (id, digest) of its last row; one of them is the row above.
+    heads: dict[int, tuple[int, str]] = field(default_factory=dict)
 
     def as_line(self) -> str:
         fields = {
@@ -52,6 +57,7 @@ class Anchor:
             "hash": self.hash,
             "key": self.key_id,
             "at": self.at,
+            "heads": {str(stream): list(head) for stream, head in sorted(self.heads.items())},
         }
         return json.dumps(fields, sort_keys=True, separators=(",", ":"))
 
@@ -99,14 +105,19 @@ def trail_id() -> str:
     return AuditEvent.objects.order_by("id").values_list("hash", flat=True).first() or ""
 
 
-def write_anchor(*, event_id: int, hash: str, key_id: str) -> Anchor:
+def write_anchor(*, heads: dict[int, Head], stream: int | None = None) -> Anchor:
+    """Anchor `heads`, naming the head of `stream` (default: the newest head)."""
+    if stream is None:
+        stream = max(heads, key=lambda s: heads[s].id)
+    named = heads[stream]
     anchor = Anchor(
         trail=trail_id(),
-        event_id=event_id,
-        hash=hash,
-        key_id=key_id,
+        event_id=named.id,
+        hash=named.hash,
+        key_id=named.key_id,
         at=datetime.now(UTC).isoformat(timespec="seconds"),
         line=0,
+        heads={s: (head.id, head.hash) for s, head in heads.items()},
     )
     _append(anchor.as_line())
     return anchor
@@ -124,20 +135,28 @@ def read_anchors(path: Path | None = None) -> tuple[list[Anchor], list[int]]:
             if not line.strip():
                 continue
             try:
-                fields = json.loads(line)
-                anchors.append(
-                    Anchor(
-                        trail=str(fields["trail"]),
-                        event_id=int(fields["id"]),
-                        hash=str(fields["hash"]),
-                        key_id=str(fields.get("key", "")),
-                        at=str(fields.get("at", "")),
-                        line=number,
-                    )
-                )
-            except (ValueError, KeyError, TypeError):
+                anchors.append(_parse(line, number))
+            except (ValueError, KeyError, TypeError, AttributeError):
                 bad.append(number)
     return anchors, bad
+
+
+def _parse(line: str, number: int) -> Anchor:
+    fields = json.loads(line)
+    event_id, digest = int(fields["id"]), str(fields["hash"])
+    if "heads" in fields:
+        heads = {int(s): (int(head[0]), str(head[1])) for s, head in fields["heads"].items()}
+    else:
+        heads = {0: (event_id, digest)}  # before the streams: the one chain's head
+    return Anchor(
+        trail=str(fields["trail"]),
+        event_id=event_id,
+        hash=digest,
+        key_id=str(fields.get("key", "")),
+        at=str(fields.get("at", "")),
+        line=number,
+        heads=heads,
+    )
 
 
 def last_anchor() -> Anchor | None:
@@ -152,32 +171,25 @@ def last_anchor() -> Anchor | None:
         lines = handle.read().decode("utf-8", errors="replace").splitlines()
     for line in reversed(lines):
         try:
-            fields = json.loads(line)
-            return Anchor(
-                trail=str(fields["trail"]),
-                event_id=int(fields["id"]),
-                hash=str(fields["hash"]),
-                key_id=str(fields.get("key", "")),
-                at=str(fields.get("at", "")),
-                line=0,
-            )
-        except (ValueError, KeyError, TypeError):
+            return _parse(line, 0)
+        except (ValueError, KeyError, TypeError, AttributeError):
             continue
     return None
 
 
 def audit_anchor() -> Anchor | None:
-    """Anchor the trail's head now unless the file's last anchor already holds it.
+    """Anchor the heads of the trail's streams now unless the file's last anchor
+    already holds them.
 
     For the Celery beat task `audit.anchor` and `manage.py audit_anchor`.
     """
-    head = AuditEvent.objects.order_by("-id").values("id", "hash", "key_id").first()
-    if head is None:
+    heads = stream_heads()
+    if not heads:
         return None
     last = last_anchor()
-    if last is not None and (last.event_id, last.hash) == (head["id"], head["hash"]):
+    if last is not None and last.heads == {s: (h.id, h.hash) for s, h in heads.items()}:
         return None
-    return write_anchor(event_id=head["id"], hash=head["hash"], key_id=head["key_id"])
+    return write_anchor(heads=heads)
 
 
 # ---------------------------------------------------------------- the write path
@@ -207,13 +219,17 @@ def anchor_due() -> bool:
 
 
 def anchor_on_commit(event: AuditEvent) -> None:
-    """Anchor `event` once the transaction that wrote it commits."""
-    event_id, digest, key_id = event.pk, event.hash, event.key_id
+    """Anchor `event`, and the heads of the other streams, once the transaction
+    that wrote it commits."""
+    own = Head(event.pk, event.hash, event.key_id)
+    stream = event.stream
     using = event._state.db or "default"
 
     def write() -> None:
         try:
-            write_anchor(event_id=event_id, hash=digest, key_id=key_id)
+            # The event itself for its stream, even if later rows of that stream
+            # committed meanwhile: this anchor is the event's.
+            write_anchor(heads={**stream_heads(), stream: own}, stream=stream)
         except OSError:
             # The row is committed; a full disk must not turn it into an error
             # page. The next anchor (row count, timer or beat) tries again.

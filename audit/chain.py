@@ -121,6 +121,11 @@ def row_content(values: dict[str, Any], *, keyed: bool) -> bytes:
         # another key's segment, nor downgraded to the public digest.
         content["key"] = values["key_id"]
         content["digest"] = values["digest"]
+        if values.get("stream"):
+            # Covered too, so a row cannot be moved to another stream's chain;
+            # absent for stream 0, so the rows written before the streams keep
+            # their digests.
+            content["stream"] = values["stream"]
     encoded = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return encoded.encode("utf-8")
 
@@ -157,4 +162,4 @@ def event_values(event: Any) -> dict[str, Any]:
             "key_id",
             "digest",
         )
-    }
+    } | {"stream": getattr(event, "stream", 0)}

@@ -8,7 +8,7 @@ class AuditEvent(models.Model):
 
     Rows are only added, by audit.services.audit_record, in the same
     transaction as the change they describe. Each carries the hash of the
-    row before it, keyed with a key held outside the database, so an edit or a
+    row before it in its stream, keyed with a key held outside the database, so an edit or a
     deletion made behind the application's back breaks the chain where it
     happened; anchors of the chain's head kept outside the database reveal
     rows cut off its end (`manage.py verify_audit`).
@@ -49,12 +49,19 @@ class AuditEvent(models.Model):
     # SHA-256 before the chain was keyed.
     key_id = models.CharField(max_length=40, blank=True, default="")
     digest = models.CharField(max_length=10, blank=True, default="")
+    # The chain the row belongs to (audit.services): the trail is several chains
+    # written side by side, so that concurrent transactions do not wait for one
+    # lock. Rows written before the streams are all stream 0.
+    stream = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["id"]
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
-        indexes = [models.Index(fields=["object_type", "object_id"])]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"]),
+            models.Index(fields=["stream", "id"], name="audit_event_stream_id"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.username} {self.action}"

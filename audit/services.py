@@ -3,7 +3,7 @@
 import json
 from typing import Any
 
-from django.db import connection, models, transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from audit import anchors
@@ -16,11 +16,9 @@ from audit.chain import (
     keyring,
 )
 from audit.models import AuditEvent
+from audit.streams import lock_stream, streams_present, take_stream
 
 __all__ = ["GENESIS", "audit_record", "row_digest"]
-
-# Any constant: the key of the PostgreSQL advisory lock that orders the chain.
-_CHAIN_LOCK_KEY = 7_310_551
 
 
 def row_digest(event: AuditEvent) -> str:
@@ -30,15 +28,6 @@ def row_digest(event: AuditEvent) -> str:
     Raises KeyError when the row's key id is not configured.
     """
     return compute_digest(event_values(event), key=keyring().keys.get(event.key_id))
-
-
-def _lock_chain() -> None:
-    # Two transactions must not both read the same last hash. On PostgreSQL a
-    # transaction-scoped advisory lock orders them; SQLite transactions begin
-    # IMMEDIATE (config/settings.py), so there is one writer at a time.
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_KEY])
 
 
 def audit_record(
@@ -55,15 +44,17 @@ def audit_record(
 
     `by` is the acting person (None for the system or a command line);
     `username` names an actor that has no account row (a failed login).
+    The row joins the stream this transaction holds, or the first free one
+    (audit.streams): two transactions never read the same stream's last hash.
     """
     acting = by if by is not None and getattr(by, "pk", None) else None
     ring = keyring()
     with transaction.atomic():
-        _lock_chain()
-        last = _last_row()
+        stream = take_stream()
+        last = _last_row(stream)
         if _needs_handover(last, ring.current_id):
-            # The first row under a new key: hand the chain over first.
-            handover = _handover(last, ring.current_id)
+            # The stream's first row under a new key: hand it over first.
+            handover = _handover(last, ring.current_id, stream)
             _append(handover, ring=ring)
             last = {"hash": handover.hash}
         event = AuditEvent(
@@ -81,13 +72,15 @@ def audit_record(
             summary=summary or {},
             prev_hash=last["hash"] if last else GENESIS,
             key_id=ring.current_id,
+            stream=stream,
         )
         _append(event, ring=ring)
     return event
 
 
-def _last_row() -> dict[str, Any] | None:
-    return AuditEvent.objects.order_by("-id").values("hash", "key_id", "action", "summary").first()
+def _last_row(stream: int) -> dict[str, Any] | None:
+    rows = AuditEvent.objects.filter(stream=stream).order_by("-id")
+    return rows.values("hash", "key_id", "action", "summary").first()
 
 
 def _needs_handover(last: dict[str, Any] | None, current_id: str) -> bool:
@@ -99,8 +92,9 @@ def _needs_handover(last: dict[str, Any] | None, current_id: str) -> bool:
     return not (last["action"] == ROTATE_ACTION and summary.get("to") == current_id)
 
 
-def _handover(last: dict[str, Any], new_id: str) -> AuditEvent:
-    """The row that starts the segment of key `new_id` after a row of another key.
+def _handover(last: dict[str, Any], new_id: str, stream: int) -> AuditEvent:
+    """The row that starts the segment of key `new_id` after a row of another key
+    in `stream`.
 
     After a keyed segment it is chained with the old key when that key is still
     configured (AUDIT_OLD_KEYS), so the old key vouches for the hand-over;
@@ -128,11 +122,12 @@ def _handover(last: dict[str, Any], new_id: str) -> AuditEvent:
         summary=summary,
         prev_hash=last["hash"],
         key_id=key_id,
+        stream=stream,
     )
 
 
 def _append(event: AuditEvent, *, ring: Any) -> None:
-    """Digest and insert one row (inside the chain's lock)."""
+    """Digest and insert one row (holding its stream's lock)."""
     event.digest = ring.digest
     # Round-trip the summary through JSON now, so the digest is computed on
     # exactly what the database will give back.
@@ -143,16 +138,22 @@ def _append(event: AuditEvent, *, ring: Any) -> None:
         anchors.anchor_on_commit(event)
 
 
-def audit_rekey() -> AuditEvent | None:
-    """Continue the trail under the current key now (`manage.py audit_rekey`), instead
-    of at the next write; anchor the head. None when it already ends on that key."""
+def audit_rekey() -> list[AuditEvent]:
+    """Continue every stream of the trail under the current key now (`manage.py
+    audit_rekey`), instead of at each stream's next write; anchor the heads.
+    The hand-over rows written (none when every stream ends on that key)."""
     ring = keyring()
+    written: list[AuditEvent] = []
     with transaction.atomic():
-        _lock_chain()
-        last = _last_row()
-        if not _needs_handover(last, ring.current_id):
-            return None
-        event = _handover(last, ring.current_id)
-        _append(event, ring=ring)
-        anchors.anchor_on_commit(event)
-    return event
+        # In ascending order, waiting for each: writers hold one stream and never
+        # wait for a second, so this cannot deadlock with them.
+        for stream in streams_present():
+            lock_stream(stream)
+            last = _last_row(stream)
+            if _needs_handover(last, ring.current_id):
+                event = _handover(last, ring.current_id, stream)
+                _append(event, ring=ring)
+                written.append(event)
+        if written:
+            anchors.anchor_on_commit(written[-1])
+    return written

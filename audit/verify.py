@@ -29,6 +29,7 @@ _FIELDS = (
     "summary",
     "key_id",
     "digest",
+    "stream",
 )
 
 
@@ -43,11 +44,12 @@ class ChainBreak:
     reason: str
     key_id: str = ""
     previous_key_id: str = ""
+    stream: int = 0
 
 
 @dataclass
 class AnchorProblem:
-    # "missing": the trail ends before the anchored row (rows cut off its end);
+    # "missing": the anchored row's stream ends before it (rows cut off its end);
     # "gone": the anchored row is not in the trail; "changed": it is, with
     # another digest; "other_trail": anchors of a trail this database does not
     # hold (strict mode); "unreadable": lines that are not anchors.
@@ -57,6 +59,7 @@ class AnchorProblem:
     last_id: int = 0
     count: int = 0
     lines: list[int] = field(default_factory=list)
+    stream: int = 0
 
 
 @dataclass
@@ -65,7 +68,11 @@ class TrailReport:
     broken: ChainBreak | None = None
     keys: dict[str, int] = field(default_factory=dict)  # key id ("" legacy) -> rows
     last_id: int = 0
+    streams: dict[int, int] = field(default_factory=dict)  # stream -> its last row's id
     legacy_only: bool = False
+    # Stream 0 still ends on the legacy rows while other streams are keyed: the
+    # legacy rows are not yet bound under the key (audit_rekey does it).
+    legacy_unbound: int = 0
     anchor_path: Path | None = None
     anchors_checked: int = 0
     last_anchor: anchor_file.Anchor | None = None
@@ -74,7 +81,12 @@ class TrailReport:
 
     @property
     def ok(self) -> bool:
-        return self.broken is None and not self.legacy_only and not self.anchor_problems
+        return (
+            self.broken is None
+            and not self.legacy_only
+            and not self.legacy_unbound
+            and not self.anchor_problems
+        )
 
 
 def _summary(row: dict[str, Any]) -> dict[str, Any]:
@@ -99,10 +111,12 @@ def _segment_allowed(previous: dict[str, Any] | None, row: dict[str, Any]) -> bo
 
 
 def _walk(report: TrailReport, *, batch_size: int) -> None:
+    """One pass in id order; each stream's rows follow each other in that order
+    (a stream's next row is inserted only after its last one committed)."""
     ring = keyring()
-    previous_hash = GENESIS
-    previous: dict[str, Any] | None = None
+    previous_by_stream: dict[int, dict[str, Any]] = {}
     keyed_seen = False
+    legacy = 0
     last_id = 0
     while True:
         batch = list(
@@ -111,46 +125,53 @@ def _walk(report: TrailReport, *, batch_size: int) -> None:
         if not batch:
             break
         for row in batch:
-            key_id = row["key_id"]
+            key_id, stream = row["key_id"], row["stream"]
             report.keys[key_id] = report.keys.get(key_id, 0) + 1
+            previous = previous_by_stream.get(stream)
             if report.broken is None:
-                report.broken = _check_row(row, previous, previous_hash, keyed_seen, ring)
+                report.broken = _check_row(row, previous, keyed_seen, ring)
                 if report.broken is None:
                     report.checked += 1
             keyed_seen = keyed_seen or bool(key_id)
-            previous_hash, previous = row["hash"], row
+            legacy += not key_id
+            previous_by_stream[stream] = row
+            report.streams[stream] = row["id"]
         last_id = batch[-1]["id"]
     report.last_id = last_id
     report.legacy_only = report.checked > 0 and not keyed_seen and report.broken is None
+    zero = previous_by_stream.get(0)
+    if keyed_seen and zero is not None and not zero["key_id"] and report.broken is None:
+        report.legacy_unbound = legacy
 
 
 def _check_row(
     row: dict[str, Any],
     previous: dict[str, Any] | None,
-    previous_hash: str,
     keyed_seen: bool,
     ring: Any,
 ) -> ChainBreak | None:
-    key_id = row["key_id"]
+    """`previous`: the row before it in its stream."""
+    key_id, stream = row["key_id"], row["stream"]
     previous_key = previous["key_id"] if previous else ""
-    if row["prev_hash"] != previous_hash:
-        return ChainBreak(row["id"], "link", key_id)
+    if row["prev_hash"] != (previous["hash"] if previous else GENESIS):
+        return ChainBreak(row["id"], "link", key_id, stream=stream)
     if not key_id:
-        if keyed_seen:
-            return ChainBreak(row["id"], "unkeyed", previous_key_id=previous_key)
+        # The legacy rows are the one chain written before the streams: stream 0.
+        if keyed_seen or stream:
+            return ChainBreak(row["id"], "unkeyed", previous_key_id=previous_key, stream=stream)
         expected = compute_digest(row, key=None)
     else:
         key = ring.keys.get(key_id)
         if key is None:
-            return ChainBreak(row["id"], "unknown_key", key_id)
+            return ChainBreak(row["id"], "unknown_key", key_id, stream=stream)
         if not _segment_allowed(previous, row):
-            return ChainBreak(row["id"], "segment", key_id, previous_key)
+            return ChainBreak(row["id"], "segment", key_id, previous_key, stream=stream)
         try:
             expected = compute_digest(row, key=key)
         except ValueError:  # a digest name this Python cannot compute
-            return ChainBreak(row["id"], "content", key_id)
+            return ChainBreak(row["id"], "content", key_id, stream=stream)
     if expected != row["hash"]:
-        return ChainBreak(row["id"], "content", key_id)
+        return ChainBreak(row["id"], "content", key_id, stream=stream)
     return None
 
 
@@ -172,30 +193,39 @@ def _check_anchors(report: TrailReport) -> None:
     if not ours:
         return
     report.last_anchor = max(ours, key=lambda a: a.event_id)
-    ids = sorted({a.event_id for a in ours})
-    stored: dict[int, str] = {}
+    ids = sorted({head[0] for a in ours for head in a.heads.values()})
+    stored: dict[int, tuple[str, int]] = {}
     for start in range(0, len(ids), 1000):
         chunk = ids[start : start + 1000]
-        stored.update(AuditEvent.objects.filter(id__in=chunk).values_list("id", "hash"))
-    for anchor in sorted(ours, key=lambda a: a.event_id):
-        report.anchors_checked += 1
-        if anchor.event_id > report.last_id:
-            continue  # reported once below, from the highest
-        if anchor.event_id not in stored:
-            report.anchor_problems.append(
-                AnchorProblem("gone", event_id=anchor.event_id, at=anchor.at)
-            )
-        elif stored[anchor.event_id] != anchor.hash:
-            report.anchor_problems.append(
-                AnchorProblem("changed", event_id=anchor.event_id, at=anchor.at)
-            )
-    highest = report.last_anchor
-    if highest.event_id > report.last_id:
-        report.anchor_problems.append(
-            AnchorProblem(
-                "missing", event_id=highest.event_id, at=highest.at, last_id=report.last_id
+        stored.update(
+            (id_, (digest, stream))
+            for id_, digest, stream in AuditEvent.objects.filter(id__in=chunk).values_list(
+                "id", "hash", "stream"
             )
         )
+    # Per stream, the highest anchored head (reported once if cut off).
+    highest: dict[int, tuple[int, str]] = {}
+    for anchor in sorted(ours, key=lambda a: a.event_id):
+        report.anchors_checked += 1
+        for stream, (event_id, digest) in sorted(anchor.heads.items()):
+            if event_id >= highest.get(stream, (0, ""))[0]:
+                highest[stream] = (event_id, anchor.at)
+            if event_id > report.streams.get(stream, 0):
+                continue  # reported once below, from the highest
+            if event_id not in stored:
+                report.anchor_problems.append(
+                    AnchorProblem("gone", event_id=event_id, at=anchor.at, stream=stream)
+                )
+            elif stored[event_id] != (digest, stream):
+                report.anchor_problems.append(
+                    AnchorProblem("changed", event_id=event_id, at=anchor.at, stream=stream)
+                )
+    for stream, (event_id, at) in sorted(highest.items()):
+        last_id = report.streams.get(stream, 0)
+        if event_id > last_id:
+            report.anchor_problems.append(
+                AnchorProblem("missing", event_id=event_id, at=at, last_id=last_id, stream=stream)
+            )
 
 
 def verify_trail(*, batch_size: int = 2000, anchors: bool = True) -> TrailReport:

@@ -452,6 +452,11 @@ AUDIT_DIGEST = envstr("AUDIT_DIGEST", "sm3").strip().lower()
 # production must name it (on storage the database account cannot write).
 # Development defaults to a file per database (audit.anchors.anchor_path).
 AUDIT_ANCHOR_FILE = envrequired("AUDIT_ANCHOR_FILE", "")
+# The audit trail is written as this many chains side by side (audit.services):
+# a write waits only when every stream is taken by a transaction not yet ended,
+# so it should be at least the number of threads that write at once (gunicorn
+# workers x threads + Celery concurrency). Lowering it later is safe.
+AUDIT_STREAMS = max(1, envint("AUDIT_STREAMS", 16))
 AUDIT_ANCHOR_EVERY_ROWS = envint("AUDIT_ANCHOR_EVERY_ROWS", 1000)
 AUDIT_ANCHOR_EVERY_MINUTES = envint("AUDIT_ANCHOR_EVERY_MINUTES", 10)
 AUDIT_ANCHOR_SYSLOG = envbool("AUDIT_ANCHOR_SYSLOG", False)

@@ -123,9 +123,8 @@ class TruncationTests(KeyedChainCase):
         self.assertEqual(verify_chain(), (6, None))
         error = verify_error()
         self.assertIn(
-            f"Rows are missing at the end of the audit trail: the anchor of {anchored.at} "
-            f"records row {rows[-1].pk}, but the trail ends at row {rows[5].pk} "
-            f"(at least 4 rows deleted).",
+            f"Rows are missing at the end of stream 0 of the audit trail: the anchor of "
+            f"{anchored.at} records row {rows[-1].pk}, but that stream ends at row {rows[5].pk}.",
             error,
         )
 

@@ -127,6 +127,7 @@ LATER_MIGRATIONS = {
     ("plans", "0003_category_levels_task_deadline"),
     ("plans", "0004_category_order_unique"),
     ("audit", "0003_auditevent_key_id_digest"),
+    ("audit", "0004_auditevent_stream"),
     ("plans", "0005_planupload"),
     ("departments", "0002_role_requests_and_no_unit_for_system_roles"),
     ("notices", "0003_seal_robot_secrets"),
@@ -174,6 +175,7 @@ LATER_COLUMNS = {
     ("ledger_task", "unassigned"),
     ("audit_auditevent", "key_id"),
     ("audit_auditevent", "digest"),
+    ("audit_auditevent", "stream"),
     ("notices_unitwebhook", "address"),
     # Sealed now: the same columns as text.
     ("notices_unitwebhook", "url"),
@@ -186,10 +188,12 @@ LATER_INDEXES = {
     ("supervision_interviewproposal", "proposal_one_open_per_unit"),
     ("ledger_category", "category_order_unique"),
     ("ledger_category", "ledger_category_parent_id_cdbd348b"),
+    ("audit_auditevent", "audit_event_stream_id"),
 }
 DROPPED_INDEXES = {("ledger_category", "category_number_unique")}
 # (table, constraint) likewise.
 LATER_CONSTRAINTS = {
+    ("audit_auditevent", "audit_auditevent_stream_check"),
     ("ledger_category", "category_order_unique"),
     ("ledger_category", "ledger_category_parent_id_cdbd348b_fk_ledger_category_id"),
     ("ledger_category", "ledger_category_order_check"),

@@ -8,20 +8,22 @@ from audit.services import audit_rekey
 
 class Command(BaseCommand):
     help = (
-        "Continue the audit trail under the current key (AUDIT_KEY) now: after an upgrade "
-        "from the unkeyed chain, or after a key rotation; then anchor the head."
+        "Continue every stream of the audit trail under the current key (AUDIT_KEY) now: "
+        "after an upgrade from the unkeyed chain, or after a key rotation; then anchor "
+        "the heads."
     )
 
     def handle(self, *args, **options) -> None:
-        event = audit_rekey()
+        events = audit_rekey()
         audit_anchor()
-        if event is None:
+        if not events:
             self.stdout.write(
                 _("The audit trail already continues under key %(key)s.")
                 % {"key": keyring().current_id}
             )
             return
-        self.stdout.write(
-            _("Audit row %(id)d hands the trail over to key %(key)s.")
-            % {"id": event.pk, "key": keyring().current_id}
-        )
+        for event in events:
+            self.stdout.write(
+                _("Audit row %(id)d hands the trail over to key %(key)s.")
+                % {"id": event.pk, "key": keyring().current_id}
+            )

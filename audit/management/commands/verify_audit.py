@@ -58,20 +58,19 @@ def anchor_message(problem: AnchorProblem, report: TrailReport) -> str:
         "at": problem.at,
         "last": problem.last_id,
         "count": problem.count,
-        "missing": problem.event_id - problem.last_id,
+        "stream": problem.stream,
         "path": str(report.anchor_path),
         "lines": ", ".join(str(n) for n in problem.lines[:10]),
     }
     if problem.kind == "missing" and problem.last_id == 0:
         message = _(
-            "Rows are missing from the audit trail: the anchor of %(at)s records row "
-            "%(id)d, but the trail is empty."
+            "Rows are missing from stream %(stream)d of the audit trail: the anchor of "
+            "%(at)s records row %(id)d, but that stream holds no row."
         )
     elif problem.kind == "missing":
         message = _(
-            "Rows are missing at the end of the audit trail: the anchor of %(at)s records "
-            "row %(id)d, but the trail ends at row %(last)d (at least %(missing)d rows "
-            "deleted)."
+            "Rows are missing at the end of stream %(stream)d of the audit trail: the "
+            "anchor of %(at)s records row %(id)d, but that stream ends at row %(last)d."
         )
     elif problem.kind == "gone":
         message = _("Audit row %(id)d, anchored at %(at)s, is missing from the trail.")
@@ -109,6 +108,7 @@ class Command(BaseCommand):
             for key, count in report.keys.items()
         )
         self.stdout.write(_("Keys: %(keys)s") % {"keys": keys or "-"})
+        self.stdout.write(_("Streams: %(count)d") % {"count": len(report.streams)})
         if report.last_anchor is not None:
             self.stdout.write(
                 _("Last anchor: row %(id)d, key %(key)s, %(at)s (%(path)s)")
@@ -133,6 +133,14 @@ class Command(BaseCommand):
                     "run manage.py audit_rekey to continue it under the key."
                 )
                 % {"count": report.checked}
+            )
+        if report.legacy_unbound:
+            problems.append(
+                _(
+                    "The %(count)d rows chained without a key at the start of the audit "
+                    "trail are not yet bound under the key: run manage.py audit_rekey."
+                )
+                % {"count": report.legacy_unbound}
             )
         problems.extend(anchor_message(problem, report) for problem in report.anchor_problems)
         if problems:
