@@ -3,8 +3,10 @@
 A round's rows are rebuilt whole, from the round's tasks, its lead entries in sent
 reports and the task lights stored for it, by `refresh_round_summary`, which the
 services that change those call in their own transaction: opening a round
-(rounds.opening), saving, submitting, signing and reviewing a report
-(rounds.services), and the sweep storing the lights (supervision.sweep). So the
+(rounds.opening), signing and reviewing a report, saving or submitting one that
+was sent before and returned (rounds.services; a report never sent counts for
+nothing, so its drafts leave the summaries alone), and the sweep storing the
+lights (supervision.sweep). So the
 page never shows a count older than the last change: a liaison's report counts
 the moment its sign-off commits. Rebuilding one round reads its tasks and entries
 only (a thousand tasks: a few milliseconds); `manage.py dashboard_summaries`

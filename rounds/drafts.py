@@ -78,6 +78,9 @@ class EntryConflict:
     stored_values: dict[int, Decimal | None]
     mine: dict
     mine_values: dict[int, Decimal | None]
+    # A submit's entry that only another page changed: the person has not seen the
+    # stored version, which is what would be sent. Its choice defaults to it.
+    unseen: bool = False
 
     @property
     def base(self) -> str:
@@ -145,8 +148,9 @@ class DraftOutdated(RoundError):
 
 
 class DraftConflict(RoundError):
-    """A submit from an older page that would overwrite newer entries: nothing
-    is written, and the person chooses entry by entry."""
+    """A submit from an older page that would overwrite newer entries, or send
+    entries another page changed that this one never showed: nothing is
+    written, and the person chooses entry by entry."""
 
     def __init__(
         self, *, report: UnitReport, conflicts: list[EntryConflict], kept: list[Entry]
@@ -215,4 +219,5 @@ def conflict_rows(conflict: EntryConflict) -> dict[str, Any]:
         "rows": rows,
         "hidden": hidden,
         "choice": prefix + "choice",
+        "unseen": conflict.unseen,
     }

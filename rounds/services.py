@@ -204,6 +204,21 @@ def _apply(
             new = state_digest(fields, mine_values, order)
             theirs_changed = given.base is None or now != given.base
             mine_changed = given.base is None or new != given.base
+            if complete and theirs_changed and not mine_changed and new != now:
+                # A submit would send what another page saved, which this page never
+                # showed: the person sees it first (the stored version preselected).
+                result.conflicts.append(
+                    EntryConflict(
+                        entry=entry,
+                        targets=list(order),
+                        stored=stored,
+                        stored_values=stored_vals,
+                        mine=fields,
+                        mine_values=mine_values,
+                        unseen=True,
+                    )
+                )
+                continue
             if new == now or (theirs_changed and not mine_changed):
                 # Nothing of the page's to write: the stored entry stays.
                 result.kept.append(entry)
@@ -352,9 +367,18 @@ def report_save(
         ReportEvent.objects.filter(pk=last.pk).update(at=now)
     else:
         ReportEvent.objects.create(report=report, action=ReportEvent.Action.SAVE, by=by)
-    refresh_round_summary(round_id=report.round_id)
+    _recount_if_sent(report)
     audit_record(action="report.save", by=by, obj=report, summary=_draft_summary(result, data))
     return result
+
+
+def _recount_if_sent(report: UnitReport) -> None:
+    """A draft's save or submit changes the dashboard's counts only in a report sent
+    before (a return reopened it): the summaries count sent reports only. Saves of a
+    report never sent leave them, and the round's row, alone: at a deadline every
+    liaison of the round saves at once, and each recount locks the round."""
+    if report.sent_at is not None:
+        refresh_round_summary(round_id=report.round_id)
 
 
 @transaction.atomic
@@ -382,7 +406,7 @@ def report_submit(
     report.state = UnitReport.Status.SIGNING
     report.save(update_fields=["state"])
     ReportEvent.objects.create(report=report, action=ReportEvent.Action.SUBMIT, by=by)
-    refresh_round_summary(round_id=report.round_id)
+    _recount_if_sent(report)
     audit_record(
         action="report.submit",
         by=by,

@@ -222,6 +222,8 @@ class FillReportView(ReportStepView):
                 "rnd": self.report.round,
                 "step": self.activation.task,
                 "conflicts": [conflict_rows(c) for c in conflicts],
+                "clashes": sum(not c.unseen for c in conflicts),
+                "unseen": sum(c.unseen for c in conflicts),
                 "version": version,
                 "action": action,
                 "carried": carried,

@@ -260,3 +260,32 @@ class StalePageTests(DraftVersionTestCase):
         self.assertEqual(self.tax_report.state, UnitReport.Status.SIGNING)
         entry = self.entry(self.tax_report, self.task5)
         self.assertEqual((entry.progress, entry.status), ("同事刚写的", Entry.Status.SUBMITTED))
+
+    def test_a_submit_never_sends_what_another_page_saved_unseen(self) -> None:
+        gongxin = self.report(self.rnd, self.gongxin)
+        url = self.fill_url(self.lead_liaison, gongxin)
+        desk, phone = self.page(url), self.page(url)
+        self.client.post(
+            url, {**self.typed(desk, self.task8, "电脑上写的牵头进展"), "action": "save"}
+        )
+        # The phone, drawn before that save, writes task 5 and submits: task 8 would go
+        # to sign-off as the desk saved it, which the phone never showed.
+        response = self.client.post(
+            url, {**self.typed(phone, self.task5, "手机上写的配合进展"), "action": "submit"}
+        )
+        self.assertEqual(response.status_code, 409)
+        self.assertContains(response, 'data-testid="conflict-unseen"', status_code=409)
+        self.assertNotContains(response, 'data-testid="conflict-why"', status_code=409)
+        self.assertContains(response, "电脑上写的牵头进展", status_code=409)
+        gongxin.refresh_from_db()
+        self.assertEqual(gongxin.state, UnitReport.Status.DRAFT)
+        self.assertEqual(self.entry(gongxin, self.task5).progress, "")
+        # As it comes, the form keeps the saved version and submits.
+        fields = form_fields(response, "id", "draft-conflict")
+        self.assertEqual(fields[f"e{self.task8.pk}-choice"], "stored")
+        with audited(services.report_submit, action="report.submit", by=self.lead_liaison):
+            self.assertEqual(self.client.post(url, fields).status_code, 302)
+        gongxin.refresh_from_db()
+        self.assertEqual(gongxin.state, UnitReport.Status.SIGNING)
+        self.assertEqual(self.entry(gongxin, self.task8).progress, "电脑上写的牵头进展")
+        self.assertEqual(self.entry(gongxin, self.task5).progress, "手机上写的配合进展")
