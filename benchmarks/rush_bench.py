@@ -773,6 +773,41 @@ def machine() -> dict[str, Any]:
     }
 
 
+def cpu_by_kind() -> dict[str, float]:
+    """CPU seconds used so far (user + system) by the web server (gunicorn), the
+    database server (postgres), this bench (the client), the rest of the machine,
+    and the machine in all, from /proc: the difference over the load says what the
+    two cores were doing. Ended processes are not counted (none end during it)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    kinds: dict[str, float] = {"gunicorn": 0.0, "postgres": 0.0, "client": 0.0, "other": 0.0}
+    me = os.getpid()
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+            cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()
+        seconds = (int(fields[11]) + int(fields[12])) / tick
+        name = stat[stat.index("(") + 1 : stat.rindex(")")]
+        if int(entry) == me:
+            kind = "client"
+        elif b"gunicorn" in cmdline:
+            kind = "gunicorn"
+        elif name.startswith("postgres"):
+            kind = "postgres"
+        else:
+            kind = "other"
+        kinds[kind] += seconds
+    with open("/proc/stat") as handle:
+        total = [int(x) for x in handle.readline().split()[1:]]
+    # user nice system idle iowait irq softirq steal: busy = all but idle and iowait.
+    kinds["machine busy"] = (sum(total[:8]) - total[3] - total[4]) / tick
+    return kinds
+
+
 def bench(code: Path, database: str, args: argparse.Namespace, label: str) -> dict[str, Any]:
     started_at = machine()
     python = str(BASE_DIR / ".venv" / "bin" / "python")
@@ -873,11 +908,14 @@ def bench(code: Path, database: str, args: argparse.Namespace, label: str) -> di
             for n in range(args.readers)
         ]
         clock = time.perf_counter()
+        cpu_before = cpu_by_kind()
         for thread in threads + readers:
             thread.start()
         for thread in threads:
             thread.join()
         wall = time.perf_counter() - clock
+        cpu_after = cpu_by_kind()
+        cpu = {k: round(cpu_after[k] - cpu_before[k], 1) for k in cpu_after}
         stop.set()
         for thread in readers:
             thread.join()
@@ -920,6 +958,8 @@ def bench(code: Path, database: str, args: argparse.Namespace, label: str) -> di
         },
         "seed_seconds": round(seed_seconds, 1),
         "wall_seconds": round(wall, 1),
+        # CPU seconds over the load, by kind, beside the cores × wall available.
+        "cpu_seconds": cpu | {"available": round((os.cpu_count() or 1) * wall, 1)},
         "steps_timed": requests,
         "steps": {s: quantiles(tally.times.get(s, [])) for s in STEPS + READER_STEPS},
         "errors": dict(sorted(tally.errors.items())),
@@ -949,6 +989,7 @@ def lines(report: dict[str, Any]) -> list[str]:
         f"{report['liaisons']} liaisons × {report['sessions_per_account']} sessions, "
         f"{report['readers']} readers; gunicorn workers {report['gunicorn']['workers']}, "
         f"threads {report['gunicorn']['threads']}; wall {report['wall_seconds']} s",
+        "CPU over the load (s): " + ", ".join(f"{k} {v}" for k, v in report["cpu_seconds"].items()),
         f"{'step':<14}{'n':>6}{'p50 s':>9}{'p95 s':>9}{'max s':>9}",
     ]
     for step, q in report["steps"].items():
