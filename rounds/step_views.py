@@ -5,7 +5,7 @@ these; the other round pages are in rounds.views."""
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse, QueryDict
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -16,7 +16,14 @@ from django.views.generic import TemplateView
 from indicators.selectors import owned_indicator_count
 from rounds import services
 from rounds.asks import report_form
-from rounds.drafts import DraftConflict, DraftOutdated, EntryConflict, conflict_rows
+from rounds.drafts import (
+    TEXT_FIELDS,
+    DraftConflict,
+    DraftOutdated,
+    EntryConflict,
+    conflict_rows,
+    stored_state,
+)
 from rounds.errors import RoundError
 from rounds.models import Entry, UnitReport
 from rounds.selectors import editable_entries
@@ -100,6 +107,29 @@ def _entry_inputs(
     return data
 
 
+def _as_chosen(request: HttpRequest, entries: list[Entry]) -> QueryDict:
+    """The form as sent, but with the stored version in the entries the person chose
+    to keep as stored on the conflict page: a submit refused afterwards (a field
+    still missing) shows the form with what was chosen, not the page's old text."""
+    posted = request.POST.copy()
+    for entry in entries:
+        prefix = f"e{entry.task_id}-"
+        if posted.get(prefix + "choice") != "stored":
+            continue
+        fields, values = stored_state(entry)
+        for name in TEXT_FIELDS:
+            posted[prefix + name] = fields.get(name) or ""
+        if fields.get("kept_previous"):
+            posted[prefix + "same"] = "1"
+        else:
+            posted.pop(prefix + "same", None)
+        for pk, value in values.items():
+            posted[f"{prefix}v{pk}"] = "" if value is None else format(value.normalize(), "f")
+        posted.pop(prefix + "choice", None)
+        posted.pop(prefix + "base", None)
+    return posted
+
+
 def _draft_version(request: HttpRequest) -> int | None:
     """The draft version the page was drawn from; None when it carries none (an
     older page, a script), which saves as before versions were kept."""
@@ -181,7 +211,7 @@ class FillReportView(ReportStepView):
                 return JsonResponse(
                     {"error": exc.message, "task": exc.task_id, "field": exc.field}, status=400
                 )
-            return self.failed(exc, posted=request.POST)
+            return self.failed(exc, posted=_as_chosen(request, editable))
         messages.success(request, _("The report is with the unit leader for sign-off."))
         return self.done()
 

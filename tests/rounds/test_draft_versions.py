@@ -289,3 +289,26 @@ class StalePageTests(DraftVersionTestCase):
         self.assertEqual(gongxin.state, UnitReport.Status.SIGNING)
         self.assertEqual(self.entry(gongxin, self.task8).progress, "电脑上写的牵头进展")
         self.assertEqual(self.entry(gongxin, self.task5).progress, "手机上写的配合进展")
+
+    def test_a_refused_submit_after_keeping_the_saved_version_shows_that_version(self) -> None:
+        gongxin = self.report(self.rnd, self.gongxin)
+        url = self.fill_url(self.lead_liaison, gongxin)
+        desk, phone = self.page(url), self.page(url)
+        # The desk saves task 8 without its schedule: not ready to send.
+        self.client.post(
+            url, {**self.typed(desk, self.task8, "电脑上写了一半", schedule=""), "action": "save"}
+        )
+        response = self.client.post(
+            url, {**self.typed(phone, self.task5, "手机上写的配合进展"), "action": "submit"}
+        )
+        self.assertEqual(response.status_code, 409)
+        # Kept as saved, it still lacks its schedule: the form says so, and shows
+        # the text that was kept, not the phone's empty field.
+        response = self.client.post(url, form_fields(response, "id", "draft-conflict"))
+        self.assertEqual(response.status_code, 200)
+        fields = form_fields(response)
+        self.assertEqual(fields[f"e{self.task8.pk}-progress"], "电脑上写了一半")
+        self.assertEqual(fields[f"e{self.task5.pk}-progress"], "手机上写的配合进展")
+        self.assertNotIn(f"e{self.task8.pk}-choice", fields)
+        gongxin.refresh_from_db()
+        self.assertEqual(gongxin.state, UnitReport.Status.DRAFT)
