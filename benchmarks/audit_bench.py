@@ -37,6 +37,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from previous_code import export_commit
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -169,17 +171,6 @@ def run_measure(args: argparse.Namespace, code: str | None = None) -> dict[str, 
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def export(ref: str, into: str) -> str:
-    """The code of commit `ref`, exported into the directory `into`."""
-    archive = subprocess.run(
-        ["git", "-C", str(BASE_DIR), "archive", "--format=tar", ref],
-        check=True,
-        capture_output=True,
-    )
-    subprocess.run(["tar", "-x", "-C", into], input=archive.stdout, check=True)
-    return into
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--writers", type=int, nargs="+", default=[1, 8, 32])
@@ -203,7 +194,7 @@ def main() -> None:
     if args.previous:
         with tempfile.TemporaryDirectory(prefix="audit-bench-") as tmp:
             report["previous"] = args.previous
-            report["previous_code"] = run_measure(args, export(args.previous, tmp))
+            report["previous_code"] = run_measure(args, export_commit(args.previous, tmp))
         report["side_by_side"] = {
             str(count): {
                 "writes_per_second": [

@@ -83,6 +83,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
+from previous_code import export_commit
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 BROKER = os.environ.get("RUSH_BENCH_BROKER", "redis://127.0.0.1:6379/15")
 PASSWORD = "Xingtai-Demo-2023"
@@ -1040,16 +1042,6 @@ def side_by_side(before: dict[str, Any], after: dict[str, Any]) -> str:
     return "\n".join(rows)
 
 
-def export(ref: str, into: str) -> Path:
-    archive = subprocess.run(
-        ["git", "-C", str(BASE_DIR), "archive", "--format=tar", ref],
-        check=True,
-        capture_output=True,
-    )
-    subprocess.run(["tar", "-x", "-C", into], input=archive.stdout, check=True)
-    return Path(into)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -1067,7 +1059,7 @@ def main() -> None:
     reports = []
     with tempfile.TemporaryDirectory(prefix="rush-bench-code-") as tmp:
         if args.previous:
-            code = export(args.previous, tmp)
+            code = Path(export_commit(args.previous, tmp))
             (code / ".venv").symlink_to(BASE_DIR / ".venv")
             run(
                 [

@@ -31,6 +31,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from previous_code import export_commit
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
@@ -147,17 +149,6 @@ def run_one(size: int, code: str | None = None) -> dict[str, Any]:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def export(ref: str, into: str) -> str:
-    """The code of commit `ref`, exported into the directory `into`."""
-    archive = subprocess.run(
-        ["git", "-C", str(BASE_DIR), "archive", "--format=tar", ref],
-        check=True,
-        capture_output=True,
-    )
-    subprocess.run(["tar", "-x", "-C", into], input=archive.stdout, check=True)
-    return into
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 100_000])
@@ -171,7 +162,7 @@ def main() -> None:
         return
     report: dict[str, Any] = {"sizes": {}}
     with tempfile.TemporaryDirectory(prefix="sweep-bench-") as tmp:
-        previous = export(args.previous, tmp) if args.previous else None
+        previous = export_commit(args.previous, tmp) if args.previous else None
         if previous:
             report["previous"] = args.previous
         for size in args.sizes:
