@@ -64,14 +64,29 @@ class ReadPdf:
         return "\n".join(page.extract_text() for page in self.pypdf.pages)
 
     def font_dicts(self) -> Iterator[tuple[str, Any]]:
-        """(name, font dictionary) of every font every page uses, descendants included."""
-        for page in self.pypdf.pages:
-            fonts = page["/Resources"].get_object().get("/Font", {})
-            for name, ref in fonts.get_object().items():
+        """(name, font dictionary) of every font every page uses, in its own resources
+        or in those of the forms it draws (charts, images), descendants included; each
+        font once."""
+        seen: set[int] = set()
+
+        def fonts_of(resources: Any) -> Iterator[tuple[str, Any]]:
+            resources = resources.get_object() if resources is not None else {}
+            for name, ref in resources.get("/Font", {}).get_object().items():
                 font = ref.get_object()
+                if id(font) in seen:
+                    continue
+                seen.add(id(font))
                 yield name, font
                 for descendant in font.get("/DescendantFonts", []):
                     yield name, descendant.get_object()
+            for ref in resources.get("/XObject", {}).get_object().values():
+                xobject = ref.get_object()
+                if xobject.get("/Subtype") == "/Form" and id(xobject) not in seen:
+                    seen.add(id(xobject))
+                    yield from fonts_of(xobject.get("/Resources"))
+
+        for page in self.pypdf.pages:
+            yield from fonts_of(page["/Resources"])
 
 
 def colour_is(colour: Any, expected: tuple[float, ...], tolerance: float = 0.02) -> bool:

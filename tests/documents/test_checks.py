@@ -1,11 +1,25 @@
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
 from unittest import mock
 
 from django.apps import apps
+from django.conf import settings
 from django.core.checks import run_checks
 from django.test import SimpleTestCase
 from django.utils import translation
 
 from documents import checks
+
+FONTS_CONF = """<?xml version="1.0"?>
+<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">
+<fontconfig>
+  <dir>{fonts}</dir>
+  <cachedir>{cache}</cachedir>
+</fontconfig>
+"""
 
 
 class PdfEnvironmentChecksTest(SimpleTestCase):
@@ -73,3 +87,48 @@ class PdfEnvironmentChecksTest(SimpleTestCase):
             apps.get_app_config("documents").ready()
         self.assertEqual(len(logs.records), 1)
         self.assertIn("documents.W001", logs.output[0])
+
+
+class PdfEnvironmentChecksOnAnotherMachineTest(SimpleTestCase):
+    """The checks in a fresh process whose fontconfig sees only the fonts put in a
+    folder (FONTCONFIG_FILE): what a machine without the Fandol faces looks like,
+    without mocking fontconfig."""
+
+    def check_ids_with_fonts(self, *families: str) -> list[str]:
+        with tempfile.TemporaryDirectory() as folder:
+            fonts, cache = Path(folder, "fonts"), Path(folder, "cache")
+            fonts.mkdir()
+            for family in families:
+                (file,) = checks._font_list(family.encode(), (b"file",))
+                link = fonts / Path(file).name
+                if not link.exists():
+                    link.symlink_to(file)
+            conf = Path(folder, "fonts.conf")
+            conf.write_text(FONTS_CONF.format(fonts=fonts, cache=cache))
+            env = {**os.environ, "FONTCONFIG_FILE": str(conf), "DEBUG": "1"}
+            env["DJANGO_SETTINGS_MODULE"] = "config.settings"
+            script = (
+                "import django; django.setup();"
+                "from documents.checks import pdf_environment_warnings;"
+                "print(' '.join(m.id for m in pdf_environment_warnings()))"
+            )
+            done = subprocess.run(
+                [sys.executable, "-c", script],
+                cwd=settings.BASE_DIR,
+                env=env,
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+        return done.stdout.split()
+
+    def test_without_the_fandol_faces_it_warns_w003(self) -> None:
+        fallbacks = ("AR PL UMing CN", "AR PL UKai CN", "WenQuanYi Zen Hei")
+        self.assertEqual(self.check_ids_with_fonts(*fallbacks), ["documents.W003"])
+
+    def test_with_the_fandol_faces_it_is_silent(self) -> None:
+        faces = ("FandolFang", "FandolSong:style=Bold", "FandolHei:style=Regular", "FandolKai")
+        self.assertEqual(self.check_ids_with_fonts(*faces), [])
+
+    def test_with_no_chinese_font_at_all_it_warns_w002_only(self) -> None:
+        self.assertEqual(self.check_ids_with_fonts(), ["documents.W002"])
