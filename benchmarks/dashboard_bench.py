@@ -3,9 +3,9 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \\
         .venv/bin/python benchmarks/dashboard_bench.py [--sizes 1000 100000] [--repeat 9]
 
-Works on its own database (see ledger_bench.bench_database_url; here
-`bench_dashboard`). For each size it seeds a plan of that many ledger rows
-(manage.py seed_scale: tasks x monthly rounds, 45 units), stores every round's
+Works on its own databases (see ledger_bench.bench_database_url; here
+`bench_dashboard_<rows>`, one per size). For each size it seeds a plan of that many
+ledger rows (manage.py seed_scale: tasks x monthly rounds, 45 units), stores every round's
 lights as the sweep would (a task's and a unit's LightRecord per round), and a
 few interviews, commitments and 督办单. Then, for the whole city (a supervisor)
 and for one unit (the liaison of the unit leading the most tasks), it prints JSON:
@@ -50,7 +50,7 @@ sys.path.insert(0, str(BASE_DIR / "benchmarks"))
 
 import ledger_bench  # noqa: E402
 
-ledger_bench.BENCH_DB = "bench_dashboard"
+ledger_bench.BENCH_DB = "bench_dashboard"  # one per size: see use_database
 BATCH = 5_000
 
 
@@ -298,23 +298,19 @@ def main() -> None:
     args = parser.parse_args()
 
     os.chdir(BASE_DIR)
-    os.environ["DATABASE_URL"] = (
-        kept_database_url() if args.keep else ledger_bench.bench_database_url()
-    )
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
     import django
 
     django.setup()
     from django.conf import settings
-    from django.core.management import call_command
     from django.db import connection
 
     # The test client's host, without the test environment's template instrumentation
     # (it copies the context at every template rendered): the page as served.
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
-    call_command("migrate", verbosity=0)
     report: dict[str, Any] = {"database": connection.vendor, "sizes": {}}
     for rows in args.sizes:
+        use_database(rows, keep=args.keep)
         seeded = kept_plan(rows) if args.keep else None
         if seeded is None:
             seeded = ledger_bench.seed(rows)
@@ -323,6 +319,22 @@ def main() -> None:
         print(json.dumps({str(rows): report["sizes"][str(rows)]}), file=sys.stderr)
     print(json.dumps(report, indent=2, ensure_ascii=False))
     print(table(report), file=sys.stderr)
+
+
+def use_database(rows: int, *, keep: bool) -> None:
+    """Serve the next size from its own database (`bench_dashboard_<rows>`), migrated:
+    a city whose ledger has `rows` rows, not a small plan beside a large one (a unit's
+    light counts its items in every plan, so the large plan would weigh on the small
+    plan's page)."""
+    import dj_database_url
+    from django.core.management import call_command
+    from django.db import connections
+
+    ledger_bench.BENCH_DB = f"bench_dashboard_{rows}"
+    url = kept_database_url() if keep else ledger_bench.bench_database_url()
+    connections["default"].close()
+    connections["default"].settings_dict["NAME"] = dj_database_url.parse(url)["NAME"]
+    call_command("migrate", verbosity=0)
 
 
 def kept_database_url() -> str:

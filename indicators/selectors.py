@@ -164,12 +164,22 @@ def _comparator_label(comparator: str) -> str:
     return str(Comparator(comparator).label) if comparator in Comparator.values else comparator
 
 
-def _milestones(indicators: list[Indicator]) -> dict[int, list[progress.Milestone]]:
+def _milestones(plan: Plan, indicators: list[Indicator]) -> dict[int, list[progress.Milestone]]:
+    """indicator pk -> its yearly targets. Read as values by the plan, the ones not
+    asked for skipped: a thousand-indicator plan has a thousand targets or more, and
+    a thousand-key IN list costs more to build and plan than the rows to skip."""
+    wanted = {indicator.pk for indicator in indicators}
     found: dict[int, list[progress.Milestone]] = defaultdict(list)
-    for target in IndicatorTarget.objects.filter(indicator__in=indicators).order_by("year"):
-        found[target.indicator_id].append(
-            progress.Milestone(year=target.year, value=target.value, comparator=target.comparator)
-        )
+    rows = (
+        IndicatorTarget.objects.filter(indicator__plan=plan)
+        .order_by("year")
+        .values_list("indicator_id", "year", "value", "comparator")
+    )
+    for indicator_id, year, value, comparator in rows:
+        if indicator_id in wanted:
+            found[indicator_id].append(
+                progress.Milestone(year=year, value=value, comparator=comparator)
+            )
     return found
 
 
@@ -201,7 +211,7 @@ def _values(
         TargetValue.objects.filter(
             entry__report__round_id__in=list(rounds),
             entry__report__sent_at__isnull=False,
-            target_id__in=list(by_target),
+            target__task__plan=plan,
         )
         .filter(
             Q(entry__is_lead=True, target__by_member=False)
@@ -211,6 +221,8 @@ def _values(
     ):
         summed[(row["target_id"], row["entry__report__round_id"])] += row["value"]
     for (target_id, round_pk), value in summed.items():
+        if target_id not in by_target:
+            continue  # a task's target no plan indicator reads
         indicator_pk, year = by_target[target_id]
         if indicator_pk not in wanted or round_pk not in rounds:
             continue
@@ -240,7 +252,7 @@ def indicator_rows(
         rounds = {rnd.pk: rnd for rnd in reversed(latest)}
     else:
         rounds = {rnd.pk: rnd for rnd in opened.order_by("opens_on", "id")}
-    milestones = _milestones(indicators)
+    milestones = _milestones(plan, indicators)
     values = _values(plan, indicators, rounds)
     span = plan_span(plan, [m.year for ms in milestones.values() for m in ms])
     days = {pk: period_end(rnd) for pk, rnd in rounds.items()}
@@ -351,7 +363,7 @@ def year_results(plan: Plan, year: int) -> list[IndicatorResult]:
             plan=plan, status=Round.Status.OPEN, opens_on__year=year
         ).order_by("opens_on", "id")
     }
-    milestones = _milestones(indicators)
+    milestones = _milestones(plan, indicators)
     values = _values(plan, indicators, rounds)
     span = plan_span(plan, [m.year for ms in milestones.values() for m in ms])
     results = []

@@ -23,6 +23,7 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.db.models import Q
 from django.utils.translation import gettext as _
 from viewflow.workflow.status import STATUS
 
@@ -145,8 +146,18 @@ def _light_rounds(
             )
         )
     }
+    latest_ids = {r.pk for r in latest.values()}
+    # Only the entries that can light anything, chosen in SQL (a round's entries are
+    # mostly sent and on schedule): a lead unit's sent 欠进度, in either round; in the
+    # latest round, an entry returned often enough, or a lead unit's entry unsent.
+    counts = (
+        Q(is_lead=True, schedule=Entry.Schedule.BEHIND, report__sent_at__isnull=False)
+        | Q(report__round_id__in=latest_ids, times_returned__gte=conf("RETURNS_FOR_YELLOW"))
+        | Q(report__round_id__in=latest_ids, is_lead=True, report__sent_at__isnull=True)
+    )
     rows = (
         Entry.objects.filter(report__round_id__in=round_ids)
+        .filter(counts)
         .order_by()
         .values_list(
             "task_id",
@@ -166,7 +177,6 @@ def _light_rounds(
         return (plan_rank[rnd.plan_id], rnd.opens_on, rnd.pk, row[7], row[8])
 
     entries = [row[:7] for row in sorted(rows, key=order)]
-    latest_ids = {r.pk for r in latest.values()}
     behind: dict[int, set[int]] = defaultdict(set)  # task -> rounds where the lead was behind
     unit_behind: dict[int, set[int]] = defaultdict(set)
     for task_id, is_lead, schedule, returned, round_id, sent_at, unit_id in entries:
