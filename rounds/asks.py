@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Prefetch, Q, QuerySet, Subquery
+from django.db.models import Prefetch, Q, QuerySet, Subquery, prefetch_related_objects
 from django.utils.translation import gettext_lazy as _
 
 from departments.models import Unit
@@ -288,17 +288,19 @@ def _member_sums(
 def _co_parts(report: UnitReport, lead_task_ids: list[int]) -> dict[int, list[Entry]]:
     """The co-units' entries of this round on the lead unit's tasks; their text is
     read only once given (rounds.selectors.released_entries: signed off by the
-    co-unit's leader), so a draft is never shown to another unit."""
-    parts = (
+    co-unit's leader), so a draft is never shown to another unit. The values and
+    files of the given ones only are read: of the others the page shows the unit."""
+    parts = list(
         Entry.objects.filter(
             report__round_id=report.round_id, task_id__in=lead_task_ids, is_lead=False
         )
         .select_related("report__unit")
-        .prefetch_related(
-            Prefetch("values", queryset=TargetValue.objects.select_related("target")),
-            Prefetch("files", queryset=_FILES),
-        )
         .order_by("report__unit__sort_order", "report__unit_id")
+    )
+    prefetch_related_objects(
+        [part for part in parts if entry_is_released(part)],
+        Prefetch("values", queryset=TargetValue.objects.select_related("target")),
+        Prefetch("files", queryset=_FILES),
     )
     found: dict[int, list[Entry]] = defaultdict(list)
     for part in parts:
