@@ -315,6 +315,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="page-cpu-bench-") as tmp:
         if args.previous:
             previous = Path(export_commit(args.previous, tmp))
+            # The translations as a checkout has them (the .mo files are not in git).
+            subprocess.run(
+                [sys.executable, "manage.py", "compilemessages", "-v0", "--ignore=.venv"],
+                cwd=previous,
+                env={**os.environ, "DJANGO_ENV": "development"},
+                check=True,
+            )
             database = args.database or "bench_page_cpu_previous"
             if not args.database:
                 print(f"seeding {database} …", file=sys.stderr)

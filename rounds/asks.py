@@ -147,6 +147,13 @@ class EntryAsk:
     returned_at: datetime.datetime | None = None
     parts: list[Entry] = field(default_factory=list)  # the co-units' entries (lead only)
     member_sums: list[MemberSum] = field(default_factory=list)
+    # The field the page marks as wrong in this entry, if any (set by the step view).
+    error_field: str | None = None
+
+    @property
+    def prefix(self) -> str:
+        """The start of the names of the entry's form fields: e<task pk>-."""
+        return f"e{self.entry.task_id}-"
 
     @property
     def editable(self) -> bool:
