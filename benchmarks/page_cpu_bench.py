@@ -16,9 +16,10 @@ liaison with a big report (lincheng.liaison) and a lead unit's
 the fill page (the step's form), an autosave of every entry (save: the POST
 the form sends as the liaison types) and the submit (the POST only); and the
 plan's ledger (supervisor) and dashboard (leadership), which readers load
-meanwhile. Each is requested once to warm the caches, then --repeat times:
-printed are the median process CPU (time.process_time, the Django process
-only, not PostgreSQL's) and the number of queries.
+meanwhile. The whole sequence runs once to warm the caches, then --repeat
+times: printed are the median and the least process CPU of each step
+(time.process_time, the Django process only, not PostgreSQL's; on a shared
+machine the least is the steadier figure) and its number of queries.
 
 Writes (claim, save, submit) each run in a transaction rolled back afterwards,
 all of a liaison's steps inside one rolled back at the end: the database is
