@@ -15,12 +15,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch, Q, QuerySet, Subquery, prefetch_related_objects
 from django.utils.translation import gettext_lazy as _
 
 from departments.models import Unit
-from plans.models import Measure, TaskTarget, TaskUnit
-from rounds.models import Entry, ReportEvent, Round, TargetValue, UnitReport
+from plans.models import Measure, MeasureUnit, TaskTarget, TaskUnit
+from rounds.models import Entry, ReportEvent, ReportFile, Round, TargetValue, UnitReport
 from rounds.selectors import entry_is_released, released_entries
 
 STATE_LABELS = {
@@ -35,56 +35,84 @@ STATE_LABELS = {
 }
 
 
+# An entry's evidence files in the order they came. Their default ordering starts
+# with the entry, whose own ordering joins its report, round and plan: needless
+# for a prefetch, which groups them by entry anyway.
+_FILES = ReportFile.objects.order_by("uploaded_at", "id")
+
+
 def previous_round(rnd: Round) -> Round | None:
     """The plan's round opened just before this one, if any."""
+    return _previous_rounds(rnd).first()
+
+
+def _previous_rounds(rnd: Round) -> QuerySet[Round]:
     return (
         Round.objects.filter(plan_id=rnd.plan_id, status=Round.Status.OPEN)
         .filter(Q(opens_on__lt=rnd.opens_on) | Q(opens_on=rnd.opens_on, id__lt=rnd.pk))
         .order_by("-opens_on", "-id")
-        .first()
     )
 
 
 def previous_entries(report: UnitReport, task_ids: Iterable[int]) -> dict[int, Entry]:
-    """task pk -> the unit's entry on it in the previous round, when it wrote one."""
-    before = previous_round(report.round)
-    if before is None:
-        return {}
+    """task pk -> the unit's entry on it in the previous round, when it wrote one:
+    with its round, values and evidence files, in three queries."""
     entries = (
-        Entry.objects.filter(report__round=before, report__unit_id=report.unit_id)
+        Entry.objects.filter(
+            report__round_id=Subquery(_previous_rounds(report.round).values("pk")[:1]),
+            report__unit_id=report.unit_id,
+        )
         .filter(task_id__in=list(task_ids))
         .exclude(progress="")
         .select_related("report__round")
-        .prefetch_related(Prefetch("values", queryset=TargetValue.objects.select_related("target")))
+        .prefetch_related(
+            Prefetch("values", queryset=TargetValue.objects.select_related("target")),
+            Prefetch("files", queryset=_FILES),
+        )
+        .order_by()
     )
     return {entry.task_id: entry for entry in entries}
 
 
-def member_tasks(unit_id: int, task_ids: Iterable[int]) -> set[int]:
+def group_ids(unit_id: int) -> list[int]:
+    """The unit groups (各县(市、区)政府) the unit is a member of."""
+    return list(
+        Unit.objects.filter(kind=Unit.Kind.GROUP, members=unit_id)
+        .order_by()
+        .values_list("pk", flat=True)
+    )
+
+
+def member_tasks(
+    unit_id: int, task_ids: Iterable[int], groups: Iterable[int] | None = None
+) -> set[int]:
     """The tasks the unit answers for as a member of a unit group (a county
-    government under 各县(市、区)政府) rather than by name."""
-    groups = Unit.objects.filter(kind=Unit.Kind.GROUP, members=unit_id).values("pk")
-    named = set(
-        TaskUnit.objects.filter(task_id__in=list(task_ids), unit_id=unit_id).values_list(
-            "task_id", flat=True
-        )
-    )
-    via_group = set(
-        TaskUnit.objects.filter(task_id__in=list(task_ids), unit_id__in=groups).values_list(
-            "task_id", flat=True
-        )
-    )
+    government under 各县(市、区)政府) rather than by name; `groups`: the
+    unit's groups (group_ids), when already known."""
+    groups = group_ids(unit_id) if groups is None else list(groups)
+    named: set[int] = set()
+    via_group: set[int] = set()
+    for task_id, linked in (
+        TaskUnit.objects.filter(task_id__in=list(task_ids), unit_id__in=[unit_id, *groups])
+        .order_by()
+        .values_list("task_id", "unit_id")
+    ):
+        (named if linked == unit_id else via_group).add(task_id)
     return via_group - named
 
 
-def asked_targets(report: UnitReport, entries: list[Entry]) -> dict[int, list[TaskTarget]]:
+def asked_targets(
+    report: UnitReport, entries: list[Entry], groups: Iterable[int] | None = None
+) -> dict[int, list[TaskTarget]]:
     """task pk -> the targets whose values this unit reports on the task.
 
     `entries` come with task__targets prefetched. The lead unit reports a
     task's targets, but those broken down by member; a member of the task's
     unit group reports only those, each its own share; other co-units none.
+    `groups`: the unit's groups (group_ids), when already known.
     """
-    members_on = member_tasks(report.unit_id, [e.task_id for e in entries if not e.is_lead])
+    co_tasks = [e.task_id for e in entries if not e.is_lead]
+    members_on = member_tasks(report.unit_id, co_tasks, groups) if co_tasks else set()
     asked: dict[int, list[TaskTarget]] = {}
     for entry in entries:
         targets = list(entry.task.targets.all())
@@ -119,6 +147,13 @@ class EntryAsk:
     returned_at: datetime.datetime | None = None
     parts: list[Entry] = field(default_factory=list)  # the co-units' entries (lead only)
     member_sums: list[MemberSum] = field(default_factory=list)
+    # The field the page marks as wrong in this entry, if any (set by the step view).
+    error_field: str | None = None
+
+    @property
+    def prefix(self) -> str:
+        """The start of the names of the entry's form fields: e<task pk>-."""
+        return f"e{self.entry.task_id}-"
 
     @property
     def editable(self) -> bool:
@@ -192,18 +227,23 @@ class ReportForm:
 
 
 def _clauses(entries: list[Entry], unit_ids: set[int]) -> dict[int, tuple[list[Measure], bool]]:
-    measures = (
-        Measure.objects.filter(task_id__in=[e.task_id for e in entries])
-        .prefetch_related("measure_units")
-        .order_by("task_id", "order")
-    )
+    task_ids = [e.task_id for e in entries]
+    measures = Measure.objects.filter(task_id__in=task_ids).order_by("task_id", "order")
     by_task: dict[int, list[Measure]] = defaultdict(list)
     for measure in measures:
         by_task[measure.task_id].append(measure)
+    # The clauses that name one of the units: their pks, read as plain pairs.
+    naming = {
+        measure_id
+        for measure_id, unit_id in MeasureUnit.objects.filter(measure__task_id__in=task_ids)
+        .order_by()
+        .values_list("measure_id", "unit_id")
+        if unit_id in unit_ids
+    }
     found = {}
     for entry in entries:
         every = by_task.get(entry.task_id, [])
-        mine = [m for m in every if unit_ids & {mu.unit_id for mu in m.measure_units.all()}]
+        mine = [m for m in every if m.pk in naming]
         found[entry.task_id] = (mine, False) if mine else (every, True)
     return found
 
@@ -218,9 +258,11 @@ def _member_sums(
     members = Entry.objects.filter(
         report__round=rnd, task_id__in=[e.task_id for e in lead_entries], is_lead=False
     )
-    group_links = TaskUnit.objects.filter(
-        task_id__in=list(asked_of_members), unit__kind=Unit.Kind.GROUP
-    ).values_list("task_id", "unit_id")
+    group_links = list(
+        TaskUnit.objects.filter(task_id__in=list(asked_of_members), unit__kind=Unit.Kind.GROUP)
+        .order_by()
+        .values_list("task_id", "unit_id")
+    )
     group_members: dict[int, set[int]] = defaultdict(set)
     for group_id, member_id in Unit.members.through.objects.filter(
         from_unit_id__in=[unit_id for _task, unit_id in group_links]
@@ -253,16 +295,19 @@ def _member_sums(
 def _co_parts(report: UnitReport, lead_task_ids: list[int]) -> dict[int, list[Entry]]:
     """The co-units' entries of this round on the lead unit's tasks; their text is
     read only once given (rounds.selectors.released_entries: signed off by the
-    co-unit's leader), so a draft is never shown to another unit."""
-    parts = (
+    co-unit's leader), so a draft is never shown to another unit. The values and
+    files of the given ones only are read: of the others the page shows the unit."""
+    parts = list(
         Entry.objects.filter(
             report__round_id=report.round_id, task_id__in=lead_task_ids, is_lead=False
         )
         .select_related("report__unit")
-        .prefetch_related(
-            Prefetch("values", queryset=TargetValue.objects.select_related("target")), "files"
-        )
         .order_by("report__unit__sort_order", "report__unit_id")
+    )
+    prefetch_related_objects(
+        [part for part in parts if entry_is_released(part)],
+        Prefetch("values", queryset=TargetValue.objects.select_related("target")),
+        Prefetch("files", queryset=_FILES),
     )
     found: dict[int, list[Entry]] = defaultdict(list)
     for part in parts:
@@ -301,17 +346,13 @@ def report_form(report: UnitReport) -> ReportForm:
         .prefetch_related(
             "task__targets",
             Prefetch("values", queryset=TargetValue.objects.select_related("target")),
-            "files",
+            Prefetch("files", queryset=_FILES),
         )
         .order_by("task__order")
     )
-    unit_ids = {report.unit_id} | set(
-        Unit.objects.filter(kind=Unit.Kind.GROUP, members=report.unit_id).values_list(
-            "pk", flat=True
-        )
-    )
-    clauses = _clauses(entries, unit_ids)
-    asked = asked_targets(report, entries)
+    groups = group_ids(report.unit_id)
+    clauses = _clauses(entries, {report.unit_id, *groups})
+    asked = asked_targets(report, entries, groups)
     previous = previous_entries(report, [e.task_id for e in entries])
     lead_entries = [e for e in entries if e.is_lead]
     parts = _co_parts(report, [e.task_id for e in lead_entries])

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Q
 from django.http import FileResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -250,18 +251,7 @@ def _apply(
         raise RoundError(exc.message) from exc
     if complete and result.conflicts:
         raise DraftConflict(report=report, conflicts=result.conflicts, kept=result.kept)
-    for entry, fields, values in cleaned:
-        for name, value in fields.items():
-            setattr(entry, name, value)
-        entry.updated_by = by
-        entry.save()
-        for pk, value in values.items():
-            if value is None:
-                TargetValue.objects.filter(entry=entry, target_id=pk).delete()
-            else:
-                TargetValue.objects.update_or_create(
-                    entry=entry, target_id=pk, defaults={"value": value}
-                )
+    _write(cleaned, stored_values, by)
     # Evidence is only ever added: an entry left as stored, or in conflict, still gets its files.
     for entry in entries:
         given = data.get(entry.task_id)
@@ -271,6 +261,62 @@ def _apply(
     report.draft_version += 1
     report.save(update_fields=["draft_version"])
     return result
+
+
+def _write(
+    cleaned: list[tuple[Entry, dict, dict[int, Decimal | None]]],
+    stored_values: Mapping[int, Mapping[int, Decimal | None]],
+    by: User,
+) -> None:
+    """Store the entries and their values: one UPDATE for all the entries, and
+    for the values only what changed against `stored_values` (read under the
+    same lock), whatever the report's size."""
+    if not cleaned:
+        return
+    now = timezone.now()
+    names: set[str] = set()
+    removed = Q(pk__in=[])
+    added: list[TargetValue] = []
+    for entry, fields, values in cleaned:
+        for name, value in fields.items():
+            setattr(entry, name, value)
+        names.update(fields)
+        entry.updated_by = by
+        entry.updated_at = now
+        stored = stored_values.get(entry.pk, {})
+        for pk, value in values.items():
+            if value is None:
+                if pk in stored:
+                    removed |= Q(entry_id=entry.pk, target_id=pk)
+            elif pk not in stored:
+                added.append(TargetValue(entry=entry, target_id=pk, value=value))
+            elif stored[pk] != value:
+                TargetValue.objects.filter(entry=entry, target_id=pk).update(value=value)
+    _update_entries(
+        [entry for entry, _f, _v in cleaned], sorted(names | {"updated_by", "updated_at"})
+    )
+    TargetValue.objects.filter(removed).delete()
+    TargetValue.objects.bulk_create(added)
+
+
+def _update_entries(entries: list[Entry], names: list[str]) -> None:
+    """Write the named fields of many entries: one statement run for each row
+    (executemany, a pipeline on PostgreSQL). Django's bulk_update builds a CASE
+    per field and row, which costs more CPU than the writes it saves, and one
+    save() per entry a query each."""
+    fields = [Entry._meta.get_field(name) for name in names]
+    quote = connection.ops.quote_name
+    sql = "UPDATE {} SET {} WHERE {} = %s".format(
+        quote(Entry._meta.db_table),
+        ", ".join(f"{quote(f.column)} = %s" for f in fields),
+        quote(Entry._meta.pk.column),
+    )
+    rows = [
+        [f.get_db_prep_save(getattr(entry, f.attname), connection) for f in fields] + [entry.pk]
+        for entry in entries
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
 
 
 def _draft_summary(result: DraftSave, data: Mapping[int, EntryInput]) -> dict:

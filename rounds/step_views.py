@@ -46,6 +46,10 @@ class ReportStepView(TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         report = self.report
         form = report_form(report)
+        if kwargs.get("error_task"):
+            for ask in form.asks:
+                if ask.entry.task_id == kwargs["error_task"]:
+                    ask.error_field = kwargs.get("error_field")
         today = timezone.localdate()
         return super().get_context_data(
             report=report,

@@ -124,6 +124,7 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
     report = get_visible_or_404(
         request, UnitReport.objects.all(), reports_visible_to(request.user), pk=pk
     )
+    form = report_form(report)
     return render(
         request,
         "rounds/report_detail.html",
@@ -131,9 +132,9 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "report": report,
             "rnd": report.round,
             "status": report_status(report, timezone.localdate()),
-            "form": report_form(report),
+            "form": form,
             # Another unit's draft shows its state, not its text (rounds.selectors).
-            "readable": readable_entry_ids(request.user, report),
+            "readable": readable_entry_ids(request.user, report, [ask.entry for ask in form.asks]),
             "events": report.events.select_related("by", "task"),
             "steps": open_steps(process_pk=report.pk, user=request.user, default_unit=report.unit),
         },
