@@ -50,3 +50,12 @@ class PasswordModelBackend(ModelBackend):
                 client_ip=client_ip(request) if request is not None else None,
             )
         return user
+
+    def get_user(self, user_id: Any) -> User | None:
+        """The person of a session, with their unit: every page's header names the
+        unit and most views read it, which took a query of its own per request."""
+        try:
+            user = User._default_manager.select_related("unit").get(pk=user_id)
+        except User.DoesNotExist:
+            return None
+        return user if self.user_can_authenticate(user) else None
