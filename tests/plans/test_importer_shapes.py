@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime
 import io
 import json
+import shutil
+import subprocess
 from collections.abc import Iterator
 from html import escape
 from pathlib import Path
@@ -466,3 +468,36 @@ def test_a_long_first_sentence_on_a_targets_heading_is_not_taken_for_its_title()
         "（一）优化政务服务。（牵头单位：市行政审批局）\n"
     )
     assert [t.text for t in plan.targets] == ["到2025年，营商环境进入全省前列"]
+
+
+# --- .doc / .wps through a real LibreOffice, where the machine has one ------------------------
+
+OFFICE = shutil.which("soffice") or shutil.which("libreoffice")
+
+
+@pytest.mark.skipif(OFFICE is None, reason="LibreOffice is not installed (the fake is tested)")
+@pytest.mark.parametrize("name", [B, D])
+def test_a_doc_or_wps_made_by_libreoffice_reads_like_the_text(name: str, tmp_path: Path) -> None:
+    # Word 97 files made from a web page keep real tables (the 分工表 of shape d).
+    page = tmp_path / "plan.html"
+    page.write_text(f"<html><body>{as_html(shape_text(name))}</body></html>", encoding="utf-8")
+    subprocess.run(
+        [
+            OFFICE,
+            f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}",
+            "--headless",
+            "--infilter=HTML (StarWriter)",
+            "--convert-to",
+            "doc:MS Word 97",
+            "--outdir",
+            str(tmp_path),
+            str(page),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    data = (tmp_path / "plan.doc").read_bytes()
+    expected = parse_plan(shape_text(name)).to_json_dict()
+    for filename in ("方案.doc", "方案.wps"):
+        assert parse_plan(plan_text_from_file(data, filename)).to_json_dict() == expected
