@@ -189,6 +189,19 @@ def test_the_circular_gives_number_issuer_and_a_date_in_chinese_numerals() -> No
     assert plan.issued_on == datetime.date(2024, 3, 5)
 
 
+@pytest.mark.parametrize("letterhead", ["某市人民政府", "某市人民政府文件"])
+def test_the_issuer_heading_the_circular_on_its_own_line_is_the_issuer(letterhead: str) -> None:
+    # No signature above the date: the circular's heading names the issuer.
+    plan = parse_plan(
+        f"{letterhead}\n关于印发某市消费品质量提升实施方案的通知\n某政发〔2023〕12号\n"
+        "某市消费品质量提升实施方案\n"
+        "一、主要任务\n（一）开展标准对标。（牵头单位：市市场监管局）\n"
+        "二〇二三年九月一日\n"
+    )
+    assert (plan.issuer, plan.issued_on) == ("某市人民政府", datetime.date(2023, 9, 1))
+    assert plan.title == "某市消费品质量提升实施方案"
+
+
 # --- (c) 一、 → （一） → 1., numbers running on ---------------------------------------------
 
 
