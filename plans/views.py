@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -19,7 +21,12 @@ from departments.permissions import may_supervise
 from departments.selectors import unit_resolver
 from plans.importer.corrections import CorrectionsError, ImportCorrections
 from plans.importer.review import UNKNOWN, PlanReview, plan_review
-from plans.importer.service import PlanImportError, plan_import
+from plans.importer.service import (
+    PlanImportError,
+    PlanImportResult,
+    plan_import,
+    targets_unsaved,
+)
 from plans.importer.sources import SUPPORTED_SUFFIXES
 from plans.models import Plan, PlanUpload, Task
 from plans.selectors import tasks_visible_to
@@ -166,6 +173,7 @@ def plan_import_review(request: HttpRequest, pk: int) -> HttpResponse:
                             "tasks": plan.tasks.count(),
                         },
                     )
+                    _after_import_messages(request, result)
                     return redirect("plan_detail", plan.pk)
         elif not error:
             return redirect("plan_import_review", upload.pk)
@@ -185,9 +193,41 @@ def plan_import_review(request: HttpRequest, pk: int) -> HttpResponse:
             "review": review,
             "error": error,
             "existing": existing,
+            # Known before the Import button: the same number imported already.
+            "imported_already": existing
+            or Plan.objects.filter(doc_number=review.prepared.doc_number).first(),
             **_review_context(review, stored),
         },
     )
+
+
+def _after_import_messages(request: HttpRequest, result: PlanImportResult) -> None:
+    """What the import summary adds: units created and responsibilities still to assign."""
+    if result.new_units:
+        messages.info(
+            request,
+            _("New units created: %(units)s.") % {"units": "、".join(result.new_units)},
+        )
+    vague = [task.number for task in result.parsed.tasks if task.vague]
+    if vague:
+        messages.warning(
+            request,
+            ngettext(
+                "%(count)d task names a responsibility vaguely (such as 各有关单位): it is "
+                "marked “to be assigned” below; settle it on the task before dispatch "
+                "(task %(numbers)s).",
+                "%(count)d tasks name a responsibility vaguely (such as 各有关单位): they are "
+                "marked “to be assigned” below; settle each on its task before dispatch "
+                "(tasks %(numbers)s).",
+                len(vague),
+            )
+            % {"count": len(vague), "numbers": _list_of(str(number) for number in vague)},
+        )
+
+
+def _list_of(items: Iterable[str]) -> str:
+    # Chinese lists take the enumeration comma, other languages a comma and a space.
+    return ("、" if (get_language() or "").startswith("zh") else ", ").join(items)
 
 
 def _posted_corrections(
@@ -244,12 +284,14 @@ def _review_context(review: PlanReview, stored: ImportCorrections) -> dict[str, 
                 "co_unknown": [c.name for c in task_review.co_units if c.status == UNKNOWN],
                 "deadline": task_review.deadline.text if task_review.deadline else "",
                 "corrected": task_review.position in stored.tasks,
+                "targets": targets_unsaved(task_review.task.targets),
             }
         )
     to_settle = len(review.unknown) + len(review.problems)
     return {
         "names": names,
         "sections": sections,
+        "targets": targets_unsaved(review.parsed.targets),
         "category_count": sum(_count_categories(c) for c in review.parsed.categories),
         "to_settle": to_settle,
         "use": USE,

@@ -86,6 +86,8 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "selected_category": category,
             "own_unit": None if user.sees_whole_city else user.unit,
             "lights": lights_for_plan(plan, user, tasks=tasks),
+            # The plan's own 完成时限 get a column when it sets any (the Xingtai plan does not).
+            "deadlines": any(task.deadline_text or task.standing for task in tasks),
         },
     )
 

@@ -9,6 +9,7 @@ present, the text itself is read otherwise.
 from __future__ import annotations
 
 import datetime
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -183,6 +184,12 @@ def _issuer(
         match = _ISSUER_OF_CIRCULAR.match(fold(candidate).strip(WHITESPACE))
         if match and looks_like_organisation(match.group("issuer")):
             return candidate.strip(WHITESPACE)[: match.end("issuer")]
+    # A circular headed by its issuer on a line of its own: 某市人民政府 / 关于印发…的通知.
+    written = [line.strip(WHITESPACE) for line in front if line.strip(WHITESPACE)]
+    for above, line in itertools.pairwise(written):
+        issuer = above.removesuffix("文件")  # 某市人民政府文件: the letterhead's form
+        if fold(line).startswith("关于印发") and looks_like_organisation(issuer):
+            return issuer
     return metadata.get("issuer", "")
 
 

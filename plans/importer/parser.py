@@ -161,6 +161,10 @@ def parse_plan(text: str, *, canonical: Callable[[str], str] = normalize_unit_na
         paragraphs = [
             (line.number, _target_paragraph(line)) for line in read.targets.lines() if line.text
         ]
+        # （二）主要目标。到2025年，…: the heading's own line states the first target.
+        statement = _heading_statement(read.targets.rest)
+        if statement:
+            paragraphs.insert(0, (read.targets.line.number, statement))
         targets = section_targets(paragraphs)
     return ParsedPlan(
         title=front.title,
@@ -180,6 +184,16 @@ def _target_paragraph(line: Line) -> str:
         return line.text
     heading, full_stop, statement = found[2].partition("。")
     return statement if full_stop and len(heading) <= 12 and statement else found[2]
+
+
+def _heading_statement(rest: str) -> str:
+    """What a targets heading's line states after its short title (主要目标。…), else ""."""
+    heading, stop, _ = fold(rest).partition("。")
+    if not stop or len(heading) > 12:
+        heading, stop, _ = fold(rest).partition(":")
+    if not stop or len(heading) > 12:
+        return ""
+    return rest[len(heading) + 1 :].strip(WHITESPACE)
 
 
 def _resolver(canonical: Callable[[str], str]) -> Callable[[str], str]:

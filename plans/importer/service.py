@@ -120,6 +120,11 @@ def plan_import(
     return result
 
 
+def targets_unsaved(targets: list[ParsedTarget]) -> list[PlanTarget]:
+    """Targets as an import writes them, not saved: what the import page shows beforehand."""
+    return [PlanTarget(**_target_fields(target, order)) for order, target in enumerate(targets, 1)]
+
+
 def _target_fields(target: ParsedTarget, order: int) -> dict:
     every_year = target.year == EVERY_YEAR
     return {

@@ -152,6 +152,60 @@ class ImportPageTest(TestCase):
         self.assertEqual(Task.objects.get(plan=plan, number=1).lead_unit.name, "市质量监督局")
         self.assertEqual(Task.objects.get(plan=plan, number=1).unassigned, ["各有关单位"])
 
+    def test_the_import_summary_names_units_created_and_counts_tasks_to_be_assigned(
+        self,
+    ) -> None:
+        upload = self.upload()
+        form = self.review_form(upload)
+        form["unknown-0-choice"] = "create"
+        self.post(upload, form)
+        response = self.post(upload, self.review_form(upload), "import")
+        plan = Plan.objects.get()
+        page = self.client.get(response.url)
+        self.assertContains(page, "Imported 邢台市测试行动方案 (邢政办字〔2024〕9号): 3 tasks.")
+        self.assertContains(page, "New units created: 市质量监督局.")
+        self.assertContains(
+            page,
+            "1 task names a responsibility vaguely (such as 各有关单位): it is marked “to be "
+            "assigned” below; settle it on the task before dispatch (task 1).",
+        )
+        # The plan's page marks the phrase on its task and shows each task's deadline.
+        self.assertContains(page, "各有关单位 · To be assigned")
+        self.assertContains(page, "<th>Deadline in the plan</th>", html=True)
+        self.assertContains(page, '2024年底前 <span class="meta">2024-12-31</span>', html=True)
+        self.assertContains(page, "长期坚持")
+        self.assertEqual(plan.tasks.get(number=1).unassigned, ["各有关单位"])
+
+    def test_a_plan_setting_no_deadline_has_no_deadline_column(self) -> None:
+        text = PLAN_TEXT.replace("市质量监督局", "市市场监管局")
+        for note in ("；完成时限：2024年底前", "；完成时限：长期坚持", "；完成时限：2025年6月底前"):
+            text = text.replace(note, "")
+        plan = plan_import(data=text.encode(), source_name="plan.txt", by=None).plan
+        page = self.client.get(reverse("plan_detail", args=[plan.pk]))
+        self.assertContains(page, "各有关单位 · To be assigned")
+        self.assertNotContains(page, "Deadline in the plan")
+
+    def test_the_review_shows_the_plan_targets_and_each_tasks_targets(self) -> None:
+        text = (
+            "邢台市测试行动方案\n邢政办字〔2024〕9号\n"
+            "一、总体要求\n（一）主要目标。到2025年，社会公用计量标准达到300项以上。\n"
+            "二、主要任务\n"
+            "（一）加强检验检测。建设省级检验检测中心3个。（牵头单位：市市场监管局）\n"
+            "（二）推动标准化建设。（牵头单位：市市场监管局；配合单位：市工业和信息化局）\n"
+        )
+        upload = self.upload(plan_file(text))
+        page = self.client.get(reverse("plan_import_review", args=[upload.pk]))
+        self.assertContains(page, "Targets（1）")
+        self.assertContains(page, '<td data-label="Indicator">社会公用计量标准</td>')
+        self.assertContains(page, '<td data-label="Target">at least 300项</td>')
+        self.assertContains(page, "到2025年，社会公用计量标准达到300项以上")
+        self.assertContains(
+            page,
+            '<span class="target">建设省级检验检测中心3个 '
+            '<span class="meta">（at least 3个）</span></span>',
+            html=True,
+        )
+
     def test_importing_with_something_unsettled_shows_the_line_and_writes_nothing(self) -> None:
         upload = self.upload()
         response = self.post(upload, self.review_form(upload), "import")
@@ -168,6 +222,14 @@ class ImportPageTest(TestCase):
         text = PLAN_TEXT.replace("市质量监督局", "市市场监管局")
         existing = plan_import(data=text.encode(), source_name="plan.txt", by=None).plan
         upload = self.upload(plan_file(text))
+        # Said before the Import button, instead of "Ready to import".
+        review = self.client.get(reverse("plan_import_review", args=[upload.pk]))
+        self.assertContains(
+            review,
+            "A plan numbered 邢政办字〔2024〕9号 is already imported: importing this file would "
+            "change nothing.",
+        )
+        self.assertNotContains(review, "Ready to import")
         response = self.post(upload, self.review_form(upload), "import")
         self.assertContains(
             response, "Plan 邢政办字〔2024〕9号 is already imported: nothing was changed."

@@ -69,6 +69,8 @@ def test_a_supervisor_corrects_and_imports_a_word_plan(
     row = page.locator("tr[data-task='1']")
     expect(row).to_contain_text("完善计量基础设施")
     expect(row).to_contain_text("市市场监管局")
+    expect(row.get_by_test_id("deadline")).to_contain_text("2024年底前")
+    expect(page.locator("tr[data-task='2']").get_by_test_id("deadline")).to_have_text("长期坚持")
     page.screenshot(path=str(screenshot_dir / f"plan-import-done-{width}.png"), full_page=True)
 
     task = Task.objects.get(plan=plan, number=1)
