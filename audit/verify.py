@@ -175,25 +175,9 @@ def _check_row(
     return None
 
 
-def _check_anchors(report: TrailReport) -> None:
-    path = anchor_file.anchor_path()
-    report.anchor_path = path
-    anchors, unreadable = anchor_file.read_anchors(path)
-    if unreadable:
-        report.anchor_problems.append(AnchorProblem("unreadable", lines=unreadable))
-    trail = anchor_file.trail_id()
-    ours = [a for a in anchors if trail and a.trail == trail]
-    others = [a for a in anchors if not trail or a.trail != trail]
-    report.other_trail_anchors = len(others)
-    if others and getattr(settings, "AUDIT_ANCHOR_STRICT", False):
-        last = others[-1]
-        report.anchor_problems.append(
-            AnchorProblem("other_trail", event_id=last.event_id, at=last.at, count=len(others))
-        )
-    if not ours:
-        return
-    report.last_anchor = max(ours, key=lambda a: a.event_id)
-    ids = sorted({head[0] for a in ours for head in a.heads.values()})
+def _stored_heads(anchors: list[anchor_file.Anchor]) -> dict[int, tuple[str, int]]:
+    """The digest and stream of every row the anchors name that the trail still holds."""
+    ids = sorted({head[0] for a in anchors for head in a.heads.values()})
     stored: dict[int, tuple[str, int]] = {}
     for start in range(0, len(ids), 1000):
         chunk = ids[start : start + 1000]
@@ -203,6 +187,40 @@ def _check_anchors(report: TrailReport) -> None:
                 "id", "hash", "stream"
             )
         )
+    return stored
+
+
+def _check_anchors(report: TrailReport) -> None:
+    path = anchor_file.anchor_path()
+    report.anchor_path = path
+    anchors, unreadable = anchor_file.read_anchors(path)
+    if unreadable:
+        report.anchor_problems.append(AnchorProblem("unreadable", lines=unreadable))
+    trail = anchor_file.trail_id()
+    stored = _stored_heads(anchors)
+
+    def this_trails(anchor: anchor_file.Anchor) -> bool:
+        # By the trail's first row, or by any head it names that the trail still
+        # holds unchanged: deleting the first rows (a whole stream 0, say) changes
+        # the first row, and must not make the anchors someone else's.
+        if trail and anchor.trail == trail:
+            return True
+        return any(
+            stored.get(event_id) == (digest, stream)
+            for stream, (event_id, digest) in anchor.heads.items()
+        )
+
+    ours = [a for a in anchors if this_trails(a)]
+    others = [a for a in anchors if not this_trails(a)]
+    report.other_trail_anchors = len(others)
+    if others and getattr(settings, "AUDIT_ANCHOR_STRICT", False):
+        last = others[-1]
+        report.anchor_problems.append(
+            AnchorProblem("other_trail", event_id=last.event_id, at=last.at, count=len(others))
+        )
+    if not ours:
+        return
+    report.last_anchor = max(ours, key=lambda a: a.event_id)
     # Per stream, the highest anchored head (reported once if cut off).
     highest: dict[int, tuple[int, str]] = {}
     for anchor in sorted(ours, key=lambda a: a.event_id):
