@@ -223,21 +223,24 @@ def _check_anchors(report: TrailReport) -> None:
     report.last_anchor = max(ours, key=lambda a: a.event_id)
     # Per stream, the highest anchored head (reported once if cut off).
     highest: dict[int, tuple[int, str]] = {}
+    reported: set[int] = set()  # a row named by several anchors is reported once
     for anchor in sorted(ours, key=lambda a: a.event_id):
         report.anchors_checked += 1
         for stream, (event_id, digest) in sorted(anchor.heads.items()):
             if event_id >= highest.get(stream, (0, ""))[0]:
                 highest[stream] = (event_id, anchor.at)
-            if event_id > report.streams.get(stream, 0):
-                continue  # reported once below, from the highest
+            if event_id > report.streams.get(stream, 0) or event_id in reported:
+                continue  # past the stream's end: reported once below, from the highest
             if event_id not in stored:
                 report.anchor_problems.append(
                     AnchorProblem("gone", event_id=event_id, at=anchor.at, stream=stream)
                 )
+                reported.add(event_id)
             elif stored[event_id] != (digest, stream):
                 report.anchor_problems.append(
                     AnchorProblem("changed", event_id=event_id, at=anchor.at, stream=stream)
                 )
+                reported.add(event_id)
     for stream, (event_id, at) in sorted(highest.items()):
         last_id = report.streams.get(stream, 0)
         if event_id > last_id:

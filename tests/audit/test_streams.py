@@ -21,6 +21,7 @@ from audit import anchors
 from audit.chain import event_values, row_content
 from audit.models import AuditEvent
 from audit.services import audit_record, audit_rekey
+from audit.streams import stream_heads
 from audit.verify import verify_chain
 from tests.audit.test_keyed_chain import (
     KEY_A,
@@ -115,8 +116,12 @@ class StreamTruncationTests(StreamCase):
     def test_an_anchored_row_with_another_digest_is_named_beside_the_break(self) -> None:
         rows = write_rows(3)
         anchored = anchors.audit_anchor()
+        # The same head anchored again (the beat's and the write path's anchors): the
+        # row is reported once, at its first anchor.
+        anchors.write_anchor(heads=stream_heads())
         tamper("UPDATE audit_auditevent SET hash = %s WHERE id = %s", ["f" * 64, rows[-1].pk])
         error = verify_error()
+        self.assertEqual(error.count("differs from its anchor"), 1)
         self.assertIn(f"Audit row {rows[-1].pk} does not match its digest under key a1", error)
         self.assertIn(
             f"Audit row {rows[-1].pk} differs from its anchor of {anchored.at}: the trail was "
