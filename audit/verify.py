@@ -175,25 +175,9 @@ def _check_row(
     return None
 
 
-def _check_anchors(report: TrailReport) -> None:
-    path = anchor_file.anchor_path()
-    report.anchor_path = path
-    anchors, unreadable = anchor_file.read_anchors(path)
-    if unreadable:
-        report.anchor_problems.append(AnchorProblem("unreadable", lines=unreadable))
-    trail = anchor_file.trail_id()
-    ours = [a for a in anchors if trail and a.trail == trail]
-    others = [a for a in anchors if not trail or a.trail != trail]
-    report.other_trail_anchors = len(others)
-    if others and getattr(settings, "AUDIT_ANCHOR_STRICT", False):
-        last = others[-1]
-        report.anchor_problems.append(
-            AnchorProblem("other_trail", event_id=last.event_id, at=last.at, count=len(others))
-        )
-    if not ours:
-        return
-    report.last_anchor = max(ours, key=lambda a: a.event_id)
-    ids = sorted({head[0] for a in ours for head in a.heads.values()})
+def _stored_heads(anchors: list[anchor_file.Anchor]) -> dict[int, tuple[str, int]]:
+    """The digest and stream of every row the anchors name that the trail still holds."""
+    ids = sorted({head[0] for a in anchors for head in a.heads.values()})
     stored: dict[int, tuple[str, int]] = {}
     for start in range(0, len(ids), 1000):
         chunk = ids[start : start + 1000]
@@ -203,23 +187,60 @@ def _check_anchors(report: TrailReport) -> None:
                 "id", "hash", "stream"
             )
         )
+    return stored
+
+
+def _check_anchors(report: TrailReport) -> None:
+    path = anchor_file.anchor_path()
+    report.anchor_path = path
+    anchors, unreadable = anchor_file.read_anchors(path)
+    if unreadable:
+        report.anchor_problems.append(AnchorProblem("unreadable", lines=unreadable))
+    trail = anchor_file.trail_id()
+    stored = _stored_heads(anchors)
+
+    def this_trails(anchor: anchor_file.Anchor) -> bool:
+        # By the trail's first row, or by any head it names that the trail still
+        # holds unchanged: deleting the first rows (a whole stream 0, say) changes
+        # the first row, and must not make the anchors someone else's.
+        if trail and anchor.trail == trail:
+            return True
+        return any(
+            stored.get(event_id) == (digest, stream)
+            for stream, (event_id, digest) in anchor.heads.items()
+        )
+
+    ours = [a for a in anchors if this_trails(a)]
+    others = [a for a in anchors if not this_trails(a)]
+    report.other_trail_anchors = len(others)
+    if others and getattr(settings, "AUDIT_ANCHOR_STRICT", False):
+        last = others[-1]
+        report.anchor_problems.append(
+            AnchorProblem("other_trail", event_id=last.event_id, at=last.at, count=len(others))
+        )
+    if not ours:
+        return
+    report.last_anchor = max(ours, key=lambda a: a.event_id)
     # Per stream, the highest anchored head (reported once if cut off).
     highest: dict[int, tuple[int, str]] = {}
+    reported: set[int] = set()  # a row named by several anchors is reported once
     for anchor in sorted(ours, key=lambda a: a.event_id):
         report.anchors_checked += 1
         for stream, (event_id, digest) in sorted(anchor.heads.items()):
             if event_id >= highest.get(stream, (0, ""))[0]:
                 highest[stream] = (event_id, anchor.at)
-            if event_id > report.streams.get(stream, 0):
-                continue  # reported once below, from the highest
+            if event_id > report.streams.get(stream, 0) or event_id in reported:
+                continue  # past the stream's end: reported once below, from the highest
             if event_id not in stored:
                 report.anchor_problems.append(
                     AnchorProblem("gone", event_id=event_id, at=anchor.at, stream=stream)
                 )
+                reported.add(event_id)
             elif stored[event_id] != (digest, stream):
                 report.anchor_problems.append(
                     AnchorProblem("changed", event_id=event_id, at=anchor.at, stream=stream)
                 )
+                reported.add(event_id)
     for stream, (event_id, at) in sorted(highest.items()):
         last_id = report.streams.get(stream, 0)
         if event_id > last_id:

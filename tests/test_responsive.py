@@ -209,3 +209,35 @@ def test_the_login_page_fits_and_its_remember_box_is_thumb_sized(
         page.screenshot(path=str(SCREENSHOTS / f"login-{viewport['width']}.png"), full_page=True)
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_the_auditors_pages_fit(
+    browser: Browser, live_server, demo: None, viewport: dict[str, int]
+) -> None:
+    """The audit trail (a role request's rows carry long summaries without spaces) and
+    the role requests, as the security auditor reads them."""
+    from departments.models import User
+    from departments.services import person_save
+
+    admin = User.objects.get(username="sysadmin")
+    person = User(username="wide.summary", display_name="新督查", role=User.Role.SUPERVISOR)
+    person_save(user=person, created=True, changed_fields=["role", "username"], by=admin)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    context = browser.new_context(locale="zh-CN", viewport=viewport)  # type: ignore[arg-type]
+    page = context.new_page()
+    try:
+        log_in(page, live_server.url, "auditor", DEMO_PASSWORD)
+        problems = []
+        for name, path in (("trail", reverse("audit_events")), ("roles", reverse("role_requests"))):
+            response = page.goto(live_server.url + path)
+            assert response is not None and response.ok, (path, response and response.status)
+            if page.evaluate(TOO_WIDE) > 0:
+                width = page.evaluate("document.documentElement.scrollWidth")
+                problems.append(f"{path} is {width} px wide at {viewport['width']} px")
+            page.screenshot(
+                path=str(SCREENSHOTS / f"auditor-{viewport['width']}-{name}.png"), full_page=True
+            )
+        assert not problems, "\n".join(problems)
+    finally:
+        context.close()

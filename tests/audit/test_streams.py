@@ -21,6 +21,7 @@ from audit import anchors
 from audit.chain import event_values, row_content
 from audit.models import AuditEvent
 from audit.services import audit_record, audit_rekey
+from audit.streams import stream_heads
 from audit.verify import verify_chain
 from tests.audit.test_keyed_chain import (
     KEY_A,
@@ -79,6 +80,53 @@ class StreamTruncationTests(StreamCase):
             f"Rows are missing from stream 5 of the audit trail: the anchor of {anchored.at} "
             f"records row {fifth[-1].pk}, but that stream holds no row.",
             verify_error(),
+        )
+
+    def test_stream_0_deleted_whole_is_reported_though_the_trail_starts_elsewhere(self) -> None:
+        # Stream 0 holds the trail's first row, whose digest names the trail in the
+        # anchors: deleting all of it makes stream 3's first row the trail's first,
+        # and the anchors must still count as this trail's (development, not strict).
+        zeroth = write_rows(3)
+        in_stream(3)
+        write_rows(2, start=3)
+        anchored = anchors.audit_anchor()
+        tamper("DELETE FROM audit_auditevent WHERE stream = 0", [])
+        self.assertEqual(verify_chain(), (2, None))
+        self.assertIn(
+            f"Rows are missing from stream 0 of the audit trail: the anchor of {anchored.at} "
+            f"records row {zeroth[-1].pk}, but that stream holds no row.",
+            verify_error(),
+        )
+
+    def test_rows_cut_off_a_stream_and_written_over_are_reported_gone(self) -> None:
+        # After the cut the application goes on writing to that stream, chained to
+        # what is left: the stream ends past the anchor again, its anchored row is gone.
+        in_stream(3)
+        third = write_rows(4)
+        anchored = anchors.audit_anchor()
+        tamper("DELETE FROM audit_auditevent WHERE id > %s", [third[1].pk])
+        (later,) = write_rows(1, start=4)
+        self.assertEqual((later.stream, later.prev_hash), (3, third[1].hash))
+        self.assertEqual(verify_chain(), (3, None))
+        self.assertIn(
+            f"Audit row {third[-1].pk}, anchored at {anchored.at}, is missing from the trail.",
+            verify_error(),
+        )
+
+    def test_an_anchored_row_with_another_digest_is_named_beside_the_break(self) -> None:
+        rows = write_rows(3)
+        anchored = anchors.audit_anchor()
+        # The same head anchored again (the beat's and the write path's anchors): the
+        # row is reported once, at its first anchor.
+        anchors.write_anchor(heads=stream_heads())
+        tamper("UPDATE audit_auditevent SET hash = %s WHERE id = %s", ["f" * 64, rows[-1].pk])
+        error = verify_error()
+        self.assertEqual(error.count("differs from its anchor"), 1)
+        self.assertIn(f"Audit row {rows[-1].pk} does not match its digest under key a1", error)
+        self.assertIn(
+            f"Audit row {rows[-1].pk} differs from its anchor of {anchored.at}: the trail was "
+            "rewritten from there on.",
+            error,
         )
 
     def test_an_anchor_written_before_the_streams_still_guards_the_one_chain(self) -> None:
