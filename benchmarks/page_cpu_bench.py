@@ -8,8 +8,9 @@ The deadline rush (benchmarks/rush_bench.py) is CPU-bound: with 42 liaisons on
 2 cores each request waits for ~21 others, so each step's CPU decides its p95.
 This measures that CPU without the load: the demo seeded on a PostgreSQL
 database of its own (`bench_page_cpu`, dropped and made anew with `manage.py
-migrate` and `manage.py load_demo`; the server is DATABASE_URL when it names
-PostgreSQL, else postgres://postgres@127.0.0.1:5432/postgres), then, through
+migrate` and `manage.py load_demo`; the server is the rush bench's:
+RUSH_BENCH_DATABASE_URL, else DATABASE_URL when it names PostgreSQL, else
+postgres://postgres@127.0.0.1:5432/postgres), then, through
 Django's test client in one process (DEBUG off, as production), for a county
 liaison with a big report (lincheng.liaison) and a lead unit's
 (gongxin.liaison): 我的待办 (inbox), the report page (report), the claim,
@@ -41,35 +42,16 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.parse
 from pathlib import Path
 from typing import Any
 
 from previous_code import export_commit
+from rush_bench import admin_sql, database_url  # the server as the rush bench finds it
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 LIAISONS = ("lincheng.liaison", "gongxin.liaison")
 READERS = (("ledger", "supervisor"), ("dashboard", "leadership"))
 STEPS = ("inbox", "report", "claim", "fill page", "save", "submit")
-
-
-def admin_url() -> str:
-    url = os.environ.get("DATABASE_URL", "")
-    if url.startswith(("postgres://", "postgresql://")):
-        return url
-    return "postgres://postgres@127.0.0.1:5432/postgres"
-
-
-def database_url(name: str) -> str:
-    parts = urllib.parse.urlsplit(admin_url())
-    return urllib.parse.urlunsplit(parts._replace(path="/" + name))
-
-
-def admin_sql(statement: str) -> None:
-    import psycopg
-
-    with psycopg.connect(database_url("postgres"), autocommit=True) as connection:
-        connection.execute(statement)
 
 
 def environment(database: str) -> dict[str, str]:
