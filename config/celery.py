@@ -18,9 +18,15 @@ def _warm_up_documents(**kwargs: object) -> None:
     # Each worker process loads WeasyPrint and the official faces as it starts, so
     # the first 督办单 or bulletin it renders is as fast as the next. Imported here:
     # this module is loaded before Django is set up.
+    import gc
+
     from documents.warmup import warm_up_now
 
     warm_up_now()
+    # What the process loaded to start lives as long as it: out of the collector's
+    # sight, as in the web processes (deploy/gunicorn.conf.py).
+    gc.collect()
+    gc.freeze()
 
 
 @worker_init.connect
