@@ -64,11 +64,13 @@ class RoundLight:
         return str(Light(self.color).label)
 
 
-def _item_light(item: Item, today: datetime.date) -> str | None:
+def _item_light(item: Item, today: datetime.date, yellow_days: int | None = None) -> str | None:
+    """The colour an open item gives (None: green); `yellow_days`: the setting, when
+    the caller read it once for many items."""
     days = (item.due - today).days
     if days < 0:
         return Light.RED
-    if days <= conf("YELLOW_DAYS"):
+    if days <= (conf("YELLOW_DAYS") if yellow_days is None else yellow_days):
         return Light.YELLOW
     return None
 
@@ -107,8 +109,9 @@ def compute_lights(
         task_lights[pk] = info
     unit_lights: dict[int, LightInfo] = defaultdict(LightInfo)
     reasons: dict[tuple[str, datetime.date], str] = {}  # items alike read alike
+    yellow_days = conf("YELLOW_DAYS")
     for item in sorted(items, key=lambda i: i.due):
-        color = _item_light(item, today)
+        color = _item_light(item, today, yellow_days)
         if color is None:
             continue
         reason = reasons.get((item.label, item.due))
@@ -177,6 +180,10 @@ def _light_rounds(
         return (plan_rank[rnd.plan_id], rnd.opens_on, rnd.pk, row[7], row[8])
 
     entries = [row[:7] for row in sorted(rows, key=order)]
+    # Read once, not per entry (a thousand-task round has a thousand entries here).
+    returns_for_yellow, yellow_days = conf("RETURNS_FOR_YELLOW"), conf("YELLOW_DAYS")
+    returned_reason = _("The %(period)s report was returned %(count)d times")
+    report_label = _("The %(period)s report")
     behind: dict[int, set[int]] = defaultdict(set)  # task -> rounds where the lead was behind
     unit_behind: dict[int, set[int]] = defaultdict(set)
     for task_id, is_lead, schedule, returned, round_id, sent_at, unit_id in entries:
@@ -187,8 +194,8 @@ def _light_rounds(
             behind[task_id].add(round_id)
         if round_id not in latest_ids:
             continue
-        if returned >= conf("RETURNS_FOR_YELLOW"):
-            reason = _("The %(period)s report was returned %(count)d times") % {
+        if returned >= returns_for_yellow:
+            reason = returned_reason % {
                 "period": rnd.period,
                 "count": returned,
             }
@@ -197,9 +204,9 @@ def _light_rounds(
                 task_lights[task_id].raise_to(Light.YELLOW, reason)
         if is_lead and sent_at is None and task_id in task_lights:
             # The lead unit's unsent report is the task's own item in the round.
-            label = _("The %(period)s report") % {"period": rnd.period}
+            label = report_label % {"period": rnd.period}
             report = Item(key="", kind="report", unit_id=unit_id, due=rnd.deadline, label=label)
-            color = _item_light(report, today)
+            color = _item_light(report, today, yellow_days)
             if color is not None:
                 task_lights[task_id].raise_to(color, report.reason(today))
     _light_behind_schedule(behind, unit_behind, by_round, latest_ids, task_lights, unit_lights)
@@ -217,14 +224,18 @@ def _light_behind_schedule(
     `unit_behind`: task or unit pk -> the rounds it was reported behind in). A
     round of one plan and one of another are not two consecutive rounds."""
     previous_of = _previous_rounds(by_round, latest_ids)
+    twice = _("Behind schedule in two consecutive rounds")
+    behind_in = {
+        pk: _("Behind schedule in %(period)s") % {"period": by_round[pk].period}
+        for pk in latest_ids
+    }
 
     def light(info: LightInfo, rounds_behind: set[int]) -> None:
         for latest in sorted(rounds_behind & latest_ids):
             if previous_of.get(latest) in rounds_behind:
-                info.raise_to(Light.RED, _("Behind schedule in two consecutive rounds"))
+                info.raise_to(Light.RED, twice)
             else:
-                period = by_round[latest].period
-                info.raise_to(Light.YELLOW, _("Behind schedule in %(period)s") % {"period": period})
+                info.raise_to(Light.YELLOW, behind_in[latest])
 
     for task_id, rounds_behind in behind.items():
         if task_id in task_lights and task_lights[task_id].color != Light.DONE:
