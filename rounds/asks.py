@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 
 from django.db.models import Prefetch, Q, QuerySet, Subquery, prefetch_related_objects
 from django.utils.translation import gettext_lazy as _
@@ -149,13 +150,16 @@ class EntryAsk:
     member_sums: list[MemberSum] = field(default_factory=list)
     # The field the page marks as wrong in this entry, if any (set by the step view).
     error_field: str | None = None
+    # The fill page's fields of an editable entry (rounds.form_fields.EntryFields,
+    # set by the step view).
+    fields: object | None = None
 
-    @property
+    @cached_property
     def prefix(self) -> str:
         """The start of the names of the entry's form fields: e<task pk>-."""
         return f"e{self.entry.task_id}-"
 
-    @property
+    @cached_property
     def editable(self) -> bool:
         return self.entry.status in (Entry.Status.DRAFT, Entry.Status.RETURNED)
 
@@ -172,7 +176,7 @@ class EntryAsk:
     def needs_work(self) -> bool:
         return self.editable and not self.filled
 
-    @property
+    @cached_property
     def state(self) -> str:
         """The entry's state in the liaison's words: a code for styling, and its label."""
         status = self.entry.status

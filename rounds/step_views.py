@@ -25,6 +25,7 @@ from rounds.drafts import (
     stored_state,
 )
 from rounds.errors import RoundError
+from rounds.form_fields import entry_fields
 from rounds.models import Entry, UnitReport
 from rounds.selectors import editable_entries
 
@@ -50,6 +51,10 @@ class ReportStepView(TemplateView):
             for ask in form.asks:
                 if ask.entry.task_id == kwargs["error_task"]:
                     ask.error_field = kwargs.get("error_field")
+        if self.mode == "fill":
+            posted = kwargs.get("posted")
+            for ask in form.editable:
+                ask.fields = entry_fields(ask, posted, Entry.Schedule.choices)
         today = timezone.localdate()
         return super().get_context_data(
             report=report,
