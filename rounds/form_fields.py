@@ -66,16 +66,26 @@ def value_text(entry: Entry, target: TaskTarget) -> str:
     return ""
 
 
-def schedule_options(choices: Iterable[tuple[str, str]], chosen: str | None) -> SafeString:
-    return format_html_join(
-        "",
-        '<option value="{}"{}>{}</option>',
-        ((value, " selected" if value == chosen else "", label) for value, label in choices),
-    )
+class Options:
+    """A choice field's <option>s, drawn once per chosen value for a page: the
+    labels translated and escaped once, not per entry."""
+
+    def __init__(self, choices: Iterable[tuple[str, str]]) -> None:
+        self.choices = [(value, str(label)) for value, label in choices]
+        self.drawn: dict[str | None, SafeString] = {}
+
+    def __call__(self, chosen: str | None) -> SafeString:
+        if chosen not in self.drawn:
+            self.drawn[chosen] = format_html_join(
+                "",
+                '<option value="{}"{}>{}</option>',
+                ((v, " selected" if v == chosen else "", label) for v, label in self.choices),
+            )
+        return self.drawn[chosen]
 
 
 def entry_fields(
-    ask: EntryAsk, posted: Mapping[str, str] | None, choices: Iterable[tuple[str, str]]
+    ask: EntryAsk, posted: Mapping[str, str] | None, schedules: Options
 ) -> EntryFields:
     """The fields of one editable entry: as sent when the page redraws a form
     (`posted`), else as stored."""
@@ -100,7 +110,7 @@ def entry_fields(
         base=base,
         same=same,
         progress=texts[0],
-        schedule_options=schedule_options(choices, schedule),
+        schedule_options=schedules(schedule),
         problems=texts[1],
         next_steps=texts[2],
         targets=[
