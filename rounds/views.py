@@ -136,7 +136,9 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
             # Another unit's draft shows its state, not its text (rounds.selectors).
             "readable": readable_entry_ids(request.user, report, [ask.entry for ask in form.asks]),
             "events": report.events.select_related("by", "task"),
-            "steps": open_steps(process_pk=report.pk, user=request.user, default_unit=report.unit),
+            "steps": open_steps(
+                process_pk=report.pk, user=request.user, default_unit=report.unit, process=report
+            ),
         },
     )
 

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import ngettext, pgettext, pgettext_lazy
+from viewflow.workflow.models import Process as FlowProcess
 from viewflow.workflow.models import Task as FlowTask
 from viewflow.workflow.status import STATUS
 
@@ -70,16 +71,23 @@ def _open_step(task: FlowTask, user: User, units: dict[int, Unit], lead: Unit) -
     )
 
 
-def open_steps(*, process_pk: int, user: User, default_unit: Unit) -> list[OpenStep]:
+def open_steps(
+    *, process_pk: int, user: User, default_unit: Unit, process: FlowProcess | None = None
+) -> list[OpenStep]:
     """The open human steps of a process (a task's lifecycle or a round report)
     and what this person can do on each; `default_unit` for steps with no
-    branch unit of their own. Three queries whatever the number of steps."""
+    branch unit of their own. Three queries whatever the number of steps.
+    `process`: the process itself (as its flow's class), when the caller has
+    it: the steps' permission checks use it instead of reading it again."""
     open_tasks = list(
         FlowTask.objects.filter(process_id=process_pk, flow_task_type="HUMAN")
         .exclude(status__in=[STATUS.DONE, STATUS.CANCELED])
         .select_related("owner")
         .order_by("created", "pk")
     )
+    if process is not None:
+        for task in open_tasks:
+            task.process = process
     unit_ids = {(t.data or {}).get("unit") for t in open_tasks} - {None}
     units = {u.pk: u for u in Unit.objects.filter(pk__in=unit_ids)}
     return [_open_step(task, user, units, default_unit) for task in open_tasks]
@@ -93,7 +101,9 @@ def process_panel(*, plan_task: Task, user: User) -> ProcessPanel | None:
         return None
     return ProcessPanel(
         process=process,
-        steps=open_steps(process_pk=process.pk, user=user, default_unit=plan_task.lead_unit),
+        steps=open_steps(
+            process_pk=process.pk, user=user, default_unit=plan_task.lead_unit, process=process
+        ),
         parts=latest_parts(process),
         events=list(process.events.select_related("by").prefetch_related("units", "evidence")),
         can_manage=may_supervise(user),
