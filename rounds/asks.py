@@ -343,42 +343,51 @@ def _returns(report: UnitReport) -> tuple[ReportEvent | None, dict[int, datetime
     return leader_return, task_returned
 
 
-def report_form(report: UnitReport) -> ReportForm:
-    """Everything the report's pages show of each task, in a fixed number of queries."""
+def report_form(report: UnitReport, *, asked: bool = True) -> ReportForm:
+    """Everything the report's pages show of each task, in a fixed number of queries.
+
+    `asked=False` for a page showing the entries as stored and the co-units'
+    parts only (the report page): what the unit is asked (clauses, targets,
+    last round's entry, the members' sums) is left out, and its queries."""
+    prefetches: list = [
+        Prefetch("values", queryset=TargetValue.objects.select_related("target")),
+        Prefetch("files", queryset=_FILES),
+    ]
+    if asked:
+        prefetches.append("task__targets")
     entries = list(
-        report.entries.select_related("task__lead_unit", "task__category")
-        .prefetch_related(
-            "task__targets",
-            Prefetch("values", queryset=TargetValue.objects.select_related("target")),
-            Prefetch("files", queryset=_FILES),
-        )
-        .order_by("task__order")
+        report.entries.select_related("task").prefetch_related(*prefetches).order_by("task__order")
     )
-    groups = group_ids(report.unit_id)
-    clauses = _clauses(entries, {report.unit_id, *groups})
-    asked = asked_targets(report, entries, groups)
-    previous = previous_entries(report, [e.task_id for e in entries])
     lead_entries = [e for e in entries if e.is_lead]
     parts = _co_parts(report, [e.task_id for e in lead_entries])
-    sums = _member_sums(
-        report.round,
-        lead_entries,
-        {
-            e.task_id: [t for t in e.task.targets.all() if t.by_member]
-            for e in lead_entries
-            if any(t.by_member for t in e.task.targets.all())
-        },
-    )
+    clauses: dict[int, tuple[list[Measure], bool]] = {}
+    targets: dict[int, list[TaskTarget]] = {}
+    previous: dict[int, Entry] = {}
+    sums: dict[int, list[MemberSum]] = {}
+    if asked:
+        groups = group_ids(report.unit_id)
+        clauses = _clauses(entries, {report.unit_id, *groups})
+        targets = asked_targets(report, entries, groups)
+        previous = previous_entries(report, [e.task_id for e in entries])
+        sums = _member_sums(
+            report.round,
+            lead_entries,
+            {
+                e.task_id: [t for t in e.task.targets.all() if t.by_member]
+                for e in lead_entries
+                if any(t.by_member for t in e.task.targets.all())
+            },
+        )
     leader_return, task_returned = _returns(report)
     asks = []
     for entry in entries:
-        mine, whole = clauses[entry.task_id]
+        mine, whole = clauses.get(entry.task_id, ([], False))
         asks.append(
             EntryAsk(
                 entry=entry,
                 clauses=mine,
                 whole_task=whole,
-                targets=asked[entry.task_id],
+                targets=targets.get(entry.task_id, []),
                 previous=previous.get(entry.task_id),
                 returned_at=task_returned.get(entry.task_id),
                 parts=parts.get(entry.task_id, []),

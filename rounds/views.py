@@ -124,7 +124,8 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
     report = get_visible_or_404(
         request, UnitReport.objects.all(), reports_visible_to(request.user), pk=pk
     )
-    form = report_form(report)
+    # The page shows each entry as stored, not what the unit is asked.
+    form = report_form(report, asked=False)
     return render(
         request,
         "rounds/report_detail.html",
