@@ -18,6 +18,7 @@ from functools import cached_property
 
 from django.db.models import Prefetch, Q, QuerySet, Subquery, prefetch_related_objects
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from departments.models import Unit
 from plans.models import Measure, MeasureUnit, TaskTarget, TaskUnit
@@ -153,6 +154,17 @@ class EntryAsk:
     # The fill page's fields of an editable entry (rounds.form_fields.EntryFields,
     # set by the step view).
     fields: object | None = None
+
+    @cached_property
+    def number(self) -> str:
+        """The task's number as the page prints it (an int, never grouped)."""
+        return str(self.entry.task.number)
+
+    @cached_property
+    def clause_count(self) -> str:
+        """ "3 clauses", as the page heads the clauses naming the unit."""
+        n = len(self.clauses)
+        return ngettext("%(n)s clause", "%(n)s clauses", n) % {"n": n}
 
     @cached_property
     def prefix(self) -> str:

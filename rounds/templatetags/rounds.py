@@ -3,6 +3,7 @@ from typing import Any
 from django import template
 
 from rounds.drafts import stored_digest
+from rounds.models import Entry
 
 register = template.Library()
 
@@ -55,3 +56,13 @@ def value_field(target: Any) -> str:
 def draft_base(ask: Any) -> str:
     """The base a fill page carries for an entry (see rounds.drafts)."""
     return stored_digest(ask.entry, ask.targets)
+
+
+@register.filter
+def schedule_label(entry: Entry) -> str:
+    """entry.get_schedule_display(), without building the choices' mapping on
+    every call: the report pages print it for each entry."""
+    try:
+        return str(Entry.Schedule(entry.schedule).label)
+    except ValueError:
+        return entry.schedule
