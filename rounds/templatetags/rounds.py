@@ -1,6 +1,12 @@
 from typing import Any
 
 from django import template
+from django.template.defaultfilters import linebreaksbr
+from django.urls import reverse
+from django.utils.formats import localize
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 from rounds.drafts import stored_digest
 from rounds.models import Entry
@@ -66,3 +72,58 @@ def schedule_label(entry: Entry) -> str:
         return str(Entry.Schedule(entry.schedule).label)
     except ValueError:
         return entry.schedule
+
+
+def _text(value: str) -> str:
+    """A text as the report pages print it: its line breaks kept, "—" if empty."""
+    return linebreaksbr(value, autoescape=True) or "—"
+
+
+@register.simple_tag
+def entry_facts(entry: Entry) -> SafeString:
+    """An entry as stored (its texts, its values, its evidence files) as a <dl>:
+    the report pages print it for each entry, last round's and the co-units'
+    parts, so it is drawn here rather than by an included template per entry.
+    `entry.values` (with their targets) and `entry.files` come prefetched."""
+    values = format_html_join(
+        "",
+        "<dt>{}</dt><dd>{}{}</dd>",
+        (
+            (v.target.indicator, localize(v.value.normalize()), v.target.unit_of_measure)
+            for v in entry.values.all()
+        ),
+    )
+    files = entry.files.all()
+    evidence = (
+        format_html(
+            "<dt>{}</dt><dd>{}</dd>",
+            _("Evidence"),
+            format_html_join(
+                mark_safe("<br>"),
+                '<a href="{}">{}</a>',
+                ((reverse("report_file_download", args=[f.pk]), f.original_name) for f in files),
+            ),
+        )
+        if files
+        else ""
+    )
+    return format_html(
+        '\n<dl class="facts entry-facts">\n'
+        "  <dt>{}</dt><dd>{}</dd>\n"
+        "  <dt>{}</dt><dd>{}</dd>\n"
+        "  {}\n"
+        "  <dt>{}</dt><dd>{}</dd>\n"
+        "  <dt>{}</dt><dd>{}</dd>\n"
+        "  {}\n"
+        "</dl>\n",
+        _("Progress this period"),
+        _text(entry.progress),
+        _("Progress against schedule"),
+        schedule_label(entry) or "—",
+        values,
+        _("Problems"),
+        _text(entry.problems),
+        _("Next steps"),
+        _text(entry.next_steps),
+        evidence,
+    )
