@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from departments.models import Unit
-from plans.models import Measure, MeasureUnit, TaskTarget, TaskUnit
+from plans.models import Measure, MeasureUnit, Task, TaskTarget, TaskUnit
 from rounds.models import Entry, ReportEvent, ReportFile, Round, TargetValue, UnitReport
 from rounds.selectors import entry_is_released, released_entries
 
@@ -41,6 +41,38 @@ STATE_LABELS = {
 # with the entry, whose own ordering joins its report, round and plan: needless
 # for a prefetch, which groups them by entry anyway.
 _FILES = ReportFile.objects.order_by("uploaded_at", "id")
+
+
+def _entry_prefetches() -> list[Prefetch]:
+    """An entry's values (with their targets) and evidence files, as plain lists
+    (`value_list`, `file_list`): Django's prefetch into the related managers
+    builds a filtered queryset per entry, which cost more CPU than the queries
+    on a report's pages. Read them with entry_values and entry_files."""
+    return [
+        Prefetch(
+            "values", queryset=TargetValue.objects.select_related("target"), to_attr="value_list"
+        ),
+        Prefetch("files", queryset=_FILES, to_attr="file_list"),
+    ]
+
+
+def task_targets(task: Task) -> list[TaskTarget]:
+    """The task's targets: prefetched as a list by report_form, else through
+    the related manager (prefetched by the caller or read)."""
+    found = getattr(task, "target_list", None)
+    return list(task.targets.all()) if found is None else found
+
+
+def entry_values(entry: Entry) -> list[TargetValue]:
+    """The entry's values: prefetched by this module, else read."""
+    found = getattr(entry, "value_list", None)
+    return list(entry.values.all()) if found is None else found
+
+
+def entry_files(entry: Entry) -> list[ReportFile]:
+    """The entry's evidence files in the order they came: prefetched by this module, else read."""
+    found = getattr(entry, "file_list", None)
+    return list(entry.files.order_by("uploaded_at", "id")) if found is None else found
 
 
 def previous_round(rnd: Round) -> Round | None:
@@ -67,10 +99,7 @@ def previous_entries(report: UnitReport, task_ids: Iterable[int]) -> dict[int, E
         .filter(task_id__in=list(task_ids))
         .exclude(progress="")
         .select_related("report__round")
-        .prefetch_related(
-            Prefetch("values", queryset=TargetValue.objects.select_related("target")),
-            Prefetch("files", queryset=_FILES),
-        )
+        .prefetch_related(*_entry_prefetches())
         .order_by()
     )
     return {entry.task_id: entry for entry in entries}
@@ -117,7 +146,7 @@ def asked_targets(
     members_on = member_tasks(report.unit_id, co_tasks, groups) if co_tasks else set()
     asked: dict[int, list[TaskTarget]] = {}
     for entry in entries:
-        targets = list(entry.task.targets.all())
+        targets = task_targets(entry.task)
         if entry.is_lead:
             asked[entry.task_id] = [t for t in targets if not t.by_member]
         elif entry.task_id in members_on:
@@ -321,9 +350,7 @@ def _co_parts(report: UnitReport, lead_task_ids: list[int]) -> dict[int, list[En
         .order_by("report__unit__sort_order", "report__unit_id")
     )
     prefetch_related_objects(
-        [part for part in parts if entry_is_released(part)],
-        Prefetch("values", queryset=TargetValue.objects.select_related("target")),
-        Prefetch("files", queryset=_FILES),
+        [part for part in parts if entry_is_released(part)], *_entry_prefetches()
     )
     found: dict[int, list[Entry]] = defaultdict(list)
     for part in parts:
@@ -361,12 +388,9 @@ def report_form(report: UnitReport, *, asked: bool = True) -> ReportForm:
     `asked=False` for a page showing the entries as stored and the co-units'
     parts only (the report page): what the unit is asked (clauses, targets,
     last round's entry, the members' sums) is left out, and its queries."""
-    prefetches: list = [
-        Prefetch("values", queryset=TargetValue.objects.select_related("target")),
-        Prefetch("files", queryset=_FILES),
-    ]
+    prefetches: list = _entry_prefetches()
     if asked:
-        prefetches.append("task__targets")
+        prefetches.append(Prefetch("task__targets", to_attr="target_list"))
     entries = list(
         report.entries.select_related("task").prefetch_related(*prefetches).order_by("task__order")
     )
@@ -385,9 +409,9 @@ def report_form(report: UnitReport, *, asked: bool = True) -> ReportForm:
             report.round,
             lead_entries,
             {
-                e.task_id: [t for t in e.task.targets.all() if t.by_member]
+                e.task_id: [t for t in task_targets(e.task) if t.by_member]
                 for e in lead_entries
-                if any(t.by_member for t in e.task.targets.all())
+                if any(t.by_member for t in task_targets(e.task))
             },
         )
     leader_return, task_returned = _returns(report)

@@ -14,9 +14,9 @@ from django.utils.html import format_html_join
 from django.utils.safestring import SafeString
 
 from plans.models import TaskTarget
-from rounds.asks import EntryAsk
+from rounds.asks import EntryAsk, entry_files, entry_values
 from rounds.drafts import stored_digest
-from rounds.models import Entry
+from rounds.models import Entry, ReportFile
 
 
 @dataclass
@@ -40,6 +40,7 @@ class EntryFields:
     problems: str
     next_steps: str
     targets: list[TargetField]
+    files: list[ReportFile]  # the evidence already given
 
 
 def posted_fields(posted: Mapping[str, str] | None, task_id: int) -> dict[str | int, str]:
@@ -60,7 +61,7 @@ def posted_fields(posted: Mapping[str, str] | None, task_id: int) -> dict[str | 
 
 def value_text(entry: Entry, target: TaskTarget) -> str:
     """The value an entry holds for a target, as typed (no trailing zeros)."""
-    for value in entry.values.all():
+    for value in entry_values(entry):
         if value.target_id == target.pk:
             return format(value.value.normalize(), "f")
     return ""
@@ -100,7 +101,8 @@ def entry_fields(
         values = {t.pk: sent.get(t.pk) or "" for t in ask.targets}
     else:
         kept = entry.kept_previous
-        base = stored_digest(entry, ask.targets)
+        stored = {value.target_id: value.value for value in entry_values(entry)}
+        base = stored_digest(entry, ask.targets, stored)
         same = kept
         texts = ["" if kept else entry.progress, "" if kept else entry.problems]
         texts.append("" if kept else entry.next_steps)
@@ -122,4 +124,5 @@ def entry_fields(
             )
             for t in ask.targets
         ],
+        files=entry_files(entry),
     )

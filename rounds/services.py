@@ -30,7 +30,7 @@ from files.storage import stored_name
 from notices.models import Notice
 from notices.services import notify
 from plans.models import TaskTarget
-from rounds.asks import asked_targets, previous_entries
+from rounds.asks import asked_targets, entry_values, previous_entries
 from rounds.drafts import (
     DraftConflict,
     DraftOutdated,
@@ -144,7 +144,7 @@ def _kept(
         "kept_previous": True,
     }
     values: dict[int, Decimal | None] = {pk: None for pk in targets}
-    for value in before.values.all():
+    for value in entry_values(before):
         if value.target_id in targets:
             values[value.target_id] = value.value
     return fields, values

@@ -8,7 +8,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from rounds.drafts import stored_digest
+from rounds.asks import entry_files, entry_values
 from rounds.models import Entry
 
 register = template.Library()
@@ -39,29 +39,8 @@ def get_post(post: Any, task_id: int) -> dict[str, str]:
 
 
 @register.filter
-def value_of(entry: Any, target: Any) -> str:
-    """The value an entry holds for a target, as typed (no trailing zeros)."""
-    for value in entry.values.all():
-        if value.target_id == target.pk:
-            return format(value.value.normalize(), "f")
-    return ""
-
-
-@register.filter
 def abs_value(number: int) -> int:
     return abs(number)
-
-
-@register.filter
-def value_field(target: Any) -> str:
-    """The name a target's value field has inside its entry's prefix (v<pk>)."""
-    return f"v{target.pk}"
-
-
-@register.simple_tag
-def draft_base(ask: Any) -> str:
-    """The base a fill page carries for an entry (see rounds.drafts)."""
-    return stored_digest(ask.entry, ask.targets)
 
 
 @register.filter
@@ -90,10 +69,10 @@ def entry_facts(entry: Entry) -> SafeString:
         "<dt>{}</dt><dd>{}{}</dd>",
         (
             (v.target.indicator, localize(v.value.normalize()), v.target.unit_of_measure)
-            for v in entry.values.all()
+            for v in entry_values(entry)
         ),
     )
-    files = entry.files.all()
+    files = entry_files(entry)
     evidence = (
         format_html(
             "<dt>{}</dt><dd>{}</dd>",
