@@ -216,10 +216,12 @@ EDITABLE = (Entry.Status.DRAFT, Entry.Status.RETURNED)
 
 
 def editable_entries(report: UnitReport) -> list[Entry]:
+    """The entries the unit may still edit, each task's targets as a list
+    (`task.target_list`, read by rounds.asks.task_targets)."""
     return list(
         report.entries.filter(status__in=EDITABLE)
         .select_related("task")
-        .prefetch_related("task__targets")
+        .prefetch_related(Prefetch("task__targets", to_attr="target_list"))
     )
 
 
