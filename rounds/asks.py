@@ -17,6 +17,8 @@ from decimal import Decimal
 from functools import cached_property
 
 from django.db.models import Prefetch, Q, QuerySet, Subquery, prefetch_related_objects
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -72,7 +74,7 @@ def entry_values(entry: Entry) -> list[TargetValue]:
 def entry_files(entry: Entry) -> list[ReportFile]:
     """The entry's evidence files in the order they came: prefetched by this module, else read."""
     found = getattr(entry, "file_list", None)
-    return list(entry.files.order_by("uploaded_at", "id")) if found is None else found
+    return list(entry.files.all()) if found is None else found
 
 
 def previous_round(rnd: Round) -> Round | None:
@@ -194,6 +196,11 @@ class EntryAsk:
         """ "3 clauses", as the page heads the clauses naming the unit."""
         n = len(self.clauses)
         return ngettext("%(n)s clause", "%(n)s clauses", n) % {"n": n}
+
+    @cached_property
+    def clause_items(self) -> SafeString:
+        """The clauses as <li>s (the fill page lists them for each entry)."""
+        return format_html_join("", "<li>{}</li>", ((m.text,) for m in self.clauses))
 
     @cached_property
     def prefix(self) -> str:

@@ -8,7 +8,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from rounds.asks import entry_files, entry_values
+from rounds.asks import EntryAsk, entry_files, entry_values
+from rounds.form_fields import fields_html
 from rounds.models import Entry
 
 register = template.Library()
@@ -63,7 +64,8 @@ def entry_facts(entry: Entry) -> SafeString:
     """An entry as stored (its texts, its values, its evidence files) as a <dl>:
     the report pages print it for each entry, last round's and the co-units'
     parts, so it is drawn here rather than by an included template per entry.
-    `entry.values` (with their targets) and `entry.files` come prefetched."""
+    The page's words are marked safe as {% translate %} prints them; every
+    value is escaped by format_html."""
     values = format_html_join(
         "",
         "<dt>{}</dt><dd>{}{}</dd>",
@@ -76,7 +78,7 @@ def entry_facts(entry: Entry) -> SafeString:
     evidence = (
         format_html(
             "<dt>{}</dt><dd>{}</dd>",
-            _("Evidence"),
+            mark_safe(_("Evidence")),
             format_html_join(
                 mark_safe("<br>"),
                 '<a href="{}">{}</a>',
@@ -95,14 +97,20 @@ def entry_facts(entry: Entry) -> SafeString:
         "  <dt>{}</dt><dd>{}</dd>\n"
         "  {}\n"
         "</dl>\n",
-        _("Progress this period"),
+        mark_safe(_("Progress this period")),
         _text(entry.progress),
-        _("Progress against schedule"),
+        mark_safe(_("Progress against schedule")),
         schedule_label(entry) or "—",
         values,
-        _("Problems"),
+        mark_safe(_("Problems")),
         _text(entry.problems),
-        _("Next steps"),
+        mark_safe(_("Next steps")),
         _text(entry.next_steps),
         evidence,
     )
+
+
+@register.simple_tag
+def entry_inputs(ask: EntryAsk, error: str = "") -> SafeString:
+    """An editable entry's inputs on the fill page (rounds.form_fields.fields_html)."""
+    return fields_html(ask, error)

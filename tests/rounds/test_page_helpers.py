@@ -10,7 +10,7 @@ from django.utils import translation
 
 from plans.models import Task, TaskTarget
 from rounds.asks import EntryAsk
-from rounds.form_fields import Options, entry_fields, posted_fields
+from rounds.form_fields import Options, entry_fields, fields_html, posted_fields
 from rounds.models import Entry, ReportFile, TargetValue
 from rounds.templatetags.rounds import entry_facts
 
@@ -94,3 +94,22 @@ class EntryFieldsTests(SimpleTestCase):
         self.assertEqual(fields.targets[0].value, "9")
         self.assertIn('value="behind" selected', str(fields.schedule_options))
         self.assertEqual(fields.problems, "")
+
+
+class FieldsHtmlTests(SimpleTestCase):
+    def test_values_are_escaped_and_the_wrong_field_marked(self) -> None:
+        entry = _entry(progress="<b>旧</b>", schedule="on")
+        ask = EntryAsk(entry=entry, clauses=[], whole_task=True, targets=[], previous=None)
+        ask.fields = entry_fields(ask, None, Options([("on", "达进度")]))
+        ask.error_field = "progress"
+        with translation.override("zh-hans"):
+            html = str(fields_html(ask, "请填写<本期进展>"))
+        self.assertIn('<input type="hidden" name="e7-base" value="', html)
+        self.assertIn(
+            '<textarea name="e7-progress" id="e7-progress" rows="4" maxlength="2000"'
+            ' data-required aria-invalid="true" autofocus>&lt;b&gt;旧&lt;/b&gt;</textarea>',
+            html,
+        )
+        self.assertIn('<span class="field-error">请填写&lt;本期进展&gt;</span>', html)
+        self.assertIn('<option value="on" selected>达进度</option>', html)
+        self.assertNotIn('class="keep"', html)  # no last round to keep
