@@ -396,7 +396,14 @@ def report_save(
     both sides changed are not written but returned as conflicts; with
     `merge=False` (the form saving by itself) such a save writes nothing and
     raises DraftOutdated, so the page stops and tells the person."""
-    report = UnitReport.objects.select_for_update().get(pk=report.pk)
+    # The report's rows locked (its own and viewflow's process row, as before),
+    # read with its round and unit for the history and the audit row: those
+    # are shared by every report of the round and stay unlocked.
+    report = (
+        UnitReport.objects.select_for_update(of=("self", "process_ptr"))
+        .select_related("round", "unit")
+        .get(pk=report.pk)
+    )
     _refuse_if_not_editable(report)
     if not merge and based_on is not None and based_on != report.draft_version:
         raise DraftOutdated(report=report)
