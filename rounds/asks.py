@@ -349,6 +349,8 @@ def _co_parts(report: UnitReport, lead_task_ids: list[int]) -> dict[int, list[En
     read only once given (rounds.selectors.released_entries: signed off by the
     co-unit's leader), so a draft is never shown to another unit. The values and
     files of the given ones only are read: of the others the page shows the unit."""
+    if not lead_task_ids:  # a unit that leads none of its tasks (a county)
+        return {}
     parts = list(
         Entry.objects.filter(
             report__round_id=report.round_id, task_id__in=lead_task_ids, is_lead=False
