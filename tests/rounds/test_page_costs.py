@@ -96,4 +96,11 @@ class PageCostTests(ReportFormTestCase):
             "autosave": self.queries(self.lead_liaison, fill_url, fields, X_Autosave="1"),
             "submit": self.queries(self.lead_liaison, fill_url, {**fields, "action": "submit"}),
         }
-        self.assertEqual(counts, MEASURED)
+        # PostgreSQL takes one query more per write: a lock SQLite does without.
+        extra = 1 if connection.vendor == "postgresql" else 0
+        expected = {
+            **MEASURED,
+            "autosave": MEASURED["autosave"] + extra,
+            "submit": MEASURED["submit"] + extra,
+        }
+        self.assertEqual(counts, expected)
