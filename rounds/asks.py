@@ -14,12 +14,16 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 
 from django.db.models import Prefetch, Q, QuerySet, Subquery, prefetch_related_objects
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from departments.models import Unit
-from plans.models import Measure, MeasureUnit, TaskTarget, TaskUnit
+from plans.models import Measure, MeasureUnit, Task, TaskTarget, TaskUnit
 from rounds.models import Entry, ReportEvent, ReportFile, Round, TargetValue, UnitReport
 from rounds.selectors import entry_is_released, released_entries
 
@@ -39,6 +43,38 @@ STATE_LABELS = {
 # with the entry, whose own ordering joins its report, round and plan: needless
 # for a prefetch, which groups them by entry anyway.
 _FILES = ReportFile.objects.order_by("uploaded_at", "id")
+
+
+def _entry_prefetches() -> list[Prefetch]:
+    """An entry's values (with their targets) and evidence files, as plain lists
+    (`value_list`, `file_list`): Django's prefetch into the related managers
+    builds a filtered queryset per entry, which cost more CPU than the queries
+    on a report's pages. Read them with entry_values and entry_files."""
+    return [
+        Prefetch(
+            "values", queryset=TargetValue.objects.select_related("target"), to_attr="value_list"
+        ),
+        Prefetch("files", queryset=_FILES, to_attr="file_list"),
+    ]
+
+
+def task_targets(task: Task) -> list[TaskTarget]:
+    """The task's targets: prefetched as a list by report_form, else through
+    the related manager (prefetched by the caller or read)."""
+    found = getattr(task, "target_list", None)
+    return list(task.targets.all()) if found is None else found
+
+
+def entry_values(entry: Entry) -> list[TargetValue]:
+    """The entry's values: prefetched by this module, else read."""
+    found = getattr(entry, "value_list", None)
+    return list(entry.values.all()) if found is None else found
+
+
+def entry_files(entry: Entry) -> list[ReportFile]:
+    """The entry's evidence files in the order they came: prefetched by this module, else read."""
+    found = getattr(entry, "file_list", None)
+    return list(entry.files.all()) if found is None else found
 
 
 def previous_round(rnd: Round) -> Round | None:
@@ -65,10 +101,7 @@ def previous_entries(report: UnitReport, task_ids: Iterable[int]) -> dict[int, E
         .filter(task_id__in=list(task_ids))
         .exclude(progress="")
         .select_related("report__round")
-        .prefetch_related(
-            Prefetch("values", queryset=TargetValue.objects.select_related("target")),
-            Prefetch("files", queryset=_FILES),
-        )
+        .prefetch_related(*_entry_prefetches())
         .order_by()
     )
     return {entry.task_id: entry for entry in entries}
@@ -115,7 +148,7 @@ def asked_targets(
     members_on = member_tasks(report.unit_id, co_tasks, groups) if co_tasks else set()
     asked: dict[int, list[TaskTarget]] = {}
     for entry in entries:
-        targets = list(entry.task.targets.all())
+        targets = task_targets(entry.task)
         if entry.is_lead:
             asked[entry.task_id] = [t for t in targets if not t.by_member]
         elif entry.task_id in members_on:
@@ -149,13 +182,32 @@ class EntryAsk:
     member_sums: list[MemberSum] = field(default_factory=list)
     # The field the page marks as wrong in this entry, if any (set by the step view).
     error_field: str | None = None
+    # The fill page's fields of an editable entry (rounds.form_fields.EntryFields,
+    # set by the step view).
+    fields: object | None = None
 
-    @property
+    @cached_property
+    def number(self) -> str:
+        """The task's number as the page prints it (an int, never grouped)."""
+        return str(self.entry.task.number)
+
+    @cached_property
+    def clause_count(self) -> str:
+        """ "3 clauses", as the page heads the clauses naming the unit."""
+        n = len(self.clauses)
+        return ngettext("%(n)s clause", "%(n)s clauses", n) % {"n": n}
+
+    @cached_property
+    def clause_items(self) -> SafeString:
+        """The clauses as <li>s (the fill page lists them for each entry)."""
+        return format_html_join("", "<li>{}</li>", ((m.text,) for m in self.clauses))
+
+    @cached_property
     def prefix(self) -> str:
         """The start of the names of the entry's form fields: e<task pk>-."""
         return f"e{self.entry.task_id}-"
 
-    @property
+    @cached_property
     def editable(self) -> bool:
         return self.entry.status in (Entry.Status.DRAFT, Entry.Status.RETURNED)
 
@@ -172,7 +224,7 @@ class EntryAsk:
     def needs_work(self) -> bool:
         return self.editable and not self.filled
 
-    @property
+    @cached_property
     def state(self) -> str:
         """The entry's state in the liaison's words: a code for styling, and its label."""
         status = self.entry.status
@@ -292,22 +344,42 @@ def _member_sums(
     }
 
 
+_PART_FIELDS = (
+    "report",
+    "task",
+    "is_lead",
+    "status",
+    "progress",
+    "schedule",
+    "problems",
+    "next_steps",
+    "report__state",
+    "report__unit",
+    "report__unit__name",
+    "report__unit__sort_order",
+)
+
+
 def _co_parts(report: UnitReport, lead_task_ids: list[int]) -> dict[int, list[Entry]]:
     """The co-units' entries of this round on the lead unit's tasks; their text is
     read only once given (rounds.selectors.released_entries: signed off by the
     co-unit's leader), so a draft is never shown to another unit. The values and
     files of the given ones only are read: of the others the page shows the unit."""
+    if not lead_task_ids:  # a unit that leads none of its tasks (a county)
+        return {}
     parts = list(
         Entry.objects.filter(
             report__round_id=report.round_id, task_id__in=lead_task_ids, is_lead=False
         )
         .select_related("report__unit")
+        # What the parts' lines show (rounds/_co_parts.html, entry_facts) and
+        # whether each is given: not the reports' process rows, nor the units'
+        # other fields, for some 76 parts on a lead unit's pages.
+        .only(*_PART_FIELDS)
         .order_by("report__unit__sort_order", "report__unit_id")
     )
     prefetch_related_objects(
-        [part for part in parts if entry_is_released(part)],
-        Prefetch("values", queryset=TargetValue.objects.select_related("target")),
-        Prefetch("files", queryset=_FILES),
+        [part for part in parts if entry_is_released(part)], *_entry_prefetches()
     )
     found: dict[int, list[Entry]] = defaultdict(list)
     for part in parts:
@@ -339,42 +411,48 @@ def _returns(report: UnitReport) -> tuple[ReportEvent | None, dict[int, datetime
     return leader_return, task_returned
 
 
-def report_form(report: UnitReport) -> ReportForm:
-    """Everything the report's pages show of each task, in a fixed number of queries."""
+def report_form(report: UnitReport, *, asked: bool = True) -> ReportForm:
+    """Everything the report's pages show of each task, in a fixed number of queries.
+
+    `asked=False` for a page showing the entries as stored and the co-units'
+    parts only (the report page): what the unit is asked (clauses, targets,
+    last round's entry, the members' sums) is left out, and its queries."""
+    prefetches: list = _entry_prefetches()
+    if asked:
+        prefetches.append(Prefetch("task__targets", to_attr="target_list"))
     entries = list(
-        report.entries.select_related("task__lead_unit", "task__category")
-        .prefetch_related(
-            "task__targets",
-            Prefetch("values", queryset=TargetValue.objects.select_related("target")),
-            Prefetch("files", queryset=_FILES),
-        )
-        .order_by("task__order")
+        report.entries.select_related("task").prefetch_related(*prefetches).order_by("task__order")
     )
-    groups = group_ids(report.unit_id)
-    clauses = _clauses(entries, {report.unit_id, *groups})
-    asked = asked_targets(report, entries, groups)
-    previous = previous_entries(report, [e.task_id for e in entries])
     lead_entries = [e for e in entries if e.is_lead]
     parts = _co_parts(report, [e.task_id for e in lead_entries])
-    sums = _member_sums(
-        report.round,
-        lead_entries,
-        {
-            e.task_id: [t for t in e.task.targets.all() if t.by_member]
-            for e in lead_entries
-            if any(t.by_member for t in e.task.targets.all())
-        },
-    )
+    clauses: dict[int, tuple[list[Measure], bool]] = {}
+    targets: dict[int, list[TaskTarget]] = {}
+    previous: dict[int, Entry] = {}
+    sums: dict[int, list[MemberSum]] = {}
+    if asked:
+        groups = group_ids(report.unit_id)
+        clauses = _clauses(entries, {report.unit_id, *groups})
+        targets = asked_targets(report, entries, groups)
+        previous = previous_entries(report, [e.task_id for e in entries])
+        sums = _member_sums(
+            report.round,
+            lead_entries,
+            {
+                e.task_id: [t for t in task_targets(e.task) if t.by_member]
+                for e in lead_entries
+                if any(t.by_member for t in task_targets(e.task))
+            },
+        )
     leader_return, task_returned = _returns(report)
     asks = []
     for entry in entries:
-        mine, whole = clauses[entry.task_id]
+        mine, whole = clauses.get(entry.task_id, ([], False))
         asks.append(
             EntryAsk(
                 entry=entry,
                 clauses=mine,
                 whole_task=whole,
-                targets=asked[entry.task_id],
+                targets=targets.get(entry.task_id, []),
                 previous=previous.get(entry.task_id),
                 returned_at=task_returned.get(entry.task_id),
                 parts=parts.get(entry.task_id, []),

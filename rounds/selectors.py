@@ -212,9 +212,31 @@ def tasks_in_progress(plan: Plan) -> list[Task]:
     )
 
 
+EDITABLE = (Entry.Status.DRAFT, Entry.Status.RETURNED)
+
+
 def editable_entries(report: UnitReport) -> list[Entry]:
+    """The entries the unit may still edit, each task's targets as a list
+    (`task.target_list`, read by rounds.asks.task_targets)."""
     return list(
-        report.entries.filter(status__in=[Entry.Status.DRAFT, Entry.Status.RETURNED])
+        report.entries.filter(status__in=EDITABLE)
         .select_related("task")
-        .prefetch_related("task__targets")
+        .prefetch_related(Prefetch("task__targets", to_attr="target_list"))
     )
+
+
+def editable_targets(report: UnitReport) -> dict[int, list[int]]:
+    """task pk -> the pks of its targets, for each entry of the report the unit
+    may still edit: what a posted form is read against, in one query (the
+    services read the entries themselves, under the report's lock)."""
+    found: dict[int, list[int]] = {}
+    rows = (
+        Entry.objects.filter(report_id=report.pk, status__in=EDITABLE)
+        .order_by("task_id", "task__targets__id")
+        .values_list("task_id", "task__targets__id")
+    )
+    for task_id, target_id in rows:
+        targets = found.setdefault(task_id, [])
+        if target_id is not None:
+            targets.append(target_id)
+    return found

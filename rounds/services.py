@@ -30,7 +30,7 @@ from files.storage import stored_name
 from notices.models import Notice
 from notices.services import notify
 from plans.models import TaskTarget
-from rounds.asks import asked_targets, previous_entries
+from rounds.asks import asked_targets, entry_values, previous_entries
 from rounds.drafts import (
     DraftConflict,
     DraftOutdated,
@@ -144,7 +144,7 @@ def _kept(
         "kept_previous": True,
     }
     values: dict[int, Decimal | None] = {pk: None for pk in targets}
-    for value in before.values.all():
+    for value in entry_values(before):
         if value.target_id in targets:
             values[value.target_id] = value.value
     return fields, values
@@ -396,7 +396,14 @@ def report_save(
     both sides changed are not written but returned as conflicts; with
     `merge=False` (the form saving by itself) such a save writes nothing and
     raises DraftOutdated, so the page stops and tells the person."""
-    report = UnitReport.objects.select_for_update().get(pk=report.pk)
+    # The report's rows locked (its own and viewflow's process row, as before),
+    # read with its round and unit for the history and the audit row: those
+    # are shared by every report of the round and stay unlocked.
+    report = (
+        UnitReport.objects.select_for_update(of=("self", "process_ptr"))
+        .select_related("round", "unit")
+        .get(pk=report.pk)
+    )
     _refuse_if_not_editable(report)
     if not merge and based_on is not None and based_on != report.draft_version:
         raise DraftOutdated(report=report)

@@ -25,8 +25,9 @@ from rounds.drafts import (
     stored_state,
 )
 from rounds.errors import RoundError
+from rounds.form_fields import Options, entry_fields
 from rounds.models import Entry, UnitReport
-from rounds.selectors import editable_entries
+from rounds.selectors import editable_entries, editable_targets
 
 
 class ReportStepView(TemplateView):
@@ -50,6 +51,11 @@ class ReportStepView(TemplateView):
             for ask in form.asks:
                 if ask.entry.task_id == kwargs["error_task"]:
                     ask.error_field = kwargs.get("error_field")
+        if self.mode == "fill":
+            posted = kwargs.get("posted")
+            schedules = Options(Entry.Schedule.choices)
+            for ask in form.editable:
+                ask.fields = entry_fields(ask, posted, schedules)
         today = timezone.localdate()
         return super().get_context_data(
             report=report,
@@ -76,39 +82,43 @@ class ReportStepView(TemplateView):
 
 
 def _entry_inputs(
-    request: HttpRequest, entries: list[Entry], *, sending: bool
+    request: HttpRequest, editable: dict[int, list[int]], *, sending: bool
 ) -> dict[int, services.EntryInput]:
-    """What the form sent for each task still with the unit (fields named e<task>-<field>).
+    """What the form sent for each task still with the unit (fields named
+    e<task>-<field>); `editable`: those tasks and their targets' pks
+    (rounds.selectors.editable_targets).
 
     A save leaves out a task the form sent nothing for (the conflict page sends
     only the entries in question), where sending the report reads it as empty;
     "stored" as an entry's choice leaves it as stored."""
     data = {}
     post = request.POST
-    for entry in entries:
-        prefix = f"e{entry.task_id}-"
-        if not sending and not any(key.startswith(prefix) for key in post):
+    sent_tasks = None if sending else _prefixed_tasks(post)
+    for task_id, target_ids in editable.items():
+        prefix = f"e{task_id}-"
+        if sent_tasks is not None and prefix not in sent_tasks:
             continue
         choice = post.get(prefix + "choice", "")
         if choice == "stored":
-            data[entry.task_id] = services.EntryInput(choice=choice)
+            data[task_id] = services.EntryInput(choice=choice)
             continue
-        data[entry.task_id] = services.EntryInput(
+        data[task_id] = services.EntryInput(
             progress=post.get(prefix + "progress", ""),
             schedule=post.get(prefix + "schedule", ""),
             problems=post.get(prefix + "problems", ""),
             next_steps=post.get(prefix + "next_steps", ""),
-            values={
-                t.pk: post[f"{prefix}v{t.pk}"]
-                for t in entry.task.targets.all()
-                if f"{prefix}v{t.pk}" in post
-            },
+            values={pk: post[f"{prefix}v{pk}"] for pk in target_ids if f"{prefix}v{pk}" in post},
             files=request.FILES.getlist(prefix + "files"),
             same_as_before=post.get(prefix + "same") == "1",
             base=post.get(prefix + "base") or None,
             choice="mine" if choice == "mine" else "",
         )
     return data
+
+
+def _prefixed_tasks(post: QueryDict) -> set[str]:
+    """The prefixes (e<task>-) of the entries the form sent any field of."""
+    return {key[: key.index("-") + 1] for key in post if key.startswith("e") and "-" in key}
 
 
 def _as_chosen(request: HttpRequest, entries: list[Entry]) -> QueryDict:
@@ -147,7 +157,7 @@ class FillReportView(ReportStepView):
     mode = "fill"
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        editable = editable_entries(self.report)
+        editable = editable_targets(self.report)
         autosave = request.headers.get("X-Autosave") == "1"
         sending = not autosave and request.POST.get("action") != "save"
         data = _entry_inputs(request, editable, sending=sending)
@@ -215,7 +225,7 @@ class FillReportView(ReportStepView):
                 return JsonResponse(
                     {"error": exc.message, "task": exc.task_id, "field": exc.field}, status=400
                 )
-            return self.failed(exc, posted=_as_chosen(request, editable))
+            return self.failed(exc, posted=_as_chosen(request, editable_entries(self.report)))
         messages.success(request, _("The report is with the unit leader for sign-off."))
         return self.done()
 

@@ -124,7 +124,8 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
     report = get_visible_or_404(
         request, UnitReport.objects.all(), reports_visible_to(request.user), pk=pk
     )
-    form = report_form(report)
+    # The page shows each entry as stored, not what the unit is asked.
+    form = report_form(report, asked=False)
     return render(
         request,
         "rounds/report_detail.html",
@@ -136,7 +137,9 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
             # Another unit's draft shows its state, not its text (rounds.selectors).
             "readable": readable_entry_ids(request.user, report, [ask.entry for ask in form.asks]),
             "events": report.events.select_related("by", "task"),
-            "steps": open_steps(process_pk=report.pk, user=request.user, default_unit=report.unit),
+            "steps": open_steps(
+                process_pk=report.pk, user=request.user, default_unit=report.unit, process=report
+            ),
         },
     )
 

@@ -34,10 +34,9 @@ class UnitScopeMiddleware:
         process_pk = kwargs.get("process_pk")
         if process_pk is None or not request.user.is_authenticated:
             return None
-        found = FlowProcess.objects.filter(pk=process_pk).first()
-        if found is None:
+        process = self._process(view, process_pk)
+        if process is None:
             return None
-        process = found.coerced
         if not process.flow_class.instance.has_view_permission(request.user, process):
             raise refuse_as_missing(request, process.audit_object())
         task_pk = kwargs.get("task_pk")
@@ -46,6 +45,27 @@ class UnitScopeMiddleware:
             # or of another node, under this URL would run the wrong page on it.
             raise refuse_as_missing(request, process.audit_object())
         return None
+
+    @staticmethod
+    def _process(view: Callable, process_pk: int) -> FlowProcess | None:
+        """The process the URL names, as its flow's own class (a UnitReport …).
+        A human step's URL knows its flow (workflow.step_taken.steady): one
+        query; any other URL, or a process of another flow, the row and then
+        its flow's class."""
+        node = getattr(view, "flow_node", None)
+        if node is not None:
+            flow_class = node.flow_class
+            process = (
+                flow_class.process_class._default_manager.filter(
+                    pk=process_pk, flow_class=flow_class
+                )
+                .order_by()
+                .first()
+            )
+            if process is not None:
+                return process.coerced
+        found = FlowProcess.objects.filter(pk=process_pk).first()
+        return found.coerced if found is not None else None
 
     @staticmethod
     def _task_matches_url(request: HttpRequest, process: FlowProcess, task_pk: int) -> bool:

@@ -145,6 +145,16 @@ class View(flow.View):
     def can_assign(self, user: Any, task: Any) -> bool:
         return task.owner_id is None and self.may_handle(user, task)
 
+    def can_execute(self, user: Any, task: Any) -> bool:
+        """The step's owner only, as viewflow's, but by the owner's id: its
+        is_owner(task.owner, user) read the owner from the database on every
+        request to the step's page."""
+        return (
+            task.owner_id is not None
+            and getattr(user, "is_authenticated", False)
+            and task.owner_id == user.pk
+        )
+
     def step_unit(self, task: Any) -> Unit | None:
         """The unit the step is offered to, if it is a unit's step."""
         return None

@@ -7,6 +7,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import ngettext, pgettext, pgettext_lazy
+from guardian.models import GroupObjectPermission, UserObjectPermission
+from viewflow.workflow.models import Process as FlowProcess
 from viewflow.workflow.models import Task as FlowTask
 from viewflow.workflow.status import STATUS
 
@@ -70,16 +72,23 @@ def _open_step(task: FlowTask, user: User, units: dict[int, Unit], lead: Unit) -
     )
 
 
-def open_steps(*, process_pk: int, user: User, default_unit: Unit) -> list[OpenStep]:
+def open_steps(
+    *, process_pk: int, user: User, default_unit: Unit, process: FlowProcess | None = None
+) -> list[OpenStep]:
     """The open human steps of a process (a task's lifecycle or a round report)
     and what this person can do on each; `default_unit` for steps with no
-    branch unit of their own. Three queries whatever the number of steps."""
+    branch unit of their own. Three queries whatever the number of steps.
+    `process`: the process itself (as its flow's class), when the caller has
+    it: the steps' permission checks use it instead of reading it again."""
     open_tasks = list(
         FlowTask.objects.filter(process_id=process_pk, flow_task_type="HUMAN")
         .exclude(status__in=[STATUS.DONE, STATUS.CANCELED])
         .select_related("owner")
         .order_by("created", "pk")
     )
+    if process is not None:
+        for task in open_tasks:
+            task.process = process
     unit_ids = {(t.data or {}).get("unit") for t in open_tasks} - {None}
     units = {u.pk: u for u in Unit.objects.filter(pk__in=unit_ids)}
     return [_open_step(task, user, units, default_unit) for task in open_tasks]
@@ -93,7 +102,9 @@ def process_panel(*, plan_task: Task, user: User) -> ProcessPanel | None:
         return None
     return ProcessPanel(
         process=process,
-        steps=open_steps(process_pk=process.pk, user=user, default_unit=plan_task.lead_unit),
+        steps=open_steps(
+            process_pk=process.pk, user=user, default_unit=plan_task.lead_unit, process=process
+        ),
         parts=latest_parts(process),
         events=list(process.events.select_related("by").prefetch_related("units", "evidence")),
         can_manage=may_supervise(user),
@@ -282,11 +293,26 @@ class Inbox:
         return sum(1 for row in self.rows if row.deadline.overdue)
 
 
+def _object_permissions(user: User) -> set[str]:
+    """The person's object permissions (their own and their groups') as
+    viewflow's user_queue matches them, "<app>.<codename>_<object pk>". viewflow
+    reads them as guardian's rows and loads each row's content type and
+    permission, two queries per row; these are two queries in all."""
+    fields = ("content_type__app_label", "permission__codename", "object_pk")
+    rows = [
+        *UserObjectPermission.objects.filter(user=user).values_list(*fields),
+        *GroupObjectPermission.objects.filter(group__in=user.groups.all()).values_list(*fields),
+    ]
+    return {f"{app}.{codename}_{pk}" for app, codename, pk in rows}
+
+
 def inbox_steps(user: User) -> QuerySet[FlowTask]:
     """The open steps a person may act on: their own, and those waiting for the
     permission their role acts under on their unit (guardian's object permissions,
     so never another unit's). One query (and viewflow's permission look-ups)."""
     permissions = step_permissions(user)
+    if not user.is_superuser and not hasattr(user, "_viewflow_per_object_perm_cache"):
+        user._viewflow_per_object_perm_cache = _object_permissions(user)
     return (
         FlowTask.objects.user_queue(user)
         .filter(status__in=OPEN_STATUSES)

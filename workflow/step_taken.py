@@ -131,6 +131,8 @@ def steady(node: Any, view: Callable[..., HttpResponse], *, claim: bool) -> Call
 
     wrapped.__name__ = getattr(view, "__name__", "step_view")
     wrapped.__doc__ = view.__doc__
+    # The step's flow, known from the URL: workflow.middleware reads its process in one query.
+    wrapped.flow_node = node  # type: ignore[attr-defined]
     return wrapped
 
 
