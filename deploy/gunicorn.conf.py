@@ -31,15 +31,21 @@ bind = [
     if address.strip()
 ]
 
-# Threads, not more processes: a request mostly waits on PostgreSQL, and a process
-# holds its own copy of Django, the fonts and the PDF stylesheets (about 150 MB
-# once a PDF has been made). cores + 1 processes of 4 threads: 12 requests at once
-# on 2 cores, 36 on 8. WEB_CONCURRENCY (the usual name) or GUNICORN_WORKERS and
+# cores + 1 processes of 2 threads: 6 requests at once on 2 cores, 18 on 8. A request
+# here is mostly Python (a liaison's page spends some 30 ms of CPU against a few ms
+# waiting on PostgreSQL), and a process runs one thread of Python at a time: a
+# second thread overlaps one request's waits with another's work, more only make
+# them take turns. Measured in the deadline rush (benchmarks/rush_bench.py, 42
+# liaisons at once on 2 cores), 4 threads a process cost 27 s of CPU for the load
+# where 2 cost 16 s (wall time 18.5 → 10.4 s): switching between threads and
+# between processes that outnumber the cores is paid for in CPU. Each process holds
+# its own copy of Django, the fonts and the PDF stylesheets (about 150 MB once a PDF
+# has been made). WEB_CONCURRENCY (the usual name) or GUNICORN_WORKERS and
 # GUNICORN_THREADS override; each thread may hold one PostgreSQL connection, so
 # keep workers × threads × machines under the server's max_connections.
 worker_class = "gthread"
 workers = _int("GUNICORN_WORKERS", _int("WEB_CONCURRENCY", multiprocessing.cpu_count() + 1))
-threads = _int("GUNICORN_THREADS", 4)
+threads = _int("GUNICORN_THREADS", 2)
 
 # The slowest requests measured (README, Benchmarks) take seconds, not minutes: the
 # 10,000-row ledger export 6.3 s on the request path, issuing a bulletin 3.6 s. A
