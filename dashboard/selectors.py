@@ -578,6 +578,7 @@ def indicator_summary(plan: Plan, scope: Scope, today: datetime.date) -> Indicat
         list(indicators.order_by("task__order", "order", "id")),
         today,
         recent=RECENT_ROUNDS,
+        now=False,  # the page shows each one's standing, not today's reading
     )
     counts: dict[str, int] = defaultdict(int)
     for row in rows:

@@ -241,11 +241,18 @@ RECENT_ROUNDS = 4
 
 
 def indicator_rows(
-    plan: Plan, indicators: list[Indicator], today: datetime.date, *, recent: int | None = None
+    plan: Plan,
+    indicators: list[Indicator],
+    today: datetime.date,
+    *,
+    recent: int | None = None,
+    now: bool = True,
 ) -> list[IndicatorRow]:
     """Each indicator's values per round, against its targets and the expectation:
     over all the plan's rounds; or, with `recent`, where it stands now: its latest
-    value among the `recent` latest rounds, the only point kept."""
+    value among the `recent` latest rounds, the only point kept. `now=False` leaves
+    out the reading of today (year_target, expected_now: None), which a summary of
+    the standings does not show."""
     opened = Round.objects.filter(plan=plan, status=Round.Status.OPEN)
     if recent is not None:
         latest = list(opened.order_by("-opens_on", "-id")[:recent])
@@ -268,6 +275,7 @@ def indicator_rows(
             "rounding": _rounding(indicator, stated),
         }
         reported = values.get(indicator.pk, {})
+        targets: dict[int, Decimal | None] = {}  # year -> its target, worked out once
         wanted = list(rounds.values())
         if recent is not None:
             # Only the latest round with a value (a thousand indicators' every point
@@ -276,7 +284,9 @@ def indicator_rows(
         for rnd in wanted:
             day = days[rnd.pk]
             value = reported.get(rnd.pk)
-            target = progress.year_target(year=day.year, **measures)
+            if day.year not in targets:
+                targets[day.year] = progress.year_target(year=day.year, **measures)
+            target = targets[day.year]
             expectation = progress.expected(day=day, **measures)
             point = Point(
                 round_id=rnd.pk,
@@ -290,8 +300,11 @@ def indicator_rows(
             row.points.append(point)
             if value is not None:
                 row.latest = point
-        row.year_target = progress.year_target(year=today.year, **measures)
-        row.expected_now = progress.expected(day=today, **measures)
+        if now:
+            if today.year not in targets:
+                targets[today.year] = progress.year_target(year=today.year, **measures)
+            row.year_target = targets[today.year]
+            row.expected_now = progress.expected(day=today, **measures)
         row.status = row.latest.status if row.latest else progress.NO_DATA
         rows.append(row)
     return rows
