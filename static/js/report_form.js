@@ -85,7 +85,10 @@
     data.delete("action");
     fetch(window.location.href, {
       method: "POST",
-      body: data,
+      // Form-encoded, not multipart: no file goes up with an autosave, and the
+      // server reads a form-encoded body of a whole report in a fraction of the
+      // time it parses the same fields as multipart parts.
+      body: new URLSearchParams(data),
       headers: { "X-Autosave": "1" },
       credentials: "same-origin",
     }).then(function (response) {
@@ -129,6 +132,12 @@
   form.addEventListener("submit", function (event) {
     clearTimeout(timer);
     timer = null;
+    // Multipart only when a file goes up (see save()): the form's enctype follows
+    // the file inputs at the moment the button is pressed.
+    var files = Array.prototype.some.call(form.querySelectorAll("input[type=file]"), function (input) {
+      return input.files && input.files.length > 0;
+    });
+    form.enctype = files ? "multipart/form-data" : "application/x-www-form-urlencoded";
     if (saving) {
       event.preventDefault();
       pendingSubmit = event.submitter || form.querySelector("button[name=action][value=save]");
