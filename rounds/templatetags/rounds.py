@@ -9,7 +9,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from rounds.asks import EntryAsk, entry_files, entry_values
-from rounds.form_fields import fields_html
+from rounds.form_fields import fields_html, posted_fields
 from rounds.models import Entry
 
 register = template.Library()
@@ -24,19 +24,9 @@ def get_item(mapping: Any, key: Any) -> Any:
 
 
 @register.filter
-def get_post(post: Any, task_id: int) -> dict[str, str]:
-    """The fields posted for one task's entry (named e<task>-<field>), keyed by field."""
-    if not post:
-        return {}
-    prefix = f"e{task_id}-"
-    found: dict[Any, str] = {}
-    for key in post:
-        if key.startswith(prefix):
-            name = key[len(prefix) :]
-            found[name] = post.get(key)
-            if name.startswith("v") and name[1:].isdigit():
-                found[int(name[1:])] = post.get(key)
-    return found
+def get_post(post: Any, task_id: int) -> dict[str | int, str]:
+    """The fields posted for one task's entry (rounds.form_fields.posted_fields)."""
+    return posted_fields(post, task_id)
 
 
 @register.filter
